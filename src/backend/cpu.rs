@@ -1,0 +1,307 @@
+//! The CPU backend: block Gibbs on packed words, chains split across threads by word.
+//!
+//! Chains never interact, so each thread takes a contiguous range of words (32 chains each) and runs
+//! the whole schedule on its own copy; draws depend only on the global word index, so the result for
+//! a seed is the same for any thread count.
+
+use ndarray::{Array2, Array3, ArrayView2, s};
+
+use super::sweep::{SweepKernel, WordSlice};
+use super::{Init, Sampler};
+use crate::error::{Error, Result};
+use crate::moments::Moments;
+use crate::packed::{PackedSpins, lane_mask};
+use crate::program::{SamplingProgram, SamplingSchedule};
+use crate::spin::spin_i8;
+
+/// Block Gibbs sampling of many chains in plain Rust, multi-threaded; the oracle for the GPU.
+///
+/// ```
+/// use ising_wgpu::{CpuSampler, Init, Lattice, SamplingProgram, SamplingSchedule, Sampler, Blocks};
+/// let ring = Lattice::chain(8, true)?;
+/// let program = SamplingProgram::new(ring.model(0.5, 0.0, 1.0)?, Blocks::Given(ring.blocks().to_vec()), &[])?;
+/// let mut sampler = CpuSampler::new(&program, 64, 7, Init::Hinton, None)?;
+/// let moments = sampler.estimate_moments(&SamplingSchedule::new(50, 200, 1)?)?;
+/// assert_eq!(moments.edge_means().len(), 8);
+/// # Ok::<(), ising_wgpu::Error>(())
+/// ```
+pub struct CpuSampler {
+    kernel: SweepKernel,
+    spins: PackedSpins,
+    edges: Vec<(u32, u32)>,
+    next_sweep: u64,
+    threads: usize,
+}
+
+impl CpuSampler {
+    /// Starts `chains` chains of `program` from `init`, with `clamp_values` for its clamped nodes
+    /// (one row for all chains, or one row per chain, in the program's clamped order).
+    pub fn new(
+        program: &SamplingProgram,
+        chains: usize,
+        seed: u64,
+        init: Init,
+        clamp_values: Option<ArrayView2<'_, i8>>,
+    ) -> Result<Self> {
+        if chains == 0 {
+            return Err(Error::invalid("chains", "at least one chain is needed"));
+        }
+        let n = program.model().num_nodes();
+        let kernel = SweepKernel::new(program, seed);
+        let mut spins = match init {
+            Init::States(states) => {
+                if states.dim() != (chains, n) {
+                    return Err(Error::invalid(
+                        "initial states",
+                        format!(
+                            "shape {:?} given, expected (chains, nodes) = ({chains}, {n})",
+                            states.dim()
+                        ),
+                    ));
+                }
+                PackedSpins::from_states(states.view())?
+            }
+            Init::Hinton | Init::Uniform => {
+                let mut spins = PackedSpins::new(n, chains);
+                let masks: Vec<u32> = (0..spins.words()).map(|w| lane_mask(chains, w)).collect();
+                let stride = spins.words();
+                let mut slice = WordSlice {
+                    bits: spins.bits_mut(),
+                    stride,
+                    first_word: 0,
+                    masks: &masks,
+                };
+                if init == Init::Hinton {
+                    kernel.init(&mut slice, |i| kernel.hinton_probability(i));
+                } else {
+                    kernel.init(&mut slice, |_| 0.5);
+                }
+                spins
+            }
+        };
+        match clamp_values {
+            Some(values) => spins.set_nodes(program.clamped(), values)?,
+            None if !program.clamped().is_empty() => {
+                return Err(Error::invalid(
+                    "clamp values",
+                    format!(
+                        "the program clamps {} nodes; give their values",
+                        program.clamped().len()
+                    ),
+                ));
+            }
+            None => {}
+        }
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        Ok(CpuSampler {
+            kernel,
+            spins,
+            edges: program.model().edges().to_vec(),
+            next_sweep: 0,
+            threads,
+        })
+    }
+
+    /// Uses at most `threads` threads (at least one); results do not depend on it.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// Runs `schedule`, calling a fresh observer per thread at each sample point; returns each
+    /// thread's first chain and observer.
+    fn run<O: Observer>(
+        &mut self,
+        schedule: &SamplingSchedule,
+        observer_for: impl Fn(usize) -> O + Sync,
+    ) -> Vec<(usize, O)> {
+        let words = self.spins.words();
+        let chains = self.spins.chains();
+        let n = self.spins.num_nodes();
+        let parts = self.threads.min(words);
+        let bounds: Vec<usize> = (0..=parts).map(|p| p * words / parts).collect();
+        let first_sweep = self.next_sweep;
+        let kernel = &self.kernel;
+        let global = self.spins.bits();
+        let results: Vec<(Vec<u32>, usize, O)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = bounds
+                .windows(2)
+                .map(|r| {
+                    let (w0, w1) = (r[0], r[1]);
+                    let observer_for = &observer_for;
+                    scope.spawn(move || {
+                        let stride = w1 - w0;
+                        let mut bits: Vec<u32> = (0..n)
+                            .flat_map(|i| global[i * words + w0..i * words + w1].iter().copied())
+                            .collect();
+                        let masks: Vec<u32> = (w0..w1).map(|w| lane_mask(chains, w)).collect();
+                        let local_chains = (32 * w1).min(chains) - 32 * w0;
+                        let mut observer = observer_for(local_chains);
+                        let mut slice = WordSlice {
+                            bits: &mut bits,
+                            stride,
+                            first_word: w0,
+                            masks: &masks,
+                        };
+                        let mut done = 0;
+                        for at in schedule.sample_sweeps() {
+                            while done < at {
+                                kernel.sweep(&mut slice, first_sweep + done);
+                                done += 1;
+                            }
+                            observer.observe(&slice);
+                        }
+                        (bits, w0, observer)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("sampler thread panicked"))
+                .collect()
+        });
+        self.next_sweep += schedule.total_sweeps();
+        let global = self.spins.bits_mut();
+        let mut out = Vec::with_capacity(results.len());
+        for (bits, w0, observer) in results {
+            let stride = bits.len() / n.max(1);
+            for i in 0..n {
+                global[i * words + w0..i * words + w0 + stride]
+                    .copy_from_slice(&bits[i * stride..(i + 1) * stride]);
+            }
+            out.push((32 * w0, observer));
+        }
+        out
+    }
+}
+
+impl Sampler for CpuSampler {
+    fn sample(&mut self, schedule: &SamplingSchedule, nodes: &[u32]) -> Result<Array3<i8>> {
+        let n = self.spins.num_nodes();
+        if let Some(&bad) = nodes.iter().find(|&&i| i as usize >= n) {
+            return Err(Error::NodeOutOfRange {
+                what: "the observed nodes".to_string(),
+                node: u64::from(bad),
+                num_nodes: n,
+            });
+        }
+        let samples = usize::try_from(schedule.n_samples)
+            .map_err(|_| Error::invalid("n_samples", "too many samples to hold in memory"))?;
+        let chains = self.spins.chains();
+        let parts = self.run(schedule, |local_chains| SampleCollector {
+            nodes: nodes.to_vec(),
+            local_chains,
+            out: Vec::new(),
+        });
+        let mut out = Array3::<i8>::zeros((samples, chains, nodes.len()));
+        for (c0, collector) in parts {
+            let local = Array3::from_shape_vec(
+                (samples, collector.local_chains, nodes.len()),
+                collector.out,
+            )
+            .expect("collector shape");
+            out.slice_mut(s![.., c0..c0 + collector.local_chains, ..])
+                .assign(&local);
+        }
+        Ok(out)
+    }
+
+    fn estimate_moments(&mut self, schedule: &SamplingSchedule) -> Result<Moments> {
+        if schedule.n_samples > u64::from(u32::MAX) {
+            return Err(Error::invalid(
+                "n_samples",
+                "per-chain counts hold at most 2^32 - 1 samples",
+            ));
+        }
+        let (n, m, chains) = (
+            self.spins.num_nodes(),
+            self.edges.len(),
+            self.spins.chains(),
+        );
+        let edges = self.edges.clone();
+        let parts = self.run(schedule, |local_chains| MomentCounter {
+            edges: edges.clone(),
+            node_counts: Array2::zeros((local_chains, n)),
+            edge_counts: Array2::zeros((local_chains, m)),
+        });
+        let mut node_counts = Array2::zeros((chains, n));
+        let mut edge_counts = Array2::zeros((chains, m));
+        for (c0, counter) in parts {
+            let rows = counter.node_counts.nrows();
+            node_counts
+                .slice_mut(s![c0..c0 + rows, ..])
+                .assign(&counter.node_counts);
+            edge_counts
+                .slice_mut(s![c0..c0 + rows, ..])
+                .assign(&counter.edge_counts);
+        }
+        Ok(Moments::from_counts(
+            schedule.n_samples,
+            node_counts,
+            edge_counts,
+        ))
+    }
+
+    fn state(&self) -> Array2<i8> {
+        self.spins.to_states()
+    }
+
+    fn backend_name(&self) -> String {
+        format!("cpu ({} threads)", self.threads)
+    }
+}
+
+/// What a thread does with its words at each sample point.
+trait Observer: Send {
+    fn observe(&mut self, spins: &WordSlice<'_>);
+}
+
+/// Collects the spins of chosen nodes, samples x local chains x nodes, flattened.
+struct SampleCollector {
+    nodes: Vec<u32>,
+    local_chains: usize,
+    out: Vec<i8>,
+}
+
+impl Observer for SampleCollector {
+    fn observe(&mut self, spins: &WordSlice<'_>) {
+        for c in 0..self.local_chains {
+            for &i in &self.nodes {
+                let word = spins.bits[i as usize * spins.stride + c / 32];
+                self.out.push(spin_i8((word >> (c % 32)) & 1 == 1));
+            }
+        }
+    }
+}
+
+/// Counts +1 spins per node and agreeing ends per edge, per local chain.
+struct MomentCounter {
+    edges: Vec<(u32, u32)>,
+    node_counts: Array2<u32>,
+    edge_counts: Array2<u32>,
+}
+
+/// Adds one to `counts[(32 * w + b, col)]` for every set bit `b` of `word`.
+fn count_bits(counts: &mut Array2<u32>, col: usize, w: usize, mut word: u32) {
+    while word != 0 {
+        let b = word.trailing_zeros() as usize;
+        counts[(32 * w + b, col)] += 1;
+        word &= word - 1;
+    }
+}
+
+impl Observer for MomentCounter {
+    fn observe(&mut self, spins: &WordSlice<'_>) {
+        let stride = spins.stride;
+        for w in 0..stride {
+            for i in 0..self.node_counts.ncols() {
+                count_bits(&mut self.node_counts, i, w, spins.bits[i * stride + w]);
+            }
+            for (k, &(i, j)) in self.edges.iter().enumerate() {
+                let agree =
+                    !(spins.bits[i as usize * stride + w] ^ spins.bits[j as usize * stride + w]);
+                count_bits(&mut self.edge_counts, k, w, agree & spins.masks[w]);
+            }
+        }
+    }
+}

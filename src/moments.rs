@@ -1,0 +1,107 @@
+//! [`Moments`]: exact integer counts of `<s_i>` and `<s_i s_j>` observations, per chain.
+
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+
+use crate::stats::column_stderr;
+
+/// Counts over the samples of each chain: per node the number of +1 spins, per edge the number of
+/// samples where both ends agree. Means are `2 * count / samples - 1`; standard errors come from the
+/// spread of the per-chain means, so they account for autocorrelation within a chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Moments {
+    samples: u64,
+    node_counts: Array2<u32>,
+    edge_counts: Array2<u32>,
+}
+
+impl Moments {
+    /// Wraps counts (chains x nodes and chains x edges) taken over `samples` samples per chain.
+    pub fn from_counts(samples: u64, node_counts: Array2<u32>, edge_counts: Array2<u32>) -> Self {
+        debug_assert_eq!(node_counts.nrows(), edge_counts.nrows());
+        Moments {
+            samples,
+            node_counts,
+            edge_counts,
+        }
+    }
+
+    /// Number of chains.
+    pub fn chains(&self) -> usize {
+        self.node_counts.nrows()
+    }
+
+    /// Samples per chain.
+    pub fn samples_per_chain(&self) -> u64 {
+        self.samples
+    }
+
+    /// Per-chain count of +1 spins, chains x nodes.
+    pub fn node_counts(&self) -> ArrayView2<'_, u32> {
+        self.node_counts.view()
+    }
+
+    /// Per-chain count of agreeing edge ends, chains x edges.
+    pub fn edge_counts(&self) -> ArrayView2<'_, u32> {
+        self.edge_counts.view()
+    }
+
+    /// `<s_i>` per node over all samples and chains.
+    pub fn node_means(&self) -> Array1<f64> {
+        self.pooled(&self.node_counts)
+    }
+
+    /// `<s_i s_j>` per edge over all samples and chains.
+    pub fn edge_means(&self) -> Array1<f64> {
+        self.pooled(&self.edge_counts)
+    }
+
+    /// `<s_i>` of each chain, chains x nodes.
+    pub fn chain_node_means(&self) -> Array2<f64> {
+        self.per_chain(&self.node_counts)
+    }
+
+    /// `<s_i s_j>` of each chain, chains x edges.
+    pub fn chain_edge_means(&self) -> Array2<f64> {
+        self.per_chain(&self.edge_counts)
+    }
+
+    /// Standard error of each node mean, from the spread between chains (NaN with one chain).
+    pub fn node_stderr(&self) -> Array1<f64> {
+        column_stderr(self.chain_node_means().view())
+    }
+
+    /// Standard error of each edge mean, from the spread between chains (NaN with one chain).
+    pub fn edge_stderr(&self) -> Array1<f64> {
+        column_stderr(self.chain_edge_means().view())
+    }
+
+    fn pooled(&self, counts: &Array2<u32>) -> Array1<f64> {
+        let total = self.samples as f64 * counts.nrows() as f64;
+        counts
+            .map(|&c| u64::from(c))
+            .sum_axis(Axis(0))
+            .mapv(|c| 2.0 * c as f64 / total - 1.0)
+    }
+
+    fn per_chain(&self, counts: &Array2<u32>) -> Array2<f64> {
+        let samples = self.samples as f64;
+        counts.mapv(|c| 2.0 * f64::from(c) / samples - 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn means_and_errors_from_counts() {
+        // 2 chains, 4 samples each; node 0: 4 and 0 ups, node 1: 2 and 2.
+        let m = Moments::from_counts(4, array![[4, 2], [0, 2]], array![[3], [1]]);
+        assert_eq!(m.node_means(), array![0.0, 0.0]);
+        assert_eq!(m.chain_node_means(), array![[1.0, 0.0], [-1.0, 0.0]]);
+        assert_eq!(m.edge_means(), array![0.0]);
+        assert_eq!(m.node_stderr(), array![1.0, 0.0]);
+        assert_eq!(m.edge_stderr(), array![0.5]);
+    }
+}

@@ -1,0 +1,159 @@
+//! Chain-major bit-packed spins, the layout every backend shares: bit `b` of `bits[i * words + w]` is
+//! the spin of node `i` in chain `32 * w + b` (1 = up). Bits past the last chain stay 0.
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::error::{Error, Result};
+use crate::spin::{spin_i8, spin_up};
+
+/// Spins of many chains, packed 32 chains to a `u32`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackedSpins {
+    num_nodes: usize,
+    chains: usize,
+    words: usize,
+    bits: Vec<u32>,
+}
+
+/// Number of `u32` words that hold `chains` chains.
+pub(crate) fn words_for(chains: usize) -> usize {
+    chains.div_ceil(32)
+}
+
+/// The bits of word `w` that belong to real chains (all ones but for the last, partial word).
+pub(crate) fn lane_mask(chains: usize, w: usize) -> u32 {
+    let lanes = chains.saturating_sub(32 * w).min(32);
+    if lanes == 32 {
+        u32::MAX
+    } else {
+        (1u32 << lanes) - 1
+    }
+}
+
+impl PackedSpins {
+    /// All spins down.
+    pub fn new(num_nodes: usize, chains: usize) -> Self {
+        let words = words_for(chains);
+        PackedSpins {
+            num_nodes,
+            chains,
+            words,
+            bits: vec![0; num_nodes * words],
+        }
+    }
+
+    /// Packs `states` (chains x nodes, values -1/+1 or 0/1).
+    pub fn from_states(states: ArrayView2<'_, i8>) -> Result<Self> {
+        let mut packed = PackedSpins::new(states.ncols(), states.nrows());
+        for ((c, i), &v) in states.indexed_iter() {
+            let up = spin_up(v, || format!("state of chain {c}, node {i}"))?;
+            packed.set(i, c, up);
+        }
+        Ok(packed)
+    }
+
+    /// Unpacks to chains x nodes, values -1/+1.
+    pub fn to_states(&self) -> Array2<i8> {
+        Array2::from_shape_fn((self.chains, self.num_nodes), |(c, i)| {
+            spin_i8(self.get(i, c))
+        })
+    }
+
+    /// Number of nodes.
+    pub fn num_nodes(&self) -> usize {
+        self.num_nodes
+    }
+
+    /// Number of chains.
+    pub fn chains(&self) -> usize {
+        self.chains
+    }
+
+    /// Words per node.
+    pub fn words(&self) -> usize {
+        self.words
+    }
+
+    /// The packed words, node-major.
+    pub fn bits(&self) -> &[u32] {
+        &self.bits
+    }
+
+    /// Mutable packed words, node-major; callers keep bits past the last chain at 0.
+    pub(crate) fn bits_mut(&mut self) -> &mut [u32] {
+        &mut self.bits
+    }
+
+    /// Spin of `node` in `chain` (true = up).
+    pub fn get(&self, node: usize, chain: usize) -> bool {
+        (self.bits[node * self.words + chain / 32] >> (chain % 32)) & 1 == 1
+    }
+
+    /// Sets the spin of `node` in `chain`.
+    pub fn set(&mut self, node: usize, chain: usize, up: bool) {
+        let word = &mut self.bits[node * self.words + chain / 32];
+        let bit = 1u32 << (chain % 32);
+        if up {
+            *word |= bit;
+        } else {
+            *word &= !bit;
+        }
+    }
+
+    /// Sets `nodes` in every chain from `values` (one row for all chains, or one row per chain).
+    pub(crate) fn set_nodes(&mut self, nodes: &[u32], values: ArrayView2<'_, i8>) -> Result<()> {
+        if values.ncols() != nodes.len() {
+            return Err(Error::LengthMismatch {
+                what: "clamp values (columns)",
+                expected: nodes.len(),
+                got: values.ncols(),
+            });
+        }
+        if values.nrows() != 1 && values.nrows() != self.chains {
+            return Err(Error::invalid(
+                "clamp values",
+                format!(
+                    "{} rows given; give 1 row (all chains) or one per chain ({})",
+                    values.nrows(),
+                    self.chains
+                ),
+            ));
+        }
+        for c in 0..self.chains {
+            let row = values.row(if values.nrows() == 1 { 0 } else { c });
+            for (&node, &v) in nodes.iter().zip(row) {
+                let up = spin_up(v, || format!("clamp value of node {node} (chain {c})"))?;
+                self.set(node as usize, c, up);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_round_trips_and_keeps_padding_clear() {
+        let states =
+            Array2::from_shape_fn((37, 3), |(c, i)| if (c * 7 + i) % 3 == 0 { 1 } else { -1 });
+        let p = PackedSpins::from_states(states.view()).unwrap();
+        assert_eq!(p.words(), 2);
+        assert_eq!(p.to_states(), states);
+        for i in 0..3 {
+            assert_eq!(p.bits()[i * 2 + 1] & !lane_mask(37, 1), 0);
+        }
+        assert_eq!(lane_mask(37, 0), u32::MAX);
+        assert_eq!(lane_mask(37, 1), 0b1_1111);
+        assert_eq!(lane_mask(64, 1), u32::MAX);
+        let bad = ndarray::array![[1i8, 3]];
+        let e = PackedSpins::from_states(bad.view())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("state of chain 0, node 1: 3 is not a spin"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! What to sample: the model, its free blocks in update order, the clamped nodes, and the schedule.
+
+use crate::error::{Error, Result};
+use crate::graph::{Csr, colour_dsatur, validate_blocks};
+use crate::model::IsingModel;
+
+/// How the free nodes are split into blocks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Blocks {
+    /// Colour the free nodes automatically (DSatur).
+    Auto,
+    /// Use these blocks, in this order; they are checked for independence and coverage.
+    Given(Vec<Vec<u32>>),
+}
+
+/// A model with its free blocks (updated in order, one sweep updating each once) and its clamped
+/// nodes (never written, but seen by their neighbours). THRML's `IsingSamplingProgram`.
+#[derive(Clone, Debug)]
+pub struct SamplingProgram {
+    model: IsingModel,
+    csr: Csr,
+    blocks: Vec<Vec<u32>>,
+    clamped: Vec<u32>,
+}
+
+impl SamplingProgram {
+    /// Builds a program, colouring the free nodes when `blocks` is [`Blocks::Auto`].
+    ///
+    /// ```
+    /// use ising_wgpu::{Blocks, IsingModel, SamplingProgram};
+    /// let model = IsingModel::new(3, vec![(0, 1), (1, 2)], vec![1.0, 1.0], vec![0.0; 3], 1.0)?;
+    /// let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[])?;
+    /// assert_eq!(program.blocks(), &[vec![1], vec![0, 2]]);
+    /// let bad = SamplingProgram::new(model, Blocks::Given(vec![vec![0, 1], vec![2]]), &[]);
+    /// assert!(bad.unwrap_err().to_string().contains("edge 0 joins nodes 0 and 1"));
+    /// # Ok::<(), ising_wgpu::Error>(())
+    /// ```
+    pub fn new(model: IsingModel, blocks: Blocks, clamped: &[u32]) -> Result<Self> {
+        let csr = Csr::new(&model);
+        let blocks = match blocks {
+            Blocks::Given(blocks) => blocks,
+            Blocks::Auto => {
+                let mut is_clamped = vec![false; model.num_nodes()];
+                for &i in clamped {
+                    let slot =
+                        is_clamped
+                            .get_mut(i as usize)
+                            .ok_or_else(|| Error::NodeOutOfRange {
+                                what: "the clamped nodes".to_string(),
+                                node: u64::from(i),
+                                num_nodes: model.num_nodes(),
+                            })?;
+                    *slot = true;
+                }
+                let free: Vec<u32> = (0..model.num_nodes() as u32)
+                    .filter(|&i| !is_clamped[i as usize])
+                    .collect();
+                colour_dsatur(&csr, &free)
+            }
+        };
+        validate_blocks(&csr, &blocks, clamped)?;
+        Ok(SamplingProgram {
+            model,
+            csr,
+            blocks,
+            clamped: clamped.to_vec(),
+        })
+    }
+
+    /// The model.
+    pub fn model(&self) -> &IsingModel {
+        &self.model
+    }
+
+    /// The model's adjacency.
+    pub fn csr(&self) -> &Csr {
+        &self.csr
+    }
+
+    /// Free blocks in update order.
+    pub fn blocks(&self) -> &[Vec<u32>] {
+        &self.blocks
+    }
+
+    /// Clamped nodes, in the order their values are given.
+    pub fn clamped(&self) -> &[u32] {
+        &self.clamped
+    }
+
+    /// Number of free nodes (updated each sweep).
+    pub fn num_free(&self) -> usize {
+        self.blocks.iter().map(Vec::len).sum()
+    }
+}
+
+/// THRML's `SamplingSchedule`: `n_warmup` sweeps, then `n_samples` samples `steps_per_sample` sweeps
+/// apart, the first taken right after warm-up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SamplingSchedule {
+    /// Sweeps before the first sample.
+    pub n_warmup: u64,
+    /// Number of samples (at least 1).
+    pub n_samples: u64,
+    /// Sweeps between consecutive samples (at least 1).
+    pub steps_per_sample: u64,
+}
+
+impl SamplingSchedule {
+    /// A checked schedule: `n_samples` and `steps_per_sample` must be at least 1 and the total sweep
+    /// count must fit `u64`.
+    ///
+    /// ```
+    /// let s = ising_wgpu::SamplingSchedule::new(100, 10, 3)?;
+    /// assert_eq!(s.total_sweeps(), 100 + 9 * 3);
+    /// assert_eq!(s.sample_sweeps().next(), Some(100));
+    /// # Ok::<(), ising_wgpu::Error>(())
+    /// ```
+    pub fn new(n_warmup: u64, n_samples: u64, steps_per_sample: u64) -> Result<Self> {
+        if n_samples == 0 {
+            return Err(Error::invalid("n_samples", "at least one sample is needed"));
+        }
+        if steps_per_sample == 0 {
+            return Err(Error::invalid(
+                "steps_per_sample",
+                "samples must be at least one sweep apart",
+            ));
+        }
+        let total = (n_samples - 1)
+            .checked_mul(steps_per_sample)
+            .and_then(|s| s.checked_add(n_warmup));
+        if total.is_none_or(|t| t > crate::rng::MAX_SWEEP) {
+            return Err(Error::invalid(
+                "schedule",
+                "the total number of sweeps exceeds 2^60",
+            ));
+        }
+        Ok(SamplingSchedule {
+            n_warmup,
+            n_samples,
+            steps_per_sample,
+        })
+    }
+
+    /// Total sweeps run: `n_warmup + (n_samples - 1) * steps_per_sample`.
+    pub fn total_sweeps(&self) -> u64 {
+        self.n_warmup + (self.n_samples - 1) * self.steps_per_sample
+    }
+
+    /// Number of sweeps completed when each sample is taken, in order.
+    pub fn sample_sweeps(&self) -> impl Iterator<Item = u64> + use<> {
+        let (warmup, step) = (self.n_warmup, self.steps_per_sample);
+        (0..self.n_samples).map(move |k| warmup + k * step)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_counts_like_thrml() {
+        let s = SamplingSchedule::new(5, 4, 2).unwrap();
+        assert_eq!(s.total_sweeps(), 11);
+        assert_eq!(s.sample_sweeps().collect::<Vec<_>>(), vec![5, 7, 9, 11]);
+        let one = SamplingSchedule::new(0, 1, 1).unwrap();
+        assert_eq!(one.total_sweeps(), 0);
+        assert!(
+            SamplingSchedule::new(1, 0, 1)
+                .unwrap_err()
+                .to_string()
+                .contains("n_samples")
+        );
+        assert!(
+            SamplingSchedule::new(1, 2, 0)
+                .unwrap_err()
+                .to_string()
+                .contains("steps_per_sample")
+        );
+        assert!(SamplingSchedule::new(u64::MAX, 2, 1).is_err());
+    }
+
+    #[test]
+    fn clamped_nodes_are_left_out_of_automatic_blocks() {
+        let m = IsingModel::new(
+            3,
+            vec![(0, 1), (1, 2), (0, 2)],
+            vec![1.0; 3],
+            vec![0.0; 3],
+            1.0,
+        )
+        .unwrap();
+        let p = SamplingProgram::new(m.clone(), Blocks::Auto, &[1]).unwrap();
+        assert_eq!(p.num_free(), 2);
+        assert!(p.blocks().iter().all(|b| !b.contains(&1)));
+        let e = SamplingProgram::new(m, Blocks::Auto, &[7])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the clamped nodes names node 7"), "{e}");
+    }
+}
