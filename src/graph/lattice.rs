@@ -63,7 +63,7 @@ impl Lattice {
                 if x + 1 < side {
                     edges.push((site as u32, (site + stride) as u32));
                 } else if periodic && side > 1 {
-                    edges.push((site as u32, (site + stride - x * stride) as u32));
+                    edges.push((site as u32, (site - x * stride) as u32));
                 }
                 stride *= side;
             }

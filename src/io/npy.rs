@@ -50,7 +50,7 @@ mod tests {
         let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
         assert!(header.contains("'shape': (2, 1, 3)") && header.ends_with('\n'));
         assert_eq!(&bytes[10 + header_len..], &[1, 255, 1, 255, 255, 1]);
-        assert!(npy_bytes(&[4], &[0; 4]).windows(5).any(|w| w == b"(4,)"));
+        assert!(npy_bytes(&[4], &[0; 4]).windows(4).any(|w| w == b"(4,)"));
         let e = write_npy_i8("/nonexistent/x.npy", &[2], &[1])
             .unwrap_err()
             .to_string();
