@@ -45,3 +45,8 @@ pub use moments::Moments;
 pub use packed::PackedSpins;
 pub use program::{Blocks, SamplingProgram, SamplingSchedule};
 pub use stats::mean_and_stderr;
+
+/// The README's Rust example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -8,10 +8,13 @@ use ising_wgpu::{Blocks, CpuSampler, Init, Lattice, Sampler, SamplingProgram, Sa
 #[test]
 fn thread_count_does_not_change_results() {
     let lattice = Lattice::square(6, 6, true).unwrap();
-    let program = SamplingProgram::new(lattice.model(0.4, 0.1, 1.0).unwrap(), Blocks::Auto, &[]).unwrap();
+    let program =
+        SamplingProgram::new(lattice.model(0.4, 0.1, 1.0).unwrap(), Blocks::Auto, &[]).unwrap();
     let schedule = SamplingSchedule::new(7, 5, 3).unwrap();
     let run = |threads| {
-        let mut s = CpuSampler::new(&program, 200, 42, Init::Hinton, None).unwrap().with_threads(threads);
+        let mut s = CpuSampler::new(&program, 200, 42, Init::Hinton, None)
+            .unwrap()
+            .with_threads(threads);
         let samples = s.sample(&schedule, &[0, 5, 35]).unwrap();
         (samples, s.state())
     };
@@ -28,7 +31,10 @@ fn moment_counts_equal_counts_taken_from_the_samples() {
     let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[]).unwrap();
     let schedule = SamplingSchedule::new(10, 50, 2).unwrap();
     let nodes: Vec<u32> = (0..12).collect();
-    let samples = CpuSampler::new(&program, 70, 9, Init::Hinton, None).unwrap().sample(&schedule, &nodes).unwrap();
+    let samples = CpuSampler::new(&program, 70, 9, Init::Hinton, None)
+        .unwrap()
+        .sample(&schedule, &nodes)
+        .unwrap();
     let moments = CpuSampler::new(&program, 70, 9, Init::Hinton, None)
         .unwrap()
         .with_threads(1)
@@ -41,7 +47,9 @@ fn moment_counts_equal_counts_taken_from_the_samples() {
             assert_eq!(moments.node_counts()[(c, i)], ups, "chain {c} node {i}");
         }
         for (k, &(i, j)) in model.edges().iter().enumerate() {
-            let agree = (0..50).filter(|&t| samples[(t, c, i as usize)] == samples[(t, c, j as usize)]).count() as u32;
+            let agree = (0..50)
+                .filter(|&t| samples[(t, c, i as usize)] == samples[(t, c, j as usize)])
+                .count() as u32;
             assert_eq!(moments.edge_counts()[(c, k)], agree, "chain {c} edge {k}");
         }
     }
@@ -57,9 +65,16 @@ fn chains_persist_between_calls_with_fresh_randomness() {
     // A schedule of one sample right away runs no sweep: the sample is the initial state.
     let first = s.sample(&one, &(0..10).collect::<Vec<_>>()).unwrap();
     assert_eq!(first.index_axis(ndarray::Axis(0), 0), start);
-    let a = s.sample(&SamplingSchedule::new(3, 1, 1).unwrap(), &[0]).unwrap();
-    let b = s.sample(&SamplingSchedule::new(3, 1, 1).unwrap(), &[0]).unwrap();
-    assert_ne!(a, b, "a second call must continue with new sweeps, not repeat the first");
+    let a = s
+        .sample(&SamplingSchedule::new(3, 1, 1).unwrap(), &[0])
+        .unwrap();
+    let b = s
+        .sample(&SamplingSchedule::new(3, 1, 1).unwrap(), &[0])
+        .unwrap();
+    assert_ne!(
+        a, b,
+        "a second call must continue with new sweeps, not repeat the first"
+    );
 }
 
 #[test]
@@ -67,20 +82,54 @@ fn bad_sampler_arguments_are_named() {
     let model = random_model(5, 6, 0.5);
     let clamped = SamplingProgram::new(model.clone(), Blocks::Auto, &[1]).unwrap();
     let err = |r: Result<CpuSampler, ising_wgpu::Error>| r.err().expect("an error").to_string();
-    assert!(err(CpuSampler::new(&clamped, 4, 0, Init::Hinton, None)).contains("clamps 1 nodes; give their values"));
+    assert!(
+        err(CpuSampler::new(&clamped, 4, 0, Init::Hinton, None))
+            .contains("clamps 1 nodes; give their values")
+    );
     let wrong_cols = ndarray::array![[1i8, 1]];
-    assert!(err(CpuSampler::new(&clamped, 4, 0, Init::Hinton, Some(wrong_cols.view())))
-        .contains("clamp values (columns) has length 2, expected 1"));
+    assert!(
+        err(CpuSampler::new(
+            &clamped,
+            4,
+            0,
+            Init::Hinton,
+            Some(wrong_cols.view())
+        ))
+        .contains("clamp values (columns) has length 2, expected 1")
+    );
     let wrong_rows = ndarray::Array2::<i8>::ones((3, 1));
-    assert!(err(CpuSampler::new(&clamped, 4, 0, Init::Hinton, Some(wrong_rows.view()))).contains("3 rows given"));
+    assert!(
+        err(CpuSampler::new(
+            &clamped,
+            4,
+            0,
+            Init::Hinton,
+            Some(wrong_rows.view())
+        ))
+        .contains("3 rows given")
+    );
     let bad_value = ndarray::array![[7i8]];
-    assert!(err(CpuSampler::new(&clamped, 4, 0, Init::Hinton, Some(bad_value.view())))
-        .contains("clamp value of node 1 (chain 0): 7 is not a spin"));
+    assert!(
+        err(CpuSampler::new(
+            &clamped,
+            4,
+            0,
+            Init::Hinton,
+            Some(bad_value.view())
+        ))
+        .contains("clamp value of node 1 (chain 0): 7 is not a spin")
+    );
     let free = SamplingProgram::new(model, Blocks::Auto, &[]).unwrap();
     assert!(err(CpuSampler::new(&free, 0, 0, Init::Hinton, None)).contains("at least one chain"));
     let states = ndarray::Array2::<i8>::ones((3, 6));
-    assert!(err(CpuSampler::new(&free, 4, 0, Init::States(states), None)).contains("expected (chains, nodes) = (4, 6)"));
+    assert!(
+        err(CpuSampler::new(&free, 4, 0, Init::States(states), None))
+            .contains("expected (chains, nodes) = (4, 6)")
+    );
     let mut s = CpuSampler::new(&free, 4, 0, Init::Hinton, None).unwrap();
-    let e = s.sample(&SamplingSchedule::new(1, 1, 1).unwrap(), &[6]).unwrap_err().to_string();
+    let e = s
+        .sample(&SamplingSchedule::new(1, 1, 1).unwrap(), &[6])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("the observed nodes names node 6"), "{e}");
 }

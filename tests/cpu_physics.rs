@@ -5,9 +5,12 @@ mod common;
 
 use common::assert_within_5_se;
 use ising_wgpu::physics::{
-    kaufman_energy_per_site, onsager_energy_per_site, open_chain_correlation, ring_correlation, yang_magnetization,
+    kaufman_energy_per_site, onsager_energy_per_site, open_chain_correlation, ring_correlation,
+    yang_magnetization,
 };
-use ising_wgpu::{Blocks, CpuSampler, Init, Lattice, Sampler, SamplingProgram, SamplingSchedule, mean_and_stderr};
+use ising_wgpu::{
+    Blocks, CpuSampler, Init, Lattice, Sampler, SamplingProgram, SamplingSchedule, mean_and_stderr,
+};
 use ndarray::{Array2, Array3, Axis};
 
 fn lattice_program(lattice: &Lattice, beta: f32) -> SamplingProgram {
@@ -16,22 +19,40 @@ fn lattice_program(lattice: &Lattice, beta: f32) -> SamplingProgram {
 }
 
 /// Energy per site of each chain, `-(sum of edge means) / sites`, with its mean and standard error.
-fn energy_per_site(lattice: &Lattice, beta: f32, chains: usize, schedule: SamplingSchedule, seed: u64) -> (f64, f64) {
+fn energy_per_site(
+    lattice: &Lattice,
+    beta: f32,
+    chains: usize,
+    schedule: SamplingSchedule,
+    seed: u64,
+) -> (f64, f64) {
     let program = lattice_program(lattice, beta);
     let mut sampler = CpuSampler::new(&program, chains, seed, Init::Hinton, None).unwrap();
     let moments = sampler.estimate_moments(&schedule).unwrap();
     let sites = lattice.num_sites() as f64;
-    let per_chain: Vec<f64> = moments.chain_edge_means().sum_axis(Axis(1)).iter().map(|s| -s / sites).collect();
+    let per_chain: Vec<f64> = moments
+        .chain_edge_means()
+        .sum_axis(Axis(1))
+        .iter()
+        .map(|s| -s / sites)
+        .collect();
     mean_and_stderr(&per_chain)
 }
 
 /// Per-chain mean over samples and over sites `i` of `s_i s_(i+r)` (pairs within the chain only).
 fn chain_correlation(samples: &Array3<i8>, r: usize, periodic: bool) -> Vec<f64> {
     let n = samples.shape()[2];
-    let pairs: Vec<(usize, usize)> =
-        if periodic { (0..n).map(|i| (i, (i + r) % n)).collect() } else { (0..n - r).map(|i| (i, i + r)).collect() };
+    let pairs: Vec<(usize, usize)> = if periodic {
+        (0..n).map(|i| (i, (i + r) % n)).collect()
+    } else {
+        (0..n - r).map(|i| (i, i + r)).collect()
+    };
     let per_chain = Array2::from_shape_fn((samples.shape()[0], samples.shape()[1]), |(t, c)| {
-        pairs.iter().map(|&(i, j)| f64::from(samples[(t, c, i)] * samples[(t, c, j)])).sum::<f64>() / pairs.len() as f64
+        pairs
+            .iter()
+            .map(|&(i, j)| f64::from(samples[(t, c, i)] * samples[(t, c, j)]))
+            .sum::<f64>()
+            / pairs.len() as f64
     });
     per_chain.mean_axis(Axis(0)).unwrap().to_vec()
 }
@@ -41,14 +62,26 @@ fn one_dimensional_correlations() {
     let k = 0.5f32;
     for (periodic, n) in [(true, 12usize), (false, 14)] {
         let lattice = Lattice::chain(n, periodic).unwrap();
-        let mut sampler = CpuSampler::new(&lattice_program(&lattice, k), 128, 11, Init::Hinton, None).unwrap();
+        let mut sampler =
+            CpuSampler::new(&lattice_program(&lattice, k), 128, 11, Init::Hinton, None).unwrap();
         let nodes: Vec<u32> = (0..n as u32).collect();
-        let samples = sampler.sample(&SamplingSchedule::new(100, 2000, 1).unwrap(), &nodes).unwrap();
+        let samples = sampler
+            .sample(&SamplingSchedule::new(100, 2000, 1).unwrap(), &nodes)
+            .unwrap();
         for r in 1..=6 {
             let (mean, se) = mean_and_stderr(&chain_correlation(&samples, r, periodic));
             let k = f64::from(k);
-            let exact = if periodic { ring_correlation(n, r, k) } else { open_chain_correlation(r, k) };
-            assert_within_5_se(&format!("periodic={periodic} r={r}"), &[mean], &[se], &[exact]);
+            let exact = if periodic {
+                ring_correlation(n, r, k)
+            } else {
+                open_chain_correlation(r, k)
+            };
+            assert_within_5_se(
+                &format!("periodic={periodic} r={r}"),
+                &[mean],
+                &[se],
+                &[exact],
+            );
         }
     }
 }
@@ -56,7 +89,13 @@ fn one_dimensional_correlations() {
 #[test]
 fn onsager_energy_on_a_64_by_64_torus_at_beta_0_3() {
     let lattice = Lattice::square(64, 64, true).unwrap();
-    let (u, se) = energy_per_site(&lattice, 0.3, 64, SamplingSchedule::new(200, 1000, 1).unwrap(), 1);
+    let (u, se) = energy_per_site(
+        &lattice,
+        0.3,
+        64,
+        SamplingSchedule::new(200, 1000, 1).unwrap(),
+        1,
+    );
     let k = f64::from(0.3f32);
     // At K = 0.3 the correlation length is about one site: the 64 x 64 torus is the infinite lattice
     // to far better than the statistical error (Kaufman's exact finite-size value says so too).
@@ -66,9 +105,20 @@ fn onsager_energy_on_a_64_by_64_torus_at_beta_0_3() {
 
 #[test]
 fn kaufman_energy_on_small_tori() {
-    for (m, n, beta) in [(8, 8, 0.3f32), (8, 8, 0.440_686_8), (6, 10, 0.6), (5, 5, 0.4)] {
+    for (m, n, beta) in [
+        (8, 8, 0.3f32),
+        (8, 8, 0.440_686_8),
+        (6, 10, 0.6),
+        (5, 5, 0.4),
+    ] {
         let lattice = Lattice::square(m, n, true).unwrap();
-        let (u, se) = energy_per_site(&lattice, beta, 128, SamplingSchedule::new(500, 4000, 1).unwrap(), 2);
+        let (u, se) = energy_per_site(
+            &lattice,
+            beta,
+            128,
+            SamplingSchedule::new(500, 4000, 1).unwrap(),
+            2,
+        );
         let exact = kaufman_energy_per_site(m, n, f64::from(beta));
         assert_within_5_se(&format!("{m}x{n} at beta {beta}"), &[u], &[se], &[exact]);
     }
@@ -83,8 +133,19 @@ fn yang_magnetisation_in_the_ordered_phase() {
     let chains = 32;
     let up = Array2::<i8>::ones((chains, lattice.num_sites()));
     let mut sampler = CpuSampler::new(&program, chains, 3, Init::States(up), None).unwrap();
-    let moments = sampler.estimate_moments(&SamplingSchedule::new(100, 1000, 1).unwrap()).unwrap();
-    let per_chain: Vec<f64> = moments.chain_node_means().mean_axis(Axis(1)).unwrap().to_vec();
+    let moments = sampler
+        .estimate_moments(&SamplingSchedule::new(100, 1000, 1).unwrap())
+        .unwrap();
+    let per_chain: Vec<f64> = moments
+        .chain_node_means()
+        .mean_axis(Axis(1))
+        .unwrap()
+        .to_vec();
     let (m, se) = mean_and_stderr(&per_chain);
-    assert_within_5_se("m(0.6)", &[m], &[se], &[yang_magnetization(f64::from(0.6f32))]);
+    assert_within_5_se(
+        "m(0.6)",
+        &[m],
+        &[se],
+        &[yang_magnetization(f64::from(0.6f32))],
+    );
 }

@@ -4,7 +4,9 @@
 mod common;
 
 use common::{assert_within_5_se, random_clamp, random_model};
-use ising_wgpu::{Blocks, CpuSampler, Init, Sampler, SamplingProgram, SamplingSchedule, exact_moments};
+use ising_wgpu::{
+    Blocks, CpuSampler, Init, Sampler, SamplingProgram, SamplingSchedule, exact_moments,
+};
 use ndarray::Array2;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -27,13 +29,29 @@ fn sampled_moments_match_exact_enumeration() {
         let model = random_model(case, n, 0.35);
         let clamp = random_clamp(case, n, (case % 4) as usize);
         let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
-        let values = Array2::from_shape_fn((1, clamp.len()), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
-        let blocks = if case % 2 == 0 { Blocks::Auto } else { Blocks::Given(singleton_blocks(case, n, &clamped)) };
+        let values =
+            Array2::from_shape_fn((1, clamp.len()), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
+        let blocks = if case % 2 == 0 {
+            Blocks::Auto
+        } else {
+            Blocks::Given(singleton_blocks(case, n, &clamped))
+        };
         let program = SamplingProgram::new(model.clone(), blocks, &clamped).unwrap();
-        let mut sampler = CpuSampler::new(&program, 128, 1000 + case, Init::Hinton, Some(values.view())).unwrap();
+        let mut sampler = CpuSampler::new(
+            &program,
+            128,
+            1000 + case,
+            Init::Hinton,
+            Some(values.view()),
+        )
+        .unwrap();
         let moments = sampler.estimate_moments(&schedule).unwrap();
         let exact = exact_moments(&model, &clamp).unwrap();
-        let what = format!("case {case} ({n} nodes, {} edges, {} clamped)", model.num_edges(), clamp.len());
+        let what = format!(
+            "case {case} ({n} nodes, {} edges, {} clamped)",
+            model.num_edges(),
+            clamp.len()
+        );
         worst = worst.max(assert_within_5_se(
             &format!("{what} node"),
             moments.node_means().as_slice().unwrap(),
@@ -58,7 +76,9 @@ fn chains_with_different_clamp_rows_each_follow_their_conditional() {
     let patterns = [[1i8, 1], [1, -1], [-1, 1], [-1, -1]];
     let values = Array2::from_shape_fn((64, 2), |(c, k)| patterns[c % 4][k]);
     let mut sampler = CpuSampler::new(&program, 64, 5, Init::Uniform, Some(values.view())).unwrap();
-    let moments = sampler.estimate_moments(&SamplingSchedule::new(100, 4000, 1).unwrap()).unwrap();
+    let moments = sampler
+        .estimate_moments(&SamplingSchedule::new(100, 4000, 1).unwrap())
+        .unwrap();
     let per_chain = moments.chain_edge_means();
     for (p, pattern) in patterns.iter().enumerate() {
         let rows: Vec<usize> = (0..64).filter(|c| c % 4 == p).collect();
@@ -66,7 +86,12 @@ fn chains_with_different_clamp_rows_each_follow_their_conditional() {
         for k in 0..model.num_edges() {
             let values: Vec<f64> = rows.iter().map(|&c| per_chain[(c, k)]).collect();
             let (mean, se) = ising_wgpu::mean_and_stderr(&values);
-            assert_within_5_se(&format!("pattern {p} edge"), &[mean], &[se], &[exact.edge_means[k]]);
+            assert_within_5_se(
+                &format!("pattern {p} edge"),
+                &[mean],
+                &[se],
+                &[exact.edge_means[k]],
+            );
         }
     }
 }

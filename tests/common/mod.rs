@@ -20,7 +20,9 @@ pub fn random_model(seed: u64, n: usize, p: f64) -> IsingModel {
         }
     }
     edges.shuffle(&mut rng);
-    let weights = (0..edges.len()).map(|_| rng.random_range(-0.8..0.8)).collect();
+    let weights = (0..edges.len())
+        .map(|_| rng.random_range(-0.8..0.8))
+        .collect();
     let biases = (0..n).map(|_| rng.random_range(-0.5..0.5)).collect();
     IsingModel::new(n, edges, weights, biases, 1.0).expect("random model is valid")
 }
@@ -31,7 +33,10 @@ pub fn random_clamp(seed: u64, n: usize, k: usize) -> Vec<(u32, bool)> {
     let mut nodes: Vec<u32> = (0..n as u32).collect();
     nodes.shuffle(&mut rng);
     nodes.truncate(k);
-    nodes.into_iter().map(|i| (i, rng.random_bool(0.5))).collect()
+    nodes
+        .into_iter()
+        .map(|i| (i, rng.random_bool(0.5)))
+        .collect()
 }
 
 /// Asserts `|estimate - exact| <= 5 * stderr` for every item; an item with zero error must be exact.
@@ -41,11 +46,18 @@ pub fn assert_within_5_se(what: &str, estimate: &[f64], stderr: &[f64], exact: &
     for (k, ((&e, &se), &x)) in estimate.iter().zip(stderr).zip(exact).enumerate() {
         let dev = (e - x).abs();
         if se == 0.0 {
-            assert!(dev < 1e-12, "{what}[{k}]: estimate {e} with zero standard error, exact {x}");
+            assert!(
+                dev < 1e-12,
+                "{what}[{k}]: estimate {e} with zero standard error, exact {x}"
+            );
             continue;
         }
         assert!(se.is_finite(), "{what}[{k}]: standard error {se}");
-        assert!(dev <= 5.0 * se, "{what}[{k}]: estimate {e} +/- {se}, exact {x} ({:.1} standard errors off)", dev / se);
+        assert!(
+            dev <= 5.0 * se,
+            "{what}[{k}]: estimate {e} +/- {se}, exact {x} ({:.1} standard errors off)",
+            dev / se
+        );
         worst = worst.max(dev / se);
     }
     worst

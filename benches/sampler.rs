@@ -1,0 +1,76 @@
+//! Sampler throughput in flips/ns (spin updates attempted per nanosecond, read-back included):
+//! `cargo bench --bench sampler`. Configurations are those of BENCHMARKS.md.
+
+use std::time::Instant;
+
+use ising_wgpu::io::read_edge_list;
+use ising_wgpu::{
+    Blocks, CpuSampler, Init, IsingModel, Lattice, Sampler, SamplingProgram, SamplingSchedule,
+};
+
+/// Random normal biases and weights (Box-Muller on a fixed LCG), beta = 1, as in THRML's benchmark.
+fn random_normal_model(num_nodes: usize, edges: Vec<(u32, u32)>) -> IsingModel {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut normal = move || {
+        let mut uniform = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        };
+        let (u, v) = (uniform(), uniform());
+        ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
+    };
+    let weights = (0..edges.len()).map(|_| normal()).collect();
+    let biases = (0..num_nodes).map(|_| normal()).collect();
+    IsingModel::new(num_nodes, edges, weights, biases, 1.0).expect("valid model")
+}
+
+fn flips_per_ns(name: &str, program: &SamplingProgram, chains: usize, sweeps: u64) {
+    let mut sampler = CpuSampler::new(program, chains, 0, Init::Hinton, None).expect("sampler");
+    let schedule = SamplingSchedule::new(sweeps, 1, 1).expect("schedule");
+    sampler
+        .sample(&SamplingSchedule::new(2, 1, 1).expect("schedule"), &[0])
+        .expect("warm-up");
+    let start = Instant::now();
+    sampler.sample(&schedule, &[0]).expect("run");
+    let seconds = start.elapsed().as_secs_f64();
+    let flips = sweeps as f64 * program.num_free() as f64 * chains as f64;
+    println!(
+        "{name:<28} chains {chains:>5}  sweeps {sweeps:>4}  {seconds:>7.3} s  {:>7.3} flips/ns  [{}]",
+        flips / seconds / 1e9,
+        sampler.backend_name()
+    );
+}
+
+fn main() {
+    let torus = Lattice::square(256, 256, true).expect("lattice");
+    let torus_program = SamplingProgram::new(
+        random_normal_model(torus.num_sites(), torus.edges().to_vec()),
+        Blocks::Auto,
+        &[],
+    )
+    .expect("program");
+    let pegasus = read_edge_list(concat!(env!("CARGO_MANIFEST_DIR"), "/data/pegasus14.edges"))
+        .expect("graph");
+    let pegasus_program = SamplingProgram::new(
+        random_normal_model(pegasus.num_nodes, pegasus.edges),
+        Blocks::Auto,
+        &[],
+    )
+    .expect("program");
+    for chains in [64, 1024] {
+        flips_per_ns(
+            "torus 256x256 (cpu)",
+            &torus_program,
+            chains,
+            if chains == 64 { 50 } else { 4 },
+        );
+        flips_per_ns(
+            "pegasus P14 (cpu)",
+            &pegasus_program,
+            chains,
+            if chains == 64 { 50 } else { 4 },
+        );
+    }
+}

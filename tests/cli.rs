@@ -1,0 +1,363 @@
+//! The `ising` command line: JSON contract, agreement with an independent enumeration, and one clear
+//! error line with exit code 2 for every bad input.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{random_clamp, random_model};
+use ising_wgpu::IsingModel;
+use serde_json::Value;
+
+fn ising(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ising"))
+        .args(args)
+        .output()
+        .expect("the ising binary runs")
+}
+
+/// A scratch directory per test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ising-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn model_json(m: &IsingModel) -> String {
+    ising_wgpu::io::model_to_json(m)
+}
+
+fn stdout_json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+fn floats(v: &Value, key: &str) -> Vec<f64> {
+    v[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key} missing"))
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+/// Node and edge means by brute force over all 2^n states, independent of the library's enumerator.
+fn brute_force(m: &IsingModel, clamp: &[(u32, bool)]) -> (Vec<f64>, Vec<f64>) {
+    let n = m.num_nodes();
+    let (mut z, mut nodes, mut edges) = (0.0, vec![0.0; n], vec![0.0; m.num_edges()]);
+    for code in 0u32..1 << n {
+        let s: Vec<f64> = (0..n)
+            .map(|i| if code >> i & 1 == 1 { 1.0 } else { -1.0 })
+            .collect();
+        if clamp.iter().any(|&(i, up)| (s[i as usize] > 0.0) != up) {
+            continue;
+        }
+        let mut energy = 0.0;
+        for (i, &b) in m.biases().iter().enumerate() {
+            energy -= f64::from(b) * s[i];
+        }
+        for (&(i, j), &w) in m.edges().iter().zip(m.weights()) {
+            energy -= f64::from(w) * s[i as usize] * s[j as usize];
+        }
+        let weight = (-f64::from(m.beta()) * energy).exp();
+        z += weight;
+        for i in 0..n {
+            nodes[i] += weight * s[i];
+        }
+        for (k, &(i, j)) in m.edges().iter().enumerate() {
+            edges[k] += weight * s[i as usize] * s[j as usize];
+        }
+    }
+    (
+        nodes.iter().map(|v| v / z).collect(),
+        edges.iter().map(|v| v / z).collect(),
+    )
+}
+
+fn clamp_arg(clamp: &[(u32, bool)]) -> String {
+    clamp
+        .iter()
+        .map(|&(i, up)| format!("{i}={}", if up { "+1" } else { "-1" }))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[test]
+fn exact_agrees_with_brute_force_to_1e_9() {
+    let dir = scratch("exact");
+    for seed in [21u64, 22, 23] {
+        let m = random_model(seed, 11, 0.4);
+        let clamp = random_clamp(seed, 11, (seed % 3) as usize);
+        let path = write(&dir, &format!("m{seed}.json"), &model_json(&m));
+        let mut args = vec!["exact", "--model", &path];
+        let clamp_text = clamp_arg(&clamp);
+        if !clamp.is_empty() {
+            args.extend(["--clamp", &clamp_text]);
+        }
+        let v = stdout_json(&ising(&args));
+        let (nodes, edges) = brute_force(&m, &clamp);
+        for (a, b) in floats(&v, "node_means")
+            .iter()
+            .zip(&nodes)
+            .chain(floats(&v, "edge_means").iter().zip(&edges))
+        {
+            assert!((a - b).abs() < 1e-9, "seed {seed}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn sampled_moments_agree_with_exact_within_5_standard_errors() {
+    let dir = scratch("sample");
+    let m = random_model(31, 12, 0.35);
+    let path = write(&dir, "m.json", &model_json(&m));
+    let v = stdout_json(&ising(&[
+        "sample",
+        "--model",
+        &path,
+        "--backend",
+        "cpu",
+        "--chains",
+        "128",
+        "--warmup",
+        "200",
+        "--samples",
+        "2000",
+        "--seed",
+        "5",
+        "--clamp",
+        "4=-1",
+        "--moments",
+    ]));
+    let (nodes, edges) = brute_force(&m, &[(4, false)]);
+    common::assert_within_5_se(
+        "node",
+        &floats(&v, "node_means"),
+        &floats(&v, "node_stderr"),
+        &nodes,
+    );
+    common::assert_within_5_se(
+        "edge",
+        &floats(&v, "edge_means"),
+        &floats(&v, "edge_stderr"),
+        &edges,
+    );
+    assert_eq!(v["chains"], 128);
+}
+
+#[test]
+fn samples_go_to_an_npy_file() {
+    let dir = scratch("npy");
+    let m = random_model(32, 6, 0.5);
+    let path = write(&dir, "m.json", &model_json(&m));
+    let out = dir.join("s.npy").display().to_string();
+    let v = stdout_json(&ising(&[
+        "sample",
+        "--model",
+        &path,
+        "--chains",
+        "40",
+        "--samples",
+        "7",
+        "--out",
+        &out,
+    ]));
+    assert_eq!(v["shape"], serde_json::json!([7, 40, 6]));
+    let bytes = std::fs::read(&out).unwrap();
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let body = &bytes[10 + header_len..];
+    assert_eq!(body.len(), 7 * 40 * 6);
+    assert!(body.iter().all(|&b| b == 1 || b == 255));
+}
+
+#[test]
+fn bad_input_is_one_line_on_stderr_and_exit_code_2() {
+    let dir = scratch("errors");
+    let good = r#"{"num_nodes": 3, "edges": [[0, 1], [1, 2]], "weights": [1, 1], "biases": [0, 0, 0], "beta": 1}"#;
+    let good_path = write(&dir, "good.json", good);
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "exact".into(),
+                "--model".into(),
+                "/no/such/file.json".into(),
+            ],
+            "/no/such/file.json",
+        ),
+        (
+            vec![
+                "exact".into(),
+                "--model".into(),
+                write(&dir, "dup.json", &good.replace("[1, 2]]", "[1, 0]]")),
+            ],
+            "edges 0 and 1 both join nodes 1 and 0",
+        ),
+        (
+            vec![
+                "exact".into(),
+                "--model".into(),
+                write(&dir, "loop.json", &good.replace("[1, 2]]", "[2, 2]]")),
+            ],
+            "edge 1 (2, 2) is a self-loop",
+        ),
+        (
+            vec![
+                "exact".into(),
+                "--model".into(),
+                write(&dir, "range.json", &good.replace("[1, 2]]", "[1, 3]]")),
+            ],
+            "edge 1 (1, 3) names node 3",
+        ),
+        (
+            vec![
+                "exact".into(),
+                "--model".into(),
+                write(&dir, "len.json", &good.replace("[1, 1]", "[1]")),
+            ],
+            "weights has length 1, expected 2",
+        ),
+        (
+            vec![
+                "exact".into(),
+                "--model".into(),
+                write(
+                    &dir,
+                    "zero.json",
+                    &good.replace("\"num_nodes\": 3", "\"num_nodes\": 0"),
+                ),
+            ],
+            "no nodes",
+        ),
+        (
+            vec![
+                "exact".into(),
+                "--model".into(),
+                write(&dir, "syntax.json", "{\"num_nodes\": 3,"),
+            ],
+            "line 1",
+        ),
+        (
+            vec![
+                "exact".into(),
+                "--model".into(),
+                good_path.clone(),
+                "--clamp".into(),
+                "1=5".into(),
+            ],
+            "clamp value of node 1: 5 is not a spin",
+        ),
+        (
+            vec![
+                "exact".into(),
+                "--model".into(),
+                good_path.clone(),
+                "--clamp".into(),
+                "7=1".into(),
+            ],
+            "names node 7",
+        ),
+        (
+            vec![
+                "exact".into(),
+                "--model".into(),
+                good_path.clone(),
+                "--clamp".into(),
+                "1".into(),
+            ],
+            "'1' is not NODE=SPIN",
+        ),
+        (
+            vec!["sample".into(), "--model".into(), good_path.clone()],
+            "give exactly one of --moments and --out",
+        ),
+        (
+            vec![
+                "sample".into(),
+                "--model".into(),
+                good_path.clone(),
+                "--moments".into(),
+                "--chains".into(),
+                "0".into(),
+            ],
+            "at least one chain",
+        ),
+        (
+            vec![
+                "sample".into(),
+                "--model".into(),
+                good_path.clone(),
+                "--moments".into(),
+                "--samples".into(),
+                "0".into(),
+            ],
+            "n_samples",
+        ),
+        (
+            vec![
+                "sample".into(),
+                "--model".into(),
+                good_path.clone(),
+                "--moments".into(),
+                "--chains".into(),
+                "x".into(),
+            ],
+            "invalid value 'x'",
+        ),
+        (
+            vec![
+                "sample".into(),
+                "--model".into(),
+                good_path.clone(),
+                "--moments".into(),
+                "--backend".into(),
+                "tpu".into(),
+            ],
+            "invalid value 'tpu'",
+        ),
+        (vec!["sample".into()], "--model"),
+        (
+            vec![
+                "sample".into(),
+                "--model".into(),
+                good_path.clone(),
+                "--out".into(),
+                "/no/such/dir/s.npy".into(),
+            ],
+            "/no/such/dir/s.npy",
+        ),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = ising(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{args:?}: expected '{expected}' in: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        let error_lines: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
+        assert_eq!(
+            error_lines.len(),
+            1,
+            "{args:?}: one error line expected: {stderr}"
+        );
+        assert_eq!(
+            stderr.trim_end().lines().last(),
+            Some(error_lines[0]),
+            "{args:?}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    }
+}
