@@ -162,6 +162,59 @@ pub enum Error {
         message: String,
     },
 
+    /// No GPU adapter could be found.
+    #[error(
+        "no GPU adapter found{detail}; install a GPU driver, or Mesa's software Vulkan driver (Debian/Ubuntu: apt-get install mesa-vulkan-drivers), or use the CPU backend"
+    )]
+    NoAdapter {
+        /// What was looked for and what exists, e.g. " matching WGPU_ADAPTER_NAME=foo (found: ...)".
+        detail: String,
+    },
+
+    /// The adapter refused to create a device.
+    #[error("the GPU adapter '{adapter}' refused to create a device: {reason}")]
+    DeviceRequest {
+        /// Adapter name.
+        adapter: String,
+        /// The driver's reason.
+        reason: String,
+    },
+
+    /// A buffer the model needs exceeds what the device allows.
+    #[error(
+        "{what} needs {bytes} bytes, more than the device's limit of {limit} bytes ({limit_name}); {hint}"
+    )]
+    DeviceLimit {
+        /// Which buffer.
+        what: String,
+        /// Bytes needed.
+        bytes: u64,
+        /// The device's limit.
+        limit: u64,
+        /// Name of the wgpu limit.
+        limit_name: &'static str,
+        /// What to do about it.
+        hint: &'static str,
+    },
+
+    /// The GPU reported an error (validation, out of memory, or a failed read-back).
+    #[error("GPU error during {during}: {message}")]
+    Gpu {
+        /// What the sampler was doing.
+        during: &'static str,
+        /// The driver's message.
+        message: String,
+    },
+
+    /// The device was lost (driver reset, GPU removed, or a kernel ran too long).
+    #[error(
+        "the GPU device was lost: {reason}; create a new GpuContext (a long-running dispatch may have hit the driver's timeout: try fewer chains per call)"
+    )]
+    DeviceLost {
+        /// The driver's reason.
+        reason: String,
+    },
+
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -33,10 +33,11 @@ mod moments;
 mod packed;
 mod program;
 pub mod rng;
+pub mod shaders;
 mod spin;
 mod stats;
 
-pub use backend::{CpuSampler, Init, Sampler};
+pub use backend::{CpuSampler, GpuContext, GpuSampler, Init, PlanLimits, Sampler};
 pub use error::{Error, Result};
 pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics};
 pub use graph::Lattice;
@@ -45,6 +46,7 @@ pub use moments::Moments;
 pub use packed::PackedSpins;
 pub use program::{Blocks, SamplingProgram, SamplingSchedule};
 pub use stats::mean_and_stderr;
+pub use wgpu;
 
 /// The README's Rust example, compiled and run as a doc test.
 #[cfg(doctest)]

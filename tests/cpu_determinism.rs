@@ -16,7 +16,7 @@ fn thread_count_does_not_change_results() {
             .unwrap()
             .with_threads(threads);
         let samples = s.sample(&schedule, &[0, 5, 35]).unwrap();
-        (samples, s.state())
+        (samples, s.state().unwrap())
     };
     let one = run(1);
     assert_eq!(one, run(3));
@@ -61,7 +61,7 @@ fn chains_persist_between_calls_with_fresh_randomness() {
     let program = SamplingProgram::new(model, Blocks::Auto, &[]).unwrap();
     let one = SamplingSchedule::new(0, 1, 1).unwrap();
     let mut s = CpuSampler::new(&program, 32, 1, Init::Hinton, None).unwrap();
-    let start = s.state();
+    let start = s.state().unwrap();
     // A schedule of one sample right away runs no sweep: the sample is the initial state.
     let first = s.sample(&one, &(0..10).collect::<Vec<_>>()).unwrap();
     assert_eq!(first.index_axis(ndarray::Axis(0), 0), start);

@@ -242,8 +242,8 @@ impl Sampler for CpuSampler {
         ))
     }
 
-    fn state(&self) -> Array2<i8> {
-        self.spins.to_states()
+    fn state(&mut self) -> Result<Array2<i8>> {
+        Ok(self.spins.to_states())
     }
 
     fn backend_name(&self) -> String {

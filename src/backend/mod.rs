@@ -1,9 +1,11 @@
 //! Samplers: where the block Gibbs sweeps run. Every backend draws the same numbers for the same seed.
 
 mod cpu;
+mod gpu;
 mod sweep;
 
 pub use cpu::CpuSampler;
+pub use gpu::{GpuContext, GpuSampler, PlanLimits};
 
 use ndarray::{Array2, Array3};
 
@@ -32,7 +34,7 @@ pub trait Sampler {
     fn estimate_moments(&mut self, schedule: &SamplingSchedule) -> Result<Moments>;
 
     /// The current state of every chain, chains x nodes.
-    fn state(&self) -> Array2<i8>;
+    fn state(&mut self) -> Result<Array2<i8>>;
 
     /// A short name of the backend, such as "cpu".
     fn backend_name(&self) -> String;

@@ -62,3 +62,62 @@ pub fn assert_within_5_se(what: &str, estimate: &[f64], stderr: &[f64], exact: &
     }
     worst
 }
+
+/// A device for GPU tests, or `None` with a printed notice when there is none; with
+/// `ISING_REQUIRE_GPU=1` (as in CI) a missing adapter fails the test instead.
+pub fn gpu() -> Option<ising_wgpu::GpuContext> {
+    match ising_wgpu::GpuContext::new() {
+        Ok(ctx) => Some(ctx),
+        Err(e) if std::env::var("ISING_REQUIRE_GPU").as_deref() == Ok("1") => {
+            panic!("ISING_REQUIRE_GPU=1 but no GPU adapter: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipping GPU test (set ISING_REQUIRE_GPU=1 to fail instead): {e}");
+            None
+        }
+    }
+}
+
+/// The backends a statistical test runs on: the CPU always, the GPU when an adapter exists.
+pub fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Cpu];
+    all.extend(gpu().map(Backend::Gpu));
+    all
+}
+
+/// A backend to build samplers on.
+pub enum Backend {
+    /// The CPU sampler.
+    Cpu,
+    /// The GPU sampler on this device.
+    Gpu(ising_wgpu::GpuContext),
+}
+
+impl Backend {
+    /// A sampler of `program` on this backend.
+    pub fn sampler(
+        &self,
+        program: &ising_wgpu::SamplingProgram,
+        chains: usize,
+        seed: u64,
+        init: ising_wgpu::Init,
+        clamp: Option<ndarray::ArrayView2<'_, i8>>,
+    ) -> Box<dyn ising_wgpu::Sampler> {
+        match self {
+            Backend::Cpu => {
+                Box::new(ising_wgpu::CpuSampler::new(program, chains, seed, init, clamp).unwrap())
+            }
+            Backend::Gpu(ctx) => Box::new(
+                ising_wgpu::GpuSampler::new(ctx, program, chains, seed, init, clamp).unwrap(),
+            ),
+        }
+    }
+
+    /// "cpu" or "gpu", for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Cpu => "cpu",
+            Backend::Gpu(_) => "gpu",
+        }
+    }
+}

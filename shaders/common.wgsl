@@ -1,0 +1,43 @@
+// Shared by every sampler kernel: the per-dispatch parameters (one 256-byte slot of a uniform buffer,
+// chosen by dynamic offset), the folded dispatch index and the mask of real chains in a word.
+
+struct Params {
+    mode: u32,          // gibbs: 0 = update, 1 = hinton init, 2 = uniform init
+    block_offset: u32,  // first entry of the block in `block_nodes`
+    block_len: u32,     // nodes in the block
+    words: u32,         // words per node in this chain group's spin buffer
+    word_offset: u32,   // global index of the group's first word
+    chains: u32,        // total chains
+    sweep_lo: u32,
+    sweep_hi: u32,
+    seed_lo: u32,
+    seed_hi: u32,
+    beta: f32,
+    n_nodes: u32,
+    n_edges: u32,
+    group_chains: u32,  // chains held by this group
+    slot: u32,          // gather: sample slot in the output buffer
+    n_obs: u32,         // gather: observed nodes
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+
+const WORKGROUP_SIZE: u32 = 64u;
+
+// Linear invocation index of a dispatch folded into (x, y) workgroups when it exceeds the
+// per-dimension limit.
+fn linear_index(wg: vec3<u32>, num_wg: vec3<u32>, local: u32) -> u32 {
+    return (wg.y * num_wg.x + wg.x) * WORKGROUP_SIZE + local;
+}
+
+// Bits of global word `gw` that belong to real chains.
+fn lane_mask(gw: u32, chains: u32) -> u32 {
+    let first = 32u * gw;
+    if (chains >= first + 32u) {
+        return 0xffffffffu;
+    }
+    if (chains <= first) {
+        return 0u;
+    }
+    return (1u << (chains - first)) - 1u;
+}

@@ -1,0 +1,141 @@
+//! [`GpuContext`]: the device and queue every GPU call uses, brought by the caller or created here.
+
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+
+/// A wgpu device and queue with the adapter's name and limits. The library never needs to own the
+/// device: [`GpuContext::from_device`] wraps one the application already has.
+#[derive(Clone, Debug)]
+pub struct GpuContext {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    info: wgpu::AdapterInfo,
+    lost: Arc<Mutex<Option<String>>>,
+}
+
+impl GpuContext {
+    /// Creates a device on the best adapter, blocking; see [`GpuContext::new_async`].
+    pub fn new() -> Result<Self> {
+        pollster::block_on(Self::new_async())
+    }
+
+    /// Creates a device on an adapter chosen by the environment: `WGPU_BACKEND` (e.g. `vulkan`,
+    /// `metal`, `dx12`, `gl`) limits the backends, `WGPU_ADAPTER_NAME` picks an adapter whose name
+    /// contains it (case-insensitive); otherwise the high-performance adapter. The device gets the
+    /// adapter's full limits. No adapter is an [`Error::NoAdapter`] saying how to get one.
+    pub async fn new_async() -> Result<Self> {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = match std::env::var("WGPU_ADAPTER_NAME") {
+            Ok(wanted) if !wanted.is_empty() => {
+                let adapters = instance.enumerate_adapters(wgpu::Backends::all()).await;
+                let names: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
+                let lower = wanted.to_lowercase();
+                adapters
+                    .into_iter()
+                    .find(|a| a.get_info().name.to_lowercase().contains(&lower))
+                    .ok_or_else(|| Error::NoAdapter {
+                        detail: format!(
+                            " matching WGPU_ADAPTER_NAME={wanted} (found: {})",
+                            list(&names)
+                        ),
+                    })?
+            }
+            _ => instance
+                .request_adapter(&wgpu::RequestAdapterOptions {
+                    power_preference: wgpu::PowerPreference::HighPerformance,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| Error::NoAdapter {
+                    detail: match std::env::var("WGPU_BACKEND") {
+                        Ok(b) => format!(" with WGPU_BACKEND={b:?} ({e})"),
+                        Err(_) => format!(" ({e})"),
+                    },
+                })?,
+        };
+        let info = adapter.get_info();
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("ising-wgpu"),
+                required_features: wgpu::Features::empty(),
+                required_limits: adapter.limits(),
+                experimental_features: wgpu::ExperimentalFeatures::disabled(),
+                memory_hints: wgpu::MemoryHints::Performance,
+                trace: wgpu::Trace::Off,
+            })
+            .await
+            .map_err(|e| Error::DeviceRequest {
+                adapter: info.name.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self::with_info(device, queue, info))
+    }
+
+    /// Wraps a device and queue the caller already has (its limits are read from the device).
+    pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Self {
+        let info = device.adapter_info();
+        Self::with_info(device, queue, info)
+    }
+
+    fn with_info(device: wgpu::Device, queue: wgpu::Queue, info: wgpu::AdapterInfo) -> Self {
+        let lost = Arc::new(Mutex::new(None));
+        let flag = Arc::clone(&lost);
+        device.set_device_lost_callback(move |reason, message| {
+            if let Ok(mut slot) = flag.lock() {
+                *slot = Some(format!("{reason:?}: {message}"));
+            }
+        });
+        GpuContext {
+            device,
+            queue,
+            info,
+            lost,
+        }
+    }
+
+    /// The device.
+    pub fn device(&self) -> &wgpu::Device {
+        &self.device
+    }
+
+    /// The queue.
+    pub fn queue(&self) -> &wgpu::Queue {
+        &self.queue
+    }
+
+    /// The adapter's name, backend and type.
+    pub fn adapter_info(&self) -> &wgpu::AdapterInfo {
+        &self.info
+    }
+
+    /// "name (backend, device type)", for notices and benchmark tables.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({:?}, {:?})",
+            self.info.name, self.info.backend, self.info.device_type
+        )
+    }
+
+    /// Whether the adapter is a CPU implementation such as lavapipe.
+    pub fn is_software(&self) -> bool {
+        self.info.device_type == wgpu::DeviceType::Cpu
+    }
+
+    /// An error if the device has been lost since it was created.
+    pub(crate) fn check_lost(&self) -> Result<()> {
+        match self.lost.lock().ok().and_then(|slot| slot.clone()) {
+            Some(reason) => Err(Error::DeviceLost { reason }),
+            None => Ok(()),
+        }
+    }
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "no adapters".to_string()
+    } else {
+        names.join(", ")
+    }
+}

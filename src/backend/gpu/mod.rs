@@ -1,0 +1,10 @@
+//! The wgpu backend: device acquisition, kernels, buffers and the sampler that drives them.
+
+mod context;
+mod pipelines;
+mod plan;
+mod sampler;
+
+pub use context::GpuContext;
+pub use plan::PlanLimits;
+pub use sampler::GpuSampler;

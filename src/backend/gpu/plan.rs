@@ -1,0 +1,194 @@
+//! Fitting a model into a device: chain groups under the binding limit, folded dispatches, size checks.
+//! Pure arithmetic, tested without a GPU.
+
+use crate::error::{Error, Result};
+
+/// Invocations per workgroup of every kernel (`WORKGROUP_SIZE` in `shaders/common.wgsl`).
+pub(crate) const WORKGROUP_SIZE: u64 = 64;
+
+/// The device limits the GPU sampler plans with. Tests lower them to exercise splitting and folding
+/// on small models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanLimits {
+    /// Largest storage buffer binding, in bytes.
+    pub max_binding_bytes: u64,
+    /// Largest buffer, in bytes.
+    pub max_buffer_bytes: u64,
+    /// Most workgroups in one dispatch dimension.
+    pub max_workgroups_per_dim: u32,
+}
+
+impl PlanLimits {
+    /// The limits of a device.
+    pub fn of_device(limits: &wgpu::Limits) -> Self {
+        PlanLimits {
+            max_binding_bytes: limits.max_storage_buffer_binding_size,
+            max_buffer_bytes: limits.max_buffer_size,
+            max_workgroups_per_dim: limits.max_compute_workgroups_per_dimension,
+        }
+    }
+
+    /// The largest size a single storage buffer may have.
+    fn max_storage(&self) -> u64 {
+        self.max_binding_bytes.min(self.max_buffer_bytes)
+    }
+
+    /// An error unless a storage buffer of `bytes` fits.
+    pub(crate) fn check_storage(
+        &self,
+        what: impl FnOnce() -> String,
+        bytes: u64,
+        hint: &'static str,
+    ) -> Result<()> {
+        if bytes <= self.max_storage() {
+            return Ok(());
+        }
+        let binding_bound = self.max_binding_bytes <= self.max_buffer_bytes;
+        Err(Error::DeviceLimit {
+            what: what(),
+            bytes,
+            limit: self.max_storage(),
+            limit_name: if binding_bound {
+                "max_storage_buffer_binding_size"
+            } else {
+                "max_buffer_size"
+            },
+            hint,
+        })
+    }
+
+    /// Workgroups `(x, y)` covering `invocations`, folded into a second dimension past the
+    /// per-dimension limit; kernels rebuild the linear index from `num_workgroups`.
+    pub(crate) fn fold_dispatch(&self, invocations: u64) -> Result<(u32, u32)> {
+        let groups = invocations.div_ceil(WORKGROUP_SIZE);
+        let max = u64::from(self.max_workgroups_per_dim);
+        let x = groups.min(max);
+        let y = if x == 0 { 0 } else { groups.div_ceil(x) };
+        if y > max {
+            return Err(Error::invalid(
+                "dispatch",
+                format!(
+                    "{invocations} invocations exceed {max} x {max} workgroups of {WORKGROUP_SIZE}"
+                ),
+            ));
+        }
+        Ok((x as u32, y as u32))
+    }
+}
+
+/// A contiguous range of 32-chain words that lives in its own spin buffer. Chains never interact,
+/// so a model whose spins exceed one binding runs as several groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ChainGroup {
+    /// Global index of the first word.
+    pub(crate) word_offset: usize,
+    /// Words per node in this group.
+    pub(crate) words: usize,
+    /// Chains in this group.
+    pub(crate) chains: usize,
+}
+
+/// Bytes of moment counts per word of chains: one `u32` per chain for every node and edge.
+pub(crate) fn count_bytes_per_word(nodes: usize, edges: usize) -> u64 {
+    32 * 4 * (nodes + edges) as u64
+}
+
+/// Splits `chains` into groups whose spin buffer (and, where one word's worth fits at all, moment
+/// count buffer) stays within the binding limit; an error if even 32 chains' spins do not fit.
+pub(crate) fn plan_groups(
+    nodes: usize,
+    edges: usize,
+    chains: usize,
+    limits: &PlanLimits,
+) -> Result<Vec<ChainGroup>> {
+    let words = chains.div_ceil(32);
+    let spin_bytes = 4 * nodes as u64;
+    limits.check_storage(
+        || format!("the spins of 32 chains of {nodes} nodes"),
+        spin_bytes,
+        "the model is too large for this device",
+    )?;
+    let counts = count_bytes_per_word(nodes, edges);
+    let per_word = if counts <= limits.max_storage() {
+        spin_bytes.max(counts)
+    } else {
+        spin_bytes
+    };
+    // Keep every index a kernel computes (items x words) inside u32.
+    let index_cap = u64::from(u32::MAX) / (nodes + edges).max(1) as u64;
+    let per_group = (limits.max_storage() / per_word).min(index_cap).max(1) as usize;
+    Ok((0..words)
+        .step_by(per_group)
+        .map(|w0| {
+            let w1 = (w0 + per_group).min(words);
+            ChainGroup {
+                word_offset: w0,
+                words: w1 - w0,
+                chains: (32 * w1).min(chains) - 32 * w0,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(binding: u64, dim: u32) -> PlanLimits {
+        PlanLimits {
+            max_binding_bytes: binding,
+            max_buffer_bytes: u64::MAX,
+            max_workgroups_per_dim: dim,
+        }
+    }
+
+    #[test]
+    fn groups_cover_every_chain_within_the_binding_limit() {
+        // 10 nodes, 5 edges: counts need 32 * 4 * 15 = 1920 bytes a word; allow 2 words a group.
+        let groups = plan_groups(10, 5, 150, &limits(4000, 65535)).unwrap();
+        assert_eq!(
+            groups,
+            vec![
+                ChainGroup {
+                    word_offset: 0,
+                    words: 2,
+                    chains: 64
+                },
+                ChainGroup {
+                    word_offset: 2,
+                    words: 2,
+                    chains: 64
+                },
+                ChainGroup {
+                    word_offset: 4,
+                    words: 1,
+                    chains: 22
+                },
+            ]
+        );
+        assert_eq!(
+            plan_groups(10, 5, 150, &limits(1 << 30, 65535))
+                .unwrap()
+                .len(),
+            1
+        );
+        let e = plan_groups(2000, 0, 1, &limits(4000, 65535))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("the spins of 32 chains of 2000 nodes needs 8000 bytes"),
+            "{e}"
+        );
+        assert!(e.contains("max_storage_buffer_binding_size"), "{e}");
+    }
+
+    #[test]
+    fn large_dispatches_fold_into_two_dimensions() {
+        let l = limits(1 << 30, 100);
+        assert_eq!(l.fold_dispatch(0).unwrap(), (0, 0));
+        assert_eq!(l.fold_dispatch(64 * 100).unwrap(), (100, 1));
+        assert_eq!(l.fold_dispatch(64 * 100 + 1).unwrap(), (100, 2));
+        assert_eq!(l.fold_dispatch(64 * 100 * 100).unwrap(), (100, 100));
+        assert!(l.fold_dispatch(64 * 100 * 100 + 1).is_err());
+    }
+}

@@ -1,0 +1,771 @@
+//! [`GpuSampler`]: block Gibbs sampling in WGSL kernels on a wgpu device.
+//!
+//! Biases, CSR and spins are uploaded once; a call records the dispatches of many sweeps per
+//! submission (one parameter slot each) and reads back only the observed samples or the moment
+//! counts, once per call (or per full output buffer).
+
+use ndarray::{Array2, Array3, ArrayView2};
+use wgpu::util::DeviceExt;
+
+use super::context::GpuContext;
+use super::pipelines::{PARAMS_STRIDE, Params, Pipelines};
+use super::plan::{ChainGroup, PlanLimits, plan_groups};
+use crate::backend::{Init, Sampler};
+use crate::error::{Error, Result};
+use crate::model::IsingModel;
+use crate::moments::Moments;
+use crate::packed::PackedSpins;
+use crate::program::{SamplingProgram, SamplingSchedule};
+use crate::spin::spin_i8;
+
+/// Dispatches recorded per submission (each uses one 256-byte parameter slot).
+const OPS_PER_SUBMIT: usize = 1024;
+
+/// Kernel modes of `gibbs.wgsl`.
+const MODE_UPDATE: u32 = 0;
+const MODE_HINTON: u32 = 1;
+const MODE_UNIFORM: u32 = 2;
+
+/// Block Gibbs sampling of many chains on a GPU; the same draws as [`crate::CpuSampler`] for a seed.
+pub struct GpuSampler {
+    ctx: GpuContext,
+    pipelines: Pipelines,
+    limits: PlanLimits,
+    adj: wgpu::Buffer,
+    biases: wgpu::Buffer,
+    edges: wgpu::Buffer,
+    params: wgpu::Buffer,
+    groups: Vec<Group>,
+    blocks: Vec<(u32, u32)>,
+    csr_edge: Vec<u32>,
+    csr_col: Vec<u32>,
+    model_edges: Vec<(u32, u32)>,
+    num_nodes: usize,
+    chains: usize,
+    seed: u64,
+    beta: f32,
+    next_sweep: u64,
+    scratch: Option<wgpu::Buffer>,
+    staging: Option<wgpu::Buffer>,
+}
+
+/// One chain group's spins and the bind group of the update kernel over them.
+struct Group {
+    plan: ChainGroup,
+    spins: wgpu::Buffer,
+    gibbs: wgpu::BindGroup,
+}
+
+/// Which kernel a recorded dispatch runs.
+#[derive(Clone, Copy)]
+enum Kind {
+    Gibbs,
+    Observe,
+}
+
+/// One recorded dispatch.
+struct Op {
+    kind: Kind,
+    params: Params,
+    invocations: u64,
+}
+
+/// What happens at each sample point.
+enum Observation {
+    /// Copy the observed nodes' words into the next slot of the scratch buffer.
+    Gather { n_obs: u32, slots_per_flush: u32 },
+    /// Add the per-chain counts into the scratch buffer.
+    Count,
+}
+
+impl GpuSampler {
+    /// Starts `chains` chains of `program` on `ctx`'s device from `init`, with `clamp_values` for the
+    /// clamped nodes (one row for all chains or one per chain), planning with the device's limits.
+    pub fn new(
+        ctx: &GpuContext,
+        program: &SamplingProgram,
+        chains: usize,
+        seed: u64,
+        init: Init,
+        clamp_values: Option<ArrayView2<'_, i8>>,
+    ) -> Result<Self> {
+        let limits = PlanLimits::of_device(&ctx.device().limits());
+        Self::with_limits(ctx, program, chains, seed, init, clamp_values, limits)
+    }
+
+    /// As [`GpuSampler::new`], planning with `limits` (at most the device's): lower limits split
+    /// spins into more chain groups and fold dispatches sooner, which tests use on small models.
+    pub fn with_limits(
+        ctx: &GpuContext,
+        program: &SamplingProgram,
+        chains: usize,
+        seed: u64,
+        init: Init,
+        clamp_values: Option<ArrayView2<'_, i8>>,
+        limits: PlanLimits,
+    ) -> Result<Self> {
+        if chains == 0 {
+            return Err(Error::invalid("chains", "at least one chain is needed"));
+        }
+        u32::try_from(chains).map_err(|_| Error::invalid("chains", "at most 2^32 - 1 chains"))?;
+        let model = program.model();
+        let csr = program.csr();
+        let (n, m) = (model.num_nodes(), model.num_edges());
+        let groups = plan_groups(n, m, chains, &limits)?;
+        let too_big = "the graph is too large for this device";
+        limits.check_storage(
+            || "the CSR adjacency (8 bytes an entry)".into(),
+            8 * csr.col().len() as u64,
+            too_big,
+        )?;
+        limits.check_storage(
+            || "the edge list (8 bytes an edge)".into(),
+            8 * m as u64,
+            too_big,
+        )?;
+
+        let host = initial_host_state(program, chains, &init, clamp_values)?;
+        let device = ctx.device();
+        let scope = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let storage = |label: &str, contents: &[u8]| {
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents: if contents.is_empty() {
+                    &[0; 8]
+                } else {
+                    contents
+                },
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_DST
+                    | wgpu::BufferUsages::COPY_SRC,
+            })
+        };
+        let row_ptr = storage("row_ptr", bytemuck::cast_slice(csr.row_ptr()));
+        let adj = storage(
+            "adj",
+            bytemuck::cast_slice(&adjacency_words(csr.col(), csr.edge(), model.weights())),
+        );
+        let biases = storage("biases", bytemuck::cast_slice(model.biases()));
+        let block_nodes: Vec<u32> = program.blocks().concat();
+        let block_nodes = storage("block_nodes", bytemuck::cast_slice(&block_nodes));
+        let edge_words: Vec<u32> = model.edges().iter().flat_map(|&(i, j)| [i, j]).collect();
+        let edges = storage("edges", bytemuck::cast_slice(&edge_words));
+        let params = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("params"),
+            size: PARAMS_STRIDE * OPS_PER_SUBMIT as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let pipelines = Pipelines::new(ctx)?;
+        let groups: Vec<Group> = groups
+            .into_iter()
+            .map(|plan| {
+                let spins = storage("spins", bytemuck::cast_slice(&group_words(&host, &plan)));
+                let gibbs = bind_group(
+                    ctx,
+                    &pipelines.gibbs.layout,
+                    &params,
+                    &[&spins, &row_ptr, &adj, &biases, &block_nodes],
+                );
+                Group { plan, spins, gibbs }
+            })
+            .collect();
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(Error::Gpu {
+                during: "buffer allocation",
+                message: e.to_string(),
+            });
+        }
+        let mut offset = 0u32;
+        let blocks = program
+            .blocks()
+            .iter()
+            .map(|b| {
+                let entry = (offset, b.len() as u32);
+                offset += b.len() as u32;
+                entry
+            })
+            .collect();
+        let mut sampler = GpuSampler {
+            ctx: ctx.clone(),
+            pipelines,
+            limits,
+            adj,
+            biases,
+            edges,
+            params,
+            groups,
+            blocks,
+            csr_edge: csr.edge().to_vec(),
+            csr_col: csr.col().to_vec(),
+            model_edges: model.edges().to_vec(),
+            num_nodes: n,
+            chains,
+            seed,
+            beta: model.beta(),
+            next_sweep: 0,
+            scratch: None,
+            staging: None,
+        };
+        let mode = match init {
+            Init::Hinton => Some(MODE_HINTON),
+            Init::Uniform => Some(MODE_UNIFORM),
+            Init::States(_) => None,
+        };
+        if let Some(mode) = mode {
+            sampler.checked("initial draws", |s| {
+                for g in 0..s.groups.len() {
+                    let ops: Vec<Op> = (0..s.blocks.len())
+                        .map(|b| s.gibbs_op(g, b, mode, 0))
+                        .collect();
+                    s.submit(g, &ops, None)?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(sampler)
+    }
+
+    /// The context this sampler runs on.
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    /// Number of chain groups the spins were split into (1 unless they exceed the binding limit).
+    pub fn chain_groups(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Replaces weights, biases and beta with those of `model`, which must have the same nodes and
+    /// edges; pipelines and spins stay as they are.
+    pub fn set_parameters(&mut self, model: &IsingModel) -> Result<()> {
+        if model.num_nodes() != self.num_nodes || model.edges() != self.model_edges.as_slice() {
+            return Err(Error::invalid(
+                "model",
+                "new parameters must belong to a model with the same nodes and edges (in the same order)",
+            ));
+        }
+        let words = adjacency_words(&self.csr_col, &self.csr_edge, model.weights());
+        let queue = self.ctx.queue();
+        queue.write_buffer(&self.adj, 0, bytemuck::cast_slice(&words));
+        queue.write_buffer(&self.biases, 0, bytemuck::cast_slice(model.biases()));
+        self.beta = model.beta();
+        Ok(())
+    }
+
+    /// Parameters shared by every dispatch on group `g`.
+    fn base_params(&self, g: usize) -> Params {
+        let plan = &self.groups[g].plan;
+        Params {
+            words: plan.words as u32,
+            word_offset: plan.word_offset as u32,
+            chains: self.chains as u32,
+            seed_lo: self.seed as u32,
+            seed_hi: (self.seed >> 32) as u32,
+            beta: self.beta,
+            n_nodes: self.num_nodes as u32,
+            n_edges: self.model_edges.len() as u32,
+            group_chains: plan.chains as u32,
+            ..Params::default()
+        }
+    }
+
+    fn gibbs_op(&self, g: usize, block: usize, mode: u32, sweep: u64) -> Op {
+        let (block_offset, block_len) = self.blocks[block];
+        let params = Params {
+            mode,
+            block_offset,
+            block_len,
+            sweep_lo: sweep as u32,
+            sweep_hi: (sweep >> 32) as u32,
+            ..self.base_params(g)
+        };
+        Op {
+            kind: Kind::Gibbs,
+            params,
+            invocations: u64::from(block_len) * self.groups[g].plan.words as u64,
+        }
+    }
+
+    /// Writes the ops' parameters, records them in one compute pass and submits.
+    fn submit(
+        &self,
+        g: usize,
+        ops: &[Op],
+        observe: Option<(&wgpu::ComputePipeline, &wgpu::BindGroup)>,
+    ) -> Result<()> {
+        let mut bytes = vec![0u8; ops.len() * PARAMS_STRIDE as usize];
+        for (k, op) in ops.iter().enumerate() {
+            let at = k * PARAMS_STRIDE as usize;
+            bytes[at..at + std::mem::size_of::<Params>()]
+                .copy_from_slice(bytemuck::bytes_of(&op.params));
+        }
+        self.ctx.queue().write_buffer(&self.params, 0, &bytes);
+        let mut encoder = self
+            .ctx
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("sweeps"),
+                timestamp_writes: None,
+            });
+            for (k, op) in ops.iter().enumerate() {
+                let (x, y) = self.limits.fold_dispatch(op.invocations)?;
+                if x == 0 {
+                    continue;
+                }
+                let offset = (k as u64 * PARAMS_STRIDE) as u32;
+                match (op.kind, observe) {
+                    (Kind::Gibbs, _) => {
+                        pass.set_pipeline(&self.pipelines.gibbs.pipeline);
+                        pass.set_bind_group(0, &self.groups[g].gibbs, &[offset]);
+                    }
+                    (Kind::Observe, Some((pipeline, bind_group))) => {
+                        pass.set_pipeline(pipeline);
+                        pass.set_bind_group(0, bind_group, &[offset]);
+                    }
+                    (Kind::Observe, None) => {
+                        unreachable!("observation ops come with their pipeline")
+                    }
+                }
+                pass.dispatch_workgroups(x, y, 1);
+            }
+        }
+        self.ctx.queue().submit([encoder.finish()]);
+        Ok(())
+    }
+
+    /// Runs `f` inside validation and out-of-memory error scopes, turning any error into [`Error::Gpu`]
+    /// and a lost device into [`Error::DeviceLost`].
+    fn checked<T>(
+        &mut self,
+        during: &'static str,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let device = self.ctx.device().clone();
+        let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let result = f(self);
+        let errors = [
+            pollster::block_on(memory.pop()),
+            pollster::block_on(validation.pop()),
+        ];
+        self.ctx.check_lost()?;
+        if let Some(e) = errors.into_iter().flatten().next() {
+            return Err(Error::Gpu {
+                during,
+                message: e.to_string(),
+            });
+        }
+        result
+    }
+
+    /// A reusable storage buffer of at least `bytes` (grown when needed), zeroed for counting.
+    fn scratch(&mut self, bytes: u64) -> wgpu::Buffer {
+        ensure(
+            self.ctx.device(),
+            &mut self.scratch,
+            bytes,
+            wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
+            "scratch",
+        )
+    }
+
+    /// Copies the first `bytes` of `src` to the host.
+    fn read(&mut self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u32>> {
+        let staging = ensure(
+            self.ctx.device(),
+            &mut self.staging,
+            bytes,
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            "staging",
+        );
+        let mut encoder = self
+            .ctx
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
+        self.ctx.queue().submit([encoder.finish()]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, ..bytes, move |r| {
+            let _ = tx.send(r);
+        });
+        let gpu = |message: String| Error::Gpu {
+            during: "read-back",
+            message,
+        };
+        self.ctx
+            .device()
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| gpu(e.to_string()))?;
+        self.ctx.check_lost()?;
+        rx.recv()
+            .map_err(|e| gpu(e.to_string()))?
+            .map_err(|e| gpu(e.to_string()))?;
+        let words = {
+            let view = staging
+                .get_mapped_range(..bytes)
+                .map_err(|e| gpu(e.to_string()))?;
+            bytemuck::cast_slice::<u8, u32>(&view).to_vec()
+        };
+        staging.unmap();
+        Ok(words)
+    }
+
+    /// Runs `schedule` on group `g` from sweep `first_sweep`, observing at each sample point; returns
+    /// the gathered words of every flush, in order (empty when counting).
+    fn run_group(
+        &mut self,
+        g: usize,
+        schedule: &SamplingSchedule,
+        first_sweep: u64,
+        observation: Option<(&Observation, &wgpu::BindGroup)>,
+    ) -> Result<Vec<u32>> {
+        let pipeline = match observation {
+            Some((Observation::Gather { .. }, _)) => self.pipelines.gather.pipeline.clone(),
+            _ => self.pipelines.count.pipeline.clone(),
+        };
+        let observe = observation.map(|(_, bind_group)| (&pipeline, bind_group));
+        let words = self.groups[g].plan.words as u64;
+        let mut gathered = Vec::new();
+        let mut ops: Vec<Op> = Vec::with_capacity(OPS_PER_SUBMIT);
+        let mut slot = 0u32;
+        let mut done = 0u64;
+        for at in schedule.sample_sweeps() {
+            while done < at {
+                if ops.len() + self.blocks.len() + 1 > OPS_PER_SUBMIT {
+                    self.submit(g, &ops, observe)?;
+                    ops.clear();
+                }
+                let sweep = first_sweep + done;
+                ops.extend((0..self.blocks.len()).map(|b| self.gibbs_op(g, b, MODE_UPDATE, sweep)));
+                done += 1;
+            }
+            let Some((observation, _)) = observation else {
+                continue;
+            };
+            let params = Params {
+                slot,
+                n_obs: match observation {
+                    Observation::Gather { n_obs, .. } => *n_obs,
+                    Observation::Count => 0,
+                },
+                ..self.base_params(g)
+            };
+            let invocations = match observation {
+                Observation::Gather { n_obs, .. } => u64::from(*n_obs) * words,
+                Observation::Count => (self.num_nodes + self.model_edges.len()) as u64 * words,
+            };
+            ops.push(Op {
+                kind: Kind::Observe,
+                params,
+                invocations,
+            });
+            if let Observation::Gather {
+                n_obs,
+                slots_per_flush,
+            } = observation
+            {
+                slot += 1;
+                if slot == *slots_per_flush {
+                    self.submit(g, &ops, observe)?;
+                    ops.clear();
+                    let scratch = self
+                        .scratch
+                        .clone()
+                        .expect("scratch buffer allocated before gathering");
+                    gathered.extend(self.read(&scratch, 4 * u64::from(slot * n_obs) * words)?);
+                    slot = 0;
+                }
+            }
+        }
+        if !ops.is_empty() {
+            self.submit(g, &ops, observe)?;
+        }
+        if let Some((Observation::Gather { n_obs, .. }, _)) = observation
+            && slot > 0
+        {
+            let scratch = self
+                .scratch
+                .clone()
+                .expect("scratch buffer allocated before gathering");
+            gathered.extend(self.read(&scratch, 4 * u64::from(slot * n_obs) * words)?);
+        }
+        Ok(gathered)
+    }
+
+    fn observe_bind_group(
+        &self,
+        layout: &wgpu::BindGroupLayout,
+        g: usize,
+        second: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+    ) -> wgpu::BindGroup {
+        bind_group(
+            &self.ctx,
+            layout,
+            &self.params,
+            &[&self.groups[g].spins, second, out],
+        )
+    }
+}
+
+impl Sampler for GpuSampler {
+    fn sample(&mut self, schedule: &SamplingSchedule, nodes: &[u32]) -> Result<Array3<i8>> {
+        if let Some(&bad) = nodes.iter().find(|&&i| i as usize >= self.num_nodes) {
+            return Err(Error::NodeOutOfRange {
+                what: "the observed nodes".to_string(),
+                node: u64::from(bad),
+                num_nodes: self.num_nodes,
+            });
+        }
+        let samples = usize::try_from(schedule.n_samples)
+            .map_err(|_| Error::invalid("n_samples", "too many samples to hold in memory"))?;
+        let n_obs = nodes.len();
+        let mut out = Array3::<i8>::zeros((samples, self.chains, n_obs));
+        let first_sweep = self.next_sweep;
+        let observed = self
+            .ctx
+            .device()
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("observed"),
+                contents: bytemuck::cast_slice(nodes),
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+        let max_words = self.groups.iter().map(|g| g.plan.words).max().unwrap_or(1) as u64;
+        let slot_bytes = 4 * (n_obs as u64).max(1) * max_words;
+        // At most 64 MiB of samples between read-backs, and never past the binding limit.
+        let budget = self
+            .limits
+            .max_binding_bytes
+            .min(self.limits.max_buffer_bytes)
+            .min(64 << 20);
+        let slots_per_flush = (budget / slot_bytes).clamp(1, schedule.n_samples) as u32;
+        self.checked("sampling", |s| {
+            let scratch = s.scratch(u64::from(slots_per_flush) * slot_bytes);
+            for g in 0..s.groups.len() {
+                let layout = s.pipelines.gather.layout.clone();
+                let bind_group = s.observe_bind_group(&layout, g, &observed, &scratch);
+                let observation = Observation::Gather {
+                    n_obs: n_obs as u32,
+                    slots_per_flush,
+                };
+                let observe = (n_obs > 0).then_some((&observation, &bind_group));
+                let words = s.run_group(g, schedule, first_sweep, observe)?;
+                let plan = s.groups[g].plan;
+                for (k, &word) in words.iter().enumerate() {
+                    let w = k % plan.words;
+                    let o = (k / plan.words) % n_obs;
+                    let t = k / (plan.words * n_obs);
+                    let first_chain = 32 * (plan.word_offset + w);
+                    for b in 0..32.min(s.chains - first_chain) {
+                        out[(t, first_chain + b, o)] = spin_i8((word >> b) & 1 == 1);
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        self.next_sweep += schedule.total_sweeps();
+        Ok(out)
+    }
+
+    fn estimate_moments(&mut self, schedule: &SamplingSchedule) -> Result<Moments> {
+        if schedule.n_samples > u64::from(u32::MAX) {
+            return Err(Error::invalid(
+                "n_samples",
+                "per-chain counts hold at most 2^32 - 1 samples",
+            ));
+        }
+        let (n, m) = (self.num_nodes, self.model_edges.len());
+        let max_chains = self.groups.iter().map(|g| g.plan.chains).max().unwrap_or(0) as u64;
+        let count_bytes = 4 * (n + m) as u64 * max_chains;
+        self.limits.check_storage(
+            || format!("the moment counts of {max_chains} chains"),
+            count_bytes,
+            "the graph has too many nodes and edges for per-chain counts on this device; sample instead",
+        )?;
+        let first_sweep = self.next_sweep;
+        let mut node_counts = Array2::<u32>::zeros((self.chains, n));
+        let mut edge_counts = Array2::<u32>::zeros((self.chains, m));
+        self.checked("moment estimation", |s| {
+            let scratch = s.scratch(count_bytes);
+            let edges = s.edges.clone();
+            for g in 0..s.groups.len() {
+                let plan = s.groups[g].plan;
+                let bytes = 4 * (n + m) as u64 * plan.chains as u64;
+                let mut encoder = s
+                    .ctx
+                    .device()
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+                encoder.clear_buffer(&scratch, 0, Some(bytes));
+                s.ctx.queue().submit([encoder.finish()]);
+                let layout = s.pipelines.count.layout.clone();
+                let bind_group = s.observe_bind_group(&layout, g, &edges, &scratch);
+                s.run_group(
+                    g,
+                    schedule,
+                    first_sweep,
+                    Some((&Observation::Count, &bind_group)),
+                )?;
+                let counts = s.read(&scratch, bytes)?;
+                let first_chain = 32 * plan.word_offset;
+                for (item, row) in counts.chunks(plan.chains).enumerate() {
+                    for (c, &count) in row.iter().enumerate() {
+                        if item < n {
+                            node_counts[(first_chain + c, item)] = count;
+                        } else {
+                            edge_counts[(first_chain + c, item - n)] = count;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        self.next_sweep += schedule.total_sweeps();
+        Ok(Moments::from_counts(
+            schedule.n_samples,
+            node_counts,
+            edge_counts,
+        ))
+    }
+
+    fn state(&mut self) -> Result<Array2<i8>> {
+        let mut packed = PackedSpins::new(self.num_nodes, self.chains);
+        let words = packed.words();
+        for g in 0..self.groups.len() {
+            let plan = self.groups[g].plan;
+            let spins = self.groups[g].spins.clone();
+            let bits = self.checked("state read-back", |s| {
+                s.read(&spins, 4 * (s.num_nodes * plan.words) as u64)
+            })?;
+            let all = packed.bits_mut();
+            for i in 0..self.num_nodes {
+                all[i * words + plan.word_offset..i * words + plan.word_offset + plan.words]
+                    .copy_from_slice(&bits[i * plan.words..(i + 1) * plan.words]);
+            }
+        }
+        Ok(packed.to_states())
+    }
+
+    fn backend_name(&self) -> String {
+        format!("gpu: {}", self.ctx.describe())
+    }
+}
+
+/// The initial packed spins on the host: given states, or all down for the GPU's own draws; clamped
+/// nodes set to their values either way.
+fn initial_host_state(
+    program: &SamplingProgram,
+    chains: usize,
+    init: &Init,
+    clamp_values: Option<ArrayView2<'_, i8>>,
+) -> Result<PackedSpins> {
+    let n = program.model().num_nodes();
+    let mut packed = match init {
+        Init::States(states) => {
+            if states.dim() != (chains, n) {
+                return Err(Error::invalid(
+                    "initial states",
+                    format!(
+                        "shape {:?} given, expected (chains, nodes) = ({chains}, {n})",
+                        states.dim()
+                    ),
+                ));
+            }
+            PackedSpins::from_states(states.view())?
+        }
+        Init::Hinton | Init::Uniform => PackedSpins::new(n, chains),
+    };
+    match clamp_values {
+        Some(values) => packed.set_nodes(program.clamped(), values)?,
+        None if !program.clamped().is_empty() => {
+            return Err(Error::invalid(
+                "clamp values",
+                format!(
+                    "the program clamps {} nodes; give their values",
+                    program.clamped().len()
+                ),
+            ));
+        }
+        None => {}
+    }
+    Ok(packed)
+}
+
+/// The words of `plan`'s chains, node-major.
+fn group_words(packed: &PackedSpins, plan: &ChainGroup) -> Vec<u32> {
+    let words = packed.words();
+    let bits = packed.bits();
+    (0..packed.num_nodes())
+        .flat_map(|i| {
+            bits[i * words + plan.word_offset..i * words + plan.word_offset + plan.words].to_vec()
+        })
+        .collect()
+}
+
+/// CSR entries as (neighbour, weight bits) pairs, the `adj` layout of `gibbs.wgsl`.
+fn adjacency_words(col: &[u32], edge: &[u32], weights: &[f32]) -> Vec<u32> {
+    col.iter()
+        .zip(edge)
+        .flat_map(|(&c, &e)| [c, weights[e as usize].to_bits()])
+        .collect()
+}
+
+fn bind_group(
+    ctx: &GpuContext,
+    layout: &wgpu::BindGroupLayout,
+    params: &wgpu::Buffer,
+    storage: &[&wgpu::Buffer],
+) -> wgpu::BindGroup {
+    let params_entry = wgpu::BindGroupEntry {
+        binding: 0,
+        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: params,
+            offset: 0,
+            size: std::num::NonZeroU64::new(std::mem::size_of::<Params>() as u64),
+        }),
+    };
+    let entries: Vec<wgpu::BindGroupEntry> = std::iter::once(params_entry)
+        .chain(
+            storage
+                .iter()
+                .enumerate()
+                .map(|(k, buffer)| wgpu::BindGroupEntry {
+                    binding: k as u32 + 1,
+                    resource: buffer.as_entire_binding(),
+                }),
+        )
+        .collect();
+    ctx.device().create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout,
+        entries: &entries,
+    })
+}
+
+/// The buffer in `slot` if it holds at least `bytes`, else a new one of that size.
+fn ensure(
+    device: &wgpu::Device,
+    slot: &mut Option<wgpu::Buffer>,
+    bytes: u64,
+    usage: wgpu::BufferUsages,
+    label: &str,
+) -> wgpu::Buffer {
+    let bytes = bytes.max(4).next_multiple_of(4);
+    match slot {
+        Some(buffer) if buffer.size() >= bytes => buffer.clone(),
+        _ => {
+            let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: bytes,
+                usage,
+                mapped_at_creation: false,
+            });
+            *slot = Some(buffer.clone());
+            buffer
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Physics anchors on every backend: 1D correlations, Onsager's and Kaufman's energies, Yang's
+//! magnetisation; every tolerance is 5 standard errors over independent chains.
+
+mod common;
+
+use common::{Backend, assert_within_5_se, backends};
+use ising_wgpu::physics::{
+    kaufman_energy_per_site, onsager_energy_per_site, open_chain_correlation, ring_correlation,
+    yang_magnetization,
+};
+use ising_wgpu::{Blocks, Init, Lattice, SamplingProgram, SamplingSchedule, mean_and_stderr};
+use ndarray::{Array2, Array3, Axis};
+
+fn lattice_program(lattice: &Lattice, beta: f32) -> SamplingProgram {
+    let model = lattice.model(1.0, 0.0, beta).unwrap();
+    SamplingProgram::new(model, Blocks::Given(lattice.blocks().to_vec()), &[]).unwrap()
+}
+
+/// Energy per site of each chain, `-(sum of edge means) / sites`, with its mean and standard error.
+fn energy_per_site(
+    backend: &Backend,
+    lattice: &Lattice,
+    beta: f32,
+    chains: usize,
+    schedule: SamplingSchedule,
+    seed: u64,
+) -> (f64, f64) {
+    let program = lattice_program(lattice, beta);
+    let mut sampler = backend.sampler(&program, chains, seed, Init::Hinton, None);
+    let moments = sampler.estimate_moments(&schedule).unwrap();
+    let sites = lattice.num_sites() as f64;
+    let per_chain: Vec<f64> = moments
+        .chain_edge_means()
+        .sum_axis(Axis(1))
+        .iter()
+        .map(|s| -s / sites)
+        .collect();
+    mean_and_stderr(&per_chain)
+}
+
+/// Per-chain mean over samples and over sites `i` of `s_i s_(i+r)` (pairs within the chain only).
+fn chain_correlation(samples: &Array3<i8>, r: usize, periodic: bool) -> Vec<f64> {
+    let n = samples.shape()[2];
+    let pairs: Vec<(usize, usize)> = if periodic {
+        (0..n).map(|i| (i, (i + r) % n)).collect()
+    } else {
+        (0..n - r).map(|i| (i, i + r)).collect()
+    };
+    let per_chain = Array2::from_shape_fn((samples.shape()[0], samples.shape()[1]), |(t, c)| {
+        pairs
+            .iter()
+            .map(|&(i, j)| f64::from(samples[(t, c, i)] * samples[(t, c, j)]))
+            .sum::<f64>()
+            / pairs.len() as f64
+    });
+    per_chain.mean_axis(Axis(0)).unwrap().to_vec()
+}
+
+#[test]
+fn one_dimensional_correlations() {
+    let k = 0.5f32;
+    for backend in backends() {
+        for (periodic, n) in [(true, 12usize), (false, 14)] {
+            let lattice = Lattice::chain(n, periodic).unwrap();
+            let program = lattice_program(&lattice, k);
+            let mut sampler = backend.sampler(&program, 128, 11, Init::Hinton, None);
+            let nodes: Vec<u32> = (0..n as u32).collect();
+            let schedule = SamplingSchedule::new(100, 2000, 1).unwrap();
+            let samples = sampler.sample(&schedule, &nodes).unwrap();
+            for r in 1..=6 {
+                let (mean, se) = mean_and_stderr(&chain_correlation(&samples, r, periodic));
+                let k = f64::from(k);
+                let exact = if periodic {
+                    ring_correlation(n, r, k)
+                } else {
+                    open_chain_correlation(r, k)
+                };
+                let what = format!("{} periodic={periodic} r={r}", backend.name());
+                assert_within_5_se(&what, &[mean], &[se], &[exact]);
+            }
+        }
+    }
+}
+
+#[test]
+fn onsager_energy_on_a_64_by_64_torus_at_beta_0_3() {
+    let lattice = Lattice::square(64, 64, true).unwrap();
+    let k = f64::from(0.3f32);
+    // At K = 0.3 the correlation length is about one site: the 64 x 64 torus is the infinite lattice
+    // to far better than the statistical error (Kaufman's exact finite-size value says so too).
+    assert!((kaufman_energy_per_site(64, 64, k) - onsager_energy_per_site(k)).abs() < 1e-9);
+    for backend in backends() {
+        let schedule = SamplingSchedule::new(200, 1000, 1).unwrap();
+        let (u, se) = energy_per_site(&backend, &lattice, 0.3, 64, schedule, 1);
+        let what = format!("{} u(0.3)", backend.name());
+        assert_within_5_se(&what, &[u], &[se], &[onsager_energy_per_site(k)]);
+    }
+}
+
+#[test]
+fn kaufman_energy_on_small_tori() {
+    for backend in backends() {
+        for (m, n, beta) in [
+            (8, 8, 0.3f32),
+            (8, 8, 0.440_686_8),
+            (6, 10, 0.6),
+            (5, 5, 0.4),
+        ] {
+            let lattice = Lattice::square(m, n, true).unwrap();
+            let schedule = SamplingSchedule::new(500, 4000, 1).unwrap();
+            let (u, se) = energy_per_site(&backend, &lattice, beta, 128, schedule, 2);
+            let exact = kaufman_energy_per_site(m, n, f64::from(beta));
+            let what = format!("{} {m}x{n} at beta {beta}", backend.name());
+            assert_within_5_se(&what, &[u], &[se], &[exact]);
+        }
+    }
+}
+
+#[test]
+fn yang_magnetisation_in_the_ordered_phase() {
+    // Started all up, at K = 0.6 the chains stay in the + phase; a 48 x 48 torus is far larger than
+    // the correlation length there, so the magnetisation per site is Yang's.
+    let lattice = Lattice::square(48, 48, true).unwrap();
+    let program = lattice_program(&lattice, 0.6);
+    let chains = 32;
+    let up = Array2::<i8>::ones((chains, lattice.num_sites()));
+    for backend in backends() {
+        let mut sampler = backend.sampler(&program, chains, 3, Init::States(up.clone()), None);
+        let schedule = SamplingSchedule::new(100, 1000, 1).unwrap();
+        let moments = sampler.estimate_moments(&schedule).unwrap();
+        let per_chain: Vec<f64> = moments
+            .chain_node_means()
+            .mean_axis(Axis(1))
+            .unwrap()
+            .to_vec();
+        let (m, se) = mean_and_stderr(&per_chain);
+        let exact = yang_magnetization(f64::from(0.6f32));
+        assert_within_5_se(&format!("{} m(0.6)", backend.name()), &[m], &[se], &[exact]);
+    }
+}
