@@ -81,7 +81,7 @@ pub fn gpu() -> Option<ising_wgpu::GpuContext> {
 /// The backends a statistical test runs on: the CPU always, the GPU when an adapter exists.
 pub fn backends() -> Vec<Backend> {
     let mut all = vec![Backend::Cpu];
-    all.extend(gpu().map(Backend::Gpu));
+    all.extend(gpu().map(|ctx| Backend::Gpu(Box::new(ctx))));
     all
 }
 
@@ -90,7 +90,7 @@ pub enum Backend {
     /// The CPU sampler.
     Cpu,
     /// The GPU sampler on this device.
-    Gpu(ising_wgpu::GpuContext),
+    Gpu(Box<ising_wgpu::GpuContext>),
 }
 
 impl Backend {

@@ -22,39 +22,24 @@ impl GpuContext {
 
     /// Creates a device on an adapter chosen by the environment: `WGPU_BACKEND` (e.g. `vulkan`,
     /// `metal`, `dx12`, `gl`) limits the backends, `WGPU_ADAPTER_NAME` picks an adapter whose name
-    /// contains it (case-insensitive); otherwise the high-performance adapter. The device gets the
-    /// adapter's full limits. No adapter is an [`Error::NoAdapter`] saying how to get one.
+    /// contains it (case-insensitive); otherwise the high-performance adapter of the primary backends
+    /// (Vulkan, Metal, DX12), then of GL. The device gets the adapter's full limits. No adapter is an
+    /// [`Error::NoAdapter`] saying how to get one.
     pub async fn new_async() -> Result<Self> {
-        let instance =
-            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-        let adapter = match std::env::var("WGPU_ADAPTER_NAME") {
-            Ok(wanted) if !wanted.is_empty() => {
-                let adapters = instance.enumerate_adapters(wgpu::Backends::all()).await;
-                let names: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
-                let lower = wanted.to_lowercase();
-                adapters
-                    .into_iter()
-                    .find(|a| a.get_info().name.to_lowercase().contains(&lower))
-                    .ok_or_else(|| Error::NoAdapter {
-                        detail: format!(
-                            " matching WGPU_ADAPTER_NAME={wanted} (found: {})",
-                            list(&names)
-                        ),
-                    })?
-            }
-            _ => instance
-                .request_adapter(&wgpu::RequestAdapterOptions {
-                    power_preference: wgpu::PowerPreference::HighPerformance,
-                    ..Default::default()
-                })
-                .await
-                .map_err(|e| Error::NoAdapter {
-                    detail: match std::env::var("WGPU_BACKEND") {
-                        Ok(b) => format!(" with WGPU_BACKEND={b:?} ({e})"),
-                        Err(_) => format!(" ({e})"),
-                    },
-                })?,
+        let tiers = match wgpu::Backends::from_env() {
+            Some(chosen) => vec![chosen],
+            None => vec![wgpu::Backends::PRIMARY, wgpu::Backends::SECONDARY],
         };
+        let mut found = Err(Error::NoAdapter {
+            detail: String::new(),
+        });
+        for backends in tiers {
+            found = find_adapter(backends).await;
+            if found.is_ok() {
+                break;
+            }
+        }
+        let adapter = found?;
         let info = adapter.get_info();
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
@@ -129,6 +114,41 @@ impl GpuContext {
             Some(reason) => Err(Error::DeviceLost { reason }),
             None => Ok(()),
         }
+    }
+}
+
+/// The adapter `WGPU_ADAPTER_NAME` names, or the high-performance one, among `backends`.
+async fn find_adapter(backends: wgpu::Backends) -> Result<wgpu::Adapter> {
+    let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    descriptor.backends = backends;
+    let instance = wgpu::Instance::new(descriptor);
+    match std::env::var("WGPU_ADAPTER_NAME") {
+        Ok(wanted) if !wanted.is_empty() => {
+            let adapters = instance.enumerate_adapters(backends).await;
+            let names: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
+            let lower = wanted.to_lowercase();
+            adapters
+                .into_iter()
+                .find(|a| a.get_info().name.to_lowercase().contains(&lower))
+                .ok_or_else(|| Error::NoAdapter {
+                    detail: format!(
+                        " matching WGPU_ADAPTER_NAME={wanted} (found: {})",
+                        list(&names)
+                    ),
+                })
+        }
+        _ => instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::NoAdapter {
+                detail: match std::env::var("WGPU_BACKEND") {
+                    Ok(b) => format!(" with WGPU_BACKEND={b:?} ({e})"),
+                    Err(_) => format!(" ({e})"),
+                },
+            }),
     }
 }
 

@@ -1,0 +1,294 @@
+//! The GPU backend on whatever adapter exists (lavapipe in CI): Philox known answers on the device,
+//! bit-identical agreement with the CPU backend, chain groups past the binding limit, folded
+//! dispatches, parameter updates, and failing rather than skipping under `ISING_REQUIRE_GPU=1`.
+
+mod common;
+
+use common::{gpu, random_clamp, random_model};
+use ising_wgpu::rng::philox4x32_10;
+use ising_wgpu::{
+    Blocks, CpuSampler, GpuContext, GpuSampler, Init, Lattice, PlanLimits, Sampler,
+    SamplingProgram, SamplingSchedule, exact_moments,
+};
+use ndarray::Array2;
+use wgpu::util::DeviceExt;
+
+/// Runs `shaders/philox_kat.wgsl` on the device for each (counter, key).
+fn device_philox(ctx: &GpuContext, cases: &[([u32; 4], [u32; 2])]) -> Vec<[u32; 4]> {
+    let device = ctx.device();
+    let kernel = ising_wgpu::shaders::PHILOX_KAT;
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(kernel.name),
+        source: wgpu::ShaderSource::Wgsl(kernel.source().into()),
+    });
+    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: None,
+        layout: None,
+        module: &module,
+        entry_point: Some(kernel.entry),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    let input: Vec<u32> = cases
+        .iter()
+        .flat_map(|(c, k)| [c[0], c[1], c[2], c[3], k[0], k[1], 0, 0])
+        .collect();
+    let input = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: None,
+        contents: bytemuck::cast_slice(&input),
+        usage: wgpu::BufferUsages::STORAGE,
+    });
+    let bytes = 16 * cases.len() as u64;
+    let output = device.create_buffer(&wgpu::BufferDescriptor {
+        label: None,
+        size: bytes,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+        mapped_at_creation: false,
+    });
+    let staging = device.create_buffer(&wgpu::BufferDescriptor {
+        label: None,
+        size: bytes,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: input.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: output.as_entire_binding(),
+            },
+        ],
+    });
+    let mut encoder = device.create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&pipeline);
+        pass.set_bind_group(0, &bind_group, &[]);
+        pass.dispatch_workgroups((cases.len() as u32).div_ceil(64), 1, 1);
+    }
+    encoder.copy_buffer_to_buffer(&output, 0, &staging, 0, bytes);
+    ctx.queue().submit([encoder.finish()]);
+    staging.map_async(wgpu::MapMode::Read, .., |r| r.expect("map"));
+    device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
+    let words: Vec<u32> = bytemuck::cast_slice(&staging.get_mapped_range(..).unwrap()).to_vec();
+    words.chunks(4).map(|c| [c[0], c[1], c[2], c[3]]).collect()
+}
+
+#[test]
+fn wgsl_philox_gives_the_host_known_answers_bit_for_bit() {
+    let Some(ctx) = gpu() else { return };
+    let mut cases = vec![
+        ([0, 0, 0, 0], [0, 0]),
+        ([u32::MAX; 4], [u32::MAX; 2]),
+        (
+            [0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344],
+            [0xa409_3822, 0x299f_31d0],
+        ),
+    ];
+    // Plus counters that stress the 16-bit mulhi emulation (carries out of every half).
+    let mut x = 0x9e37_79b9u32;
+    for _ in 0..200 {
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        cases.push(([next(), next(), next(), next()], [next(), next()]));
+    }
+    let device = device_philox(&ctx, &cases);
+    for ((counter, key), got) in cases.iter().zip(device) {
+        assert_eq!(
+            got,
+            philox4x32_10(*counter, *key),
+            "counter {counter:x?} key {key:x?}"
+        );
+    }
+}
+
+/// Runs a short schedule on both backends from the same seed and returns (cpu, gpu) samples and states.
+fn both(
+    program: &SamplingProgram,
+    chains: usize,
+    init: Init,
+    clamp: Option<&Array2<i8>>,
+    gpu: GpuSampler,
+) {
+    let schedule = SamplingSchedule::new(0, 6, 1).unwrap();
+    let nodes: Vec<u32> = (0..program.model().num_nodes() as u32).collect();
+    let mut cpu = CpuSampler::new(program, chains, 17, init, clamp.map(|c| c.view())).unwrap();
+    let mut gpu = gpu;
+    assert_eq!(
+        cpu.state().unwrap(),
+        gpu.state().unwrap(),
+        "initial states differ"
+    );
+    let cpu_samples = cpu.sample(&schedule, &nodes).unwrap();
+    let gpu_samples = gpu.sample(&schedule, &nodes).unwrap();
+    for t in 0..6 {
+        let differing = cpu_samples
+            .index_axis(ndarray::Axis(0), t)
+            .iter()
+            .zip(gpu_samples.index_axis(ndarray::Axis(0), t))
+            .filter(|(a, b)| a != b)
+            .count();
+        assert_eq!(
+            differing, 0,
+            "after {t} sweeps {differing} spins differ between CPU and GPU"
+        );
+    }
+    let cpu_moments = cpu.estimate_moments(&schedule).unwrap();
+    let gpu_moments = gpu.estimate_moments(&schedule).unwrap();
+    assert_eq!(cpu_moments, gpu_moments, "moment counts differ");
+}
+
+#[test]
+fn gpu_and_cpu_draw_identical_spins_from_the_same_seed() {
+    let Some(ctx) = gpu() else { return };
+    let model = random_model(8, 14, 0.3);
+    let clamp = random_clamp(8, 14, 3);
+    let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
+    let values = Array2::from_shape_fn((1, 3), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
+    let program = SamplingProgram::new(model, Blocks::Auto, &clamped).unwrap();
+    for init in [Init::Hinton, Init::Uniform] {
+        let gpu =
+            GpuSampler::new(&ctx, &program, 100, 17, init.clone(), Some(values.view())).unwrap();
+        both(&program, 100, init, Some(&values), gpu);
+    }
+    let lattice = Lattice::square(16, 12, true).unwrap();
+    let program =
+        SamplingProgram::new(lattice.model(0.7, 0.05, 0.5).unwrap(), Blocks::Auto, &[]).unwrap();
+    let gpu = GpuSampler::new(&ctx, &program, 64, 17, Init::Hinton, None).unwrap();
+    both(&program, 64, Init::Hinton, None, gpu);
+}
+
+#[test]
+fn spins_past_the_binding_limit_split_into_chain_groups_and_large_dispatches_fold() {
+    let Some(ctx) = gpu() else { return };
+    let model = random_model(12, 12, 0.4);
+    let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[]).unwrap();
+    let device = PlanLimits::of_device(&ctx.device().limits());
+    // Two words (64 chains) of counts per group, and at most 2 workgroups per dimension.
+    let items = (model.num_nodes() + model.num_edges()) as u64;
+    let limits = PlanLimits {
+        max_binding_bytes: 2 * 32 * 4 * items,
+        max_workgroups_per_dim: 2,
+        ..device
+    };
+    let chains = 300;
+    let gpu =
+        GpuSampler::with_limits(&ctx, &program, chains, 17, Init::Hinton, None, limits).unwrap();
+    assert_eq!(gpu.chain_groups(), 5);
+    both(&program, chains, Init::Hinton, None, gpu);
+
+    // And statistically right: moments within 5 standard errors of exact.
+    let mut gpu =
+        GpuSampler::with_limits(&ctx, &program, chains, 3, Init::Hinton, None, limits).unwrap();
+    let moments = gpu
+        .estimate_moments(&SamplingSchedule::new(100, 500, 1).unwrap())
+        .unwrap();
+    let exact = exact_moments(&model, &[]).unwrap();
+    common::assert_within_5_se(
+        "edge",
+        moments.edge_means().as_slice().unwrap(),
+        moments.edge_stderr().as_slice().unwrap(),
+        exact.edge_means.as_slice().unwrap(),
+    );
+}
+
+#[test]
+fn too_large_models_are_clear_errors_before_allocation() {
+    let Some(ctx) = gpu() else { return };
+    let model = random_model(13, 40, 0.2);
+    let program = SamplingProgram::new(model, Blocks::Auto, &[]).unwrap();
+    let limits = PlanLimits {
+        max_binding_bytes: 100,
+        ..PlanLimits::of_device(&ctx.device().limits())
+    };
+    let e = GpuSampler::with_limits(&ctx, &program, 64, 0, Init::Hinton, None, limits)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("the spins of 32 chains of 40 nodes needs 160 bytes"),
+        "{e}"
+    );
+    assert!(e.contains("max_storage_buffer_binding_size"), "{e}");
+    let e = GpuSampler::new(&ctx, &program, 0, 0, Init::Hinton, None)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("at least one chain"), "{e}");
+}
+
+#[test]
+fn new_parameters_take_effect_without_rebuilding() {
+    let Some(ctx) = gpu() else { return };
+    let lattice = Lattice::chain(10, true).unwrap();
+    let program =
+        SamplingProgram::new(lattice.model(0.1, 0.0, 1.0).unwrap(), Blocks::Auto, &[]).unwrap();
+    let mut gpu = GpuSampler::new(&ctx, &program, 64, 1, Init::Hinton, None).unwrap();
+    let strong = lattice.model(1.5, 0.0, 1.0).unwrap();
+    gpu.set_parameters(&strong).unwrap();
+    let mut cpu = CpuSampler::new(
+        &SamplingProgram::new(strong.clone(), Blocks::Auto, &[]).unwrap(),
+        64,
+        1,
+        Init::Hinton,
+        None,
+    )
+    .unwrap();
+    // Same seed, same initial state (the init used the old biases, which are equal), same parameters now.
+    let schedule = SamplingSchedule::new(5, 20, 1).unwrap();
+    assert_eq!(
+        gpu.estimate_moments(&schedule).unwrap(),
+        cpu.estimate_moments(&schedule).unwrap()
+    );
+    let other = Lattice::chain(11, true)
+        .unwrap()
+        .model(1.0, 0.0, 1.0)
+        .unwrap();
+    let e = gpu.set_parameters(&other).unwrap_err().to_string();
+    assert!(e.contains("same nodes and edges"), "{e}");
+}
+
+#[test]
+fn require_gpu_turns_a_missing_adapter_into_a_failure() {
+    if std::env::var_os("ISING_PROBE_CHILD").is_some() {
+        // In the child, with every backend disabled: the helper must fail or skip as the variable says.
+        assert!(gpu().is_none());
+        return;
+    }
+    let run = |require: &str| {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "require_gpu_turns_a_missing_adapter_into_a_failure",
+                "--nocapture",
+            ])
+            .env("ISING_PROBE_CHILD", "1")
+            .env("WGPU_BACKEND", "")
+            .env("ISING_REQUIRE_GPU", require)
+            .output()
+            .unwrap()
+    };
+    let strict = run("1");
+    let text = String::from_utf8_lossy(&strict.stderr).to_string()
+        + &String::from_utf8_lossy(&strict.stdout);
+    assert!(!strict.status.success(), "must fail: {text}");
+    assert!(
+        text.contains("ISING_REQUIRE_GPU=1 but no GPU adapter")
+            && text.contains("mesa-vulkan-drivers"),
+        "{text}"
+    );
+    let lenient = run("0");
+    let text = String::from_utf8_lossy(&lenient.stderr).to_string();
+    assert!(lenient.status.success(), "must skip: {text}");
+    assert!(text.contains("skipping GPU test"), "{text}");
+}
