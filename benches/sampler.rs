@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use ising_wgpu::io::read_edge_list;
 use ising_wgpu::{
-    Blocks, CpuSampler, Init, IsingModel, Lattice, Sampler, SamplingProgram, SamplingSchedule,
+    Blocks, CpuSampler, GpuContext, GpuSampler, Init, IsingModel, Lattice, Sampler,
+    SamplingProgram, SamplingSchedule,
 };
 
 /// Random normal biases and weights (Box-Muller on a fixed LCG), beta = 1, as in THRML's benchmark.
@@ -26,8 +27,15 @@ fn random_normal_model(num_nodes: usize, edges: Vec<(u32, u32)>) -> IsingModel {
     IsingModel::new(num_nodes, edges, weights, biases, 1.0).expect("valid model")
 }
 
-fn flips_per_ns(name: &str, program: &SamplingProgram, chains: usize, sweeps: u64) {
-    let mut sampler = CpuSampler::new(program, chains, 0, Init::Hinton, None).expect("sampler");
+/// Times `sweeps` sweeps (one sample read back at the end), after a short untimed warm-up that
+/// also compiles the kernels.
+fn flips_per_ns(
+    name: &str,
+    mut sampler: Box<dyn Sampler>,
+    program: &SamplingProgram,
+    chains: usize,
+    sweeps: u64,
+) {
     let schedule = SamplingSchedule::new(sweeps, 1, 1).expect("schedule");
     sampler
         .sample(&SamplingSchedule::new(2, 1, 1).expect("schedule"), &[0])
@@ -59,18 +67,43 @@ fn main() {
         &[],
     )
     .expect("program");
-    for chains in [64, 1024] {
-        flips_per_ns(
-            "torus 256x256 (cpu)",
-            &torus_program,
-            chains,
-            if chains == 64 { 50 } else { 4 },
-        );
-        flips_per_ns(
-            "pegasus P14 (cpu)",
-            &pegasus_program,
-            chains,
-            if chains == 64 { 50 } else { 4 },
-        );
+    let gpu = match GpuContext::new() {
+        Ok(ctx) => Some(ctx),
+        Err(e) => {
+            println!("no GPU adapter, CPU only: {e}");
+            None
+        }
+    };
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let configs = [
+        ("torus 256x256", &torus_program),
+        ("pegasus P14", &pegasus_program),
+    ];
+    for chains in [64usize, 1024] {
+        for (name, program) in configs {
+            if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
+                continue;
+            }
+            let sweeps = (3_000_000_000 / (program.num_free() * chains) as u64).clamp(2, 200);
+            let cpu = CpuSampler::new(program, chains, 0, Init::Hinton, None).expect("cpu sampler");
+            flips_per_ns(
+                &format!("{name} (cpu)"),
+                Box::new(cpu),
+                program,
+                chains,
+                sweeps,
+            );
+            if let Some(ctx) = &gpu {
+                let sampler = GpuSampler::new(ctx, program, chains, 0, Init::Hinton, None)
+                    .expect("gpu sampler");
+                flips_per_ns(
+                    &format!("{name} (gpu)"),
+                    Box::new(sampler),
+                    program,
+                    chains,
+                    sweeps,
+                );
+            }
+        }
     }
 }

@@ -20,7 +20,7 @@ fn gibbs(
     let node = block_nodes[p.block_offset + idx / p.words];
     let w = idx % p.words;
     let gw = p.word_offset + w;
-    var prob: array<f32, 32>;
+    var t: array<u32, 32>;
     var purpose = 0u;
     if (p.mode == 0u) {
         var field: array<f32, 32>;
@@ -38,7 +38,7 @@ fn gibbs(
         }
         let two_beta = 2.0 * p.beta;
         for (var l = 0u; l < 32u; l += 1u) {
-            prob[l] = sigmoid(two_beta * field[l]);
+            t[l] = threshold(sigmoid(two_beta * field[l]));
         }
     } else {
         purpose = 1u;
@@ -47,20 +47,11 @@ fn gibbs(
             q = sigmoid(p.beta * biases[node]);
         }
         for (var l = 0u; l < 32u; l += 1u) {
-            prob[l] = q;
+            t[l] = threshold(q);
         }
     }
     let key = vec2<u32>(p.seed_lo, p.seed_hi);
     let tag = (p.sweep_hi << 4u) | (purpose << 3u);
-    var out = 0u;
-    for (var call = 0u; call < 8u; call += 1u) {
-        let r = philox4x32_10(vec4<u32>(node, gw, p.sweep_lo, tag | call), key);
-        for (var q = 0u; q < 4u; q += 1u) {
-            let lane = 4u * call + q;
-            if (unit_uniform(r[q]) < prob[lane]) {
-                out |= 1u << lane;
-            }
-        }
-    }
+    let out = bernoulli_word(vec4<u32>(node, gw, p.sweep_lo, tag), key, &t);
     spins[node * p.words + w] = out & lane_mask(gw, p.chains);
 }

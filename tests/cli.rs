@@ -339,7 +339,12 @@ fn bad_input_is_one_line_on_stderr_and_exit_code_2() {
     ];
     for (args, expected) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = ising(&args);
+        // No GPU probing here: drivers may print their own lines on stderr.
+        let out = Command::new(env!("CARGO_BIN_EXE_ising"))
+            .args(&args)
+            .env("WGPU_BACKEND", "")
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(
@@ -359,5 +364,51 @@ fn bad_input_is_one_line_on_stderr_and_exit_code_2() {
             "{args:?}"
         );
         assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    }
+}
+
+#[test]
+fn backend_choice_falls_back_or_fails_clearly() {
+    let dir = scratch("backend");
+    let path = write(&dir, "m.json", &model_json(&random_model(33, 8, 0.4)));
+    let args = [
+        "sample",
+        "--model",
+        &path,
+        "--chains",
+        "40",
+        "--samples",
+        "50",
+        "--moments",
+    ];
+    let without_gpu = |backend: &str| {
+        Command::new(env!("CARGO_BIN_EXE_ising"))
+            .args(args)
+            .args(["--backend", backend])
+            .env("WGPU_BACKEND", "")
+            .output()
+            .unwrap()
+    };
+    let forced = without_gpu("gpu");
+    let stderr = String::from_utf8_lossy(&forced.stderr);
+    assert_eq!(forced.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no GPU adapter") && stderr.contains("mesa-vulkan-drivers"),
+        "{stderr}"
+    );
+    let auto = without_gpu("auto");
+    let stderr = String::from_utf8_lossy(&auto.stderr);
+    assert!(
+        stderr.contains("notice") && stderr.contains("using the CPU backend"),
+        "{stderr}"
+    );
+    let cpu = stdout_json(&ising(&[&args[..], &["--backend", "cpu"]].concat()));
+    assert_eq!(stdout_json(&auto)["edge_means"], cpu["edge_means"]);
+    if common::gpu().is_some() {
+        // Same seed, same draws: the GPU gives the CPU's estimates to the last bit.
+        let gpu = stdout_json(&ising(&[&args[..], &["--backend", "gpu"]].concat()));
+        assert_eq!(gpu["edge_means"], cpu["edge_means"]);
+        assert_eq!(gpu["node_means"], cpu["node_means"]);
+        assert!(gpu["backend"].as_str().unwrap().starts_with("gpu"));
     }
 }

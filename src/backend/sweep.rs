@@ -1,7 +1,7 @@
 //! The block Gibbs update on packed words: the host twin of the GPU kernel, arithmetic for arithmetic.
 
 use crate::program::SamplingProgram;
-use crate::rng::{Purpose, bernoulli_word, sigmoid, word_draws};
+use crate::rng::{Purpose, bernoulli_word, sigmoid, threshold};
 
 /// Everything one sweep reads: CSR with per-entry weights, biases, `2 * beta`, the blocks and the seed.
 pub(crate) struct SweepKernel {
@@ -42,7 +42,7 @@ impl SweepKernel {
     }
 
     /// The new word of `node`: field `b_i + sum_j J_ij s_j` summed in CSR order in `f32`, then
-    /// up with probability `sigmoid(2 beta field)` against the lane's uniform.
+    /// up with probability `sigmoid(2 beta field)`, as a threshold on the lane's 24-bit uniform.
     fn update_word(&self, spins: &WordSlice<'_>, node: u32, w: usize, sweep: u64) -> u32 {
         let i = node as usize;
         let mut field = [self.biases[i]; 32];
@@ -54,15 +54,9 @@ impl SweepKernel {
             }
         }
         let two_beta = 2.0 * self.beta;
-        let p = field.map(|f| sigmoid(two_beta * f));
-        let draws = word_draws(
-            self.seed,
-            sweep,
-            node,
-            (spins.first_word + w) as u32,
-            Purpose::Update,
-        );
-        bernoulli_word(&draws, &p) & spins.masks[w]
+        let t = field.map(|f| threshold(sigmoid(two_beta * f)));
+        let word = (spins.first_word + w) as u32;
+        bernoulli_word(self.seed, sweep, node, word, Purpose::Update, &t) & spins.masks[w]
     }
 
     /// One sweep (every block once, in order) over the words of `spins`, using sweep index `sweep`.
@@ -80,17 +74,11 @@ impl SweepKernel {
     /// Initial free spins: node `i` up with probability `p(i)`, drawn with the init counters.
     pub(crate) fn init(&self, spins: &mut WordSlice<'_>, p: impl Fn(usize) -> f32) {
         for &node in self.blocks.iter().flatten() {
-            let prob = [p(node as usize); 32];
+            let t = [threshold(p(node as usize)); 32];
             for w in 0..spins.stride {
-                let draws = word_draws(
-                    self.seed,
-                    0,
-                    node,
-                    (spins.first_word + w) as u32,
-                    Purpose::Init,
-                );
-                spins.bits[node as usize * spins.stride + w] =
-                    bernoulli_word(&draws, &prob) & spins.masks[w];
+                let word = (spins.first_word + w) as u32;
+                let bits = bernoulli_word(self.seed, 0, node, word, Purpose::Init, &t);
+                spins.bits[node as usize * spins.stride + w] = bits & spins.masks[w];
             }
         }
     }

@@ -2,6 +2,7 @@
 //!
 //! Results go to stdout as JSON; a bad file or argument is one line on stderr and exit code 2.
 
+mod backend;
 mod exact;
 mod sample;
 

@@ -3,20 +3,12 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ising_wgpu::{Blocks, CpuSampler, Error, Init, Sampler, SamplingProgram, SamplingSchedule};
+use ising_wgpu::{Blocks, Error, Init, SamplingProgram, SamplingSchedule};
 use ndarray::Array2;
 use serde_json::json;
 
 use crate::ModelArgs;
-
-/// Which backend runs the sweeps.
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Backend {
-    /// The best available: the CPU backend in this build.
-    Auto,
-    /// The multi-threaded CPU backend.
-    Cpu,
-}
+use crate::backend::{Backend, ChainSpec, open};
 
 /// Arguments of `ising sample`.
 #[derive(clap::Args)]
@@ -66,21 +58,14 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
         Array2::from_shape_fn((1, clamp.len()), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
     let program = SamplingProgram::new(model, Blocks::Auto, &clamped)?;
     let schedule = SamplingSchedule::new(args.warmup, args.samples, args.steps_per_sample)?;
-    if matches!(args.backend, Backend::Auto) {
-        eprintln!(
-            "ising: backend auto: using the CPU backend (the GPU backend is not part of this build yet)"
-        );
-    }
-    let mut sampler = CpuSampler::new(
-        &program,
-        args.chains,
-        args.seed,
-        Init::Hinton,
-        Some(values.view()),
-    )?;
-    if let Some(threads) = args.threads {
-        sampler = sampler.with_threads(threads);
-    }
+    let spec = ChainSpec {
+        chains: args.chains,
+        seed: args.seed,
+        init: Init::Hinton,
+        clamp: Some(values.view()),
+        threads: args.threads,
+    };
+    let mut sampler = open(args.backend, &program, spec)?;
     let start = Instant::now();
     let common = json!({
         "backend": sampler.backend_name(),

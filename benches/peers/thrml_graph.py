@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""THRML (PyPI `thrml`) block Gibbs throughput on an edge-list graph, for BENCHMARKS.md.
+
+Random normal biases and weights (numpy seed), beta = 1, blocks from a greedy colouring, `--chains`
+parallel chains (jax.vmap over per-chain keys), hinton_init. Prints flips/ns (node updates per ns),
+JIT compile time excluded, best of `--repeats` timed runs.
+
+    python thrml_graph.py --graph ../../data/pegasus14.edges --chains 64 --sweeps 50
+"""
+
+import argparse
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import thrml
+from thrml import Block, SamplingSchedule, SpinNode, sample_states
+from thrml.models import IsingEBM, IsingSamplingProgram, hinton_init
+
+
+def read_edges(path):
+    rows = [l.split() for l in open(path) if l.strip() and not l.startswith("#")]
+    n, m = int(rows[0][0]), int(rows[0][1])
+    edges = [(int(a), int(b)) for a, b in rows[1:]]
+    assert len(edges) == m
+    return n, edges
+
+
+def greedy_colouring(n, edges):
+    neighbours = [[] for _ in range(n)]
+    for a, b in edges:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    colour = [-1] * n
+    for v in sorted(range(n), key=lambda v: -len(neighbours[v])):
+        taken = {colour[u] for u in neighbours[v]}
+        colour[v] = next(c for c in range(n) if c not in taken)
+    return [[v for v in range(n) if colour[v] == c] for c in range(max(colour) + 1)]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--graph", required=True)
+    p.add_argument("--chains", type=int, default=64)
+    p.add_argument("--sweeps", type=int, default=50)
+    p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args()
+
+    n, edges = read_edges(args.graph)
+    rng = np.random.default_rng(args.seed)
+    nodes = [SpinNode() for _ in range(n)]
+    model = IsingEBM(
+        nodes,
+        [(nodes[a], nodes[b]) for a, b in edges],
+        jnp.asarray(rng.standard_normal(n), jnp.float32),
+        jnp.asarray(rng.standard_normal(len(edges)), jnp.float32),
+        jnp.array(1.0, jnp.float32),
+    )
+    colours = greedy_colouring(n, edges)
+    blocks = [Block([nodes[v] for v in c]) for c in colours]
+    program = IsingSamplingProgram(model, blocks, clamped_blocks=[])
+    schedule = SamplingSchedule(n_warmup=args.sweeps, n_samples=1, steps_per_sample=1)
+
+    key = jax.random.key(args.seed)
+    k_init, k_run = jax.random.split(key)
+    init = hinton_init(k_init, model, blocks, (args.chains,))
+    keys = jax.random.split(k_run, args.chains)
+
+    def run(keys, init):
+        one = lambda k, s0: sample_states(k, program, schedule, s0, [], [blocks[0]])
+        return jax.vmap(one)(keys, init)
+
+    t0 = time.perf_counter()
+    compiled = jax.jit(run).lower(keys, init).compile()
+    compile_s = time.perf_counter() - t0
+    best = float("inf")
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        jax.block_until_ready(compiled(keys, init))
+        best = min(best, time.perf_counter() - t0)
+    flips = args.sweeps * n * args.chains
+    print(f"thrml {thrml.__version__} jax {jax.__version__} backend {jax.default_backend()}")
+    print(f"graph {args.graph}: {n} nodes, {len(edges)} edges, {len(colours)} colours; chains {args.chains}, "
+          f"sweeps {args.sweeps}; compile {compile_s:.2f} s, run (best of {args.repeats}) {best:.3f} s")
+    print(f"flips_per_ns={flips / best / 1e9:.4f}")
+
+
+if __name__ == "__main__":
+    main()
