@@ -1,0 +1,208 @@
+//! The 2D Ising phase transition: energy per site and |magnetisation| of an L x L torus against
+//! beta across the critical point, with Onsager's and Yang's exact curves, drawn to a PNG.
+//!
+//! `cargo run --release --example phase_transition -- [--size 64] [--chains 64] [--out phase_transition.png]`
+//!
+//! Uses a hardware GPU when there is one, else the CPU backend (`--backend gpu|cpu` to choose).
+//! Chains start ordered at the largest beta and carry their state down in beta, so they never get
+//! stuck in the striped states a quench from disorder produces.
+
+use clap::Parser;
+use ising_wgpu::physics::{BETA_C, onsager_energy_per_site, yang_magnetization};
+use ising_wgpu::{
+    Blocks, CpuSampler, GpuContext, GpuSampler, Init, Lattice, Sampler, SamplingProgram,
+    SamplingSchedule, mean_and_stderr,
+};
+use ndarray::{Array2, Axis};
+use plotters::prelude::*;
+
+#[derive(Parser)]
+struct Args {
+    /// Side of the torus.
+    #[arg(long, default_value_t = 64)]
+    size: usize,
+    /// Parallel chains.
+    #[arg(long, default_value_t = 64)]
+    chains: usize,
+    /// Betas between 0.25 and 0.70.
+    #[arg(long, default_value_t = 19)]
+    points: usize,
+    /// Sweeps at each beta before measuring.
+    #[arg(long, default_value_t = 300)]
+    warmup: u64,
+    /// Samples at each beta, 2 sweeps apart.
+    #[arg(long, default_value_t = 200)]
+    samples: u64,
+    /// "gpu" or "cpu"; by default a hardware GPU if there is one, else the CPU.
+    #[arg(long)]
+    backend: Option<String>,
+    /// Where to write the plot.
+    #[arg(long, default_value = "phase_transition.png")]
+    out: String,
+}
+
+/// One beta's estimates: (energy per site, its error, |m| per site, its error).
+type Point = (f64, f64, f64, f64, f64);
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let lattice = Lattice::square(args.size, args.size, true)?;
+    let sites = lattice.num_sites() as f64;
+    let gpu = match args.backend.as_deref() {
+        Some("cpu") => None,
+        Some("gpu") => Some(GpuContext::new()?),
+        Some(other) => return Err(format!("unknown backend {other}; use gpu or cpu").into()),
+        None => GpuContext::new().ok().filter(|ctx| !ctx.is_software()),
+    };
+    match &gpu {
+        Some(ctx) => println!("backend: gpu, {}", ctx.describe()),
+        None => println!(
+            "backend: cpu (no hardware GPU adapter found, or --backend cpu; falling back to the CPU backend)"
+        ),
+    }
+    let nodes: Vec<u32> = (0..lattice.num_sites() as u32).collect();
+    let schedule = SamplingSchedule::new(args.warmup, args.samples, 2)?;
+    let mut state = Array2::<i8>::ones((args.chains, lattice.num_sites()));
+    let mut points: Vec<Point> = Vec::new();
+    for k in (0..args.points).rev() {
+        let beta = 0.25 + 0.45 * k as f64 / (args.points - 1).max(1) as f64;
+        let model = lattice.model(1.0, 0.0, beta as f32)?;
+        let program = SamplingProgram::new(model, Blocks::Given(lattice.blocks().to_vec()), &[])?;
+        let init = Init::States(state.clone());
+        let mut sampler: Box<dyn Sampler> = match &gpu {
+            Some(ctx) => Box::new(GpuSampler::new(
+                ctx,
+                &program,
+                args.chains,
+                k as u64,
+                init,
+                None,
+            )?),
+            None => Box::new(CpuSampler::new(
+                &program,
+                args.chains,
+                k as u64,
+                init,
+                None,
+            )?),
+        };
+        let samples = sampler.sample(&schedule, &nodes)?; // samples x chains x sites
+        state = sampler.state()?;
+        let per_chain = |f: &dyn Fn(ndarray::ArrayView1<'_, i8>) -> f64| -> Vec<f64> {
+            samples
+                .axis_iter(Axis(1))
+                .map(|chain| chain.axis_iter(Axis(0)).map(f).sum::<f64>() / args.samples as f64)
+                .collect()
+        };
+        let energy = per_chain(&|s| {
+            -lattice
+                .edges()
+                .iter()
+                .map(|&(i, j)| f64::from(s[i as usize] * s[j as usize]))
+                .sum::<f64>()
+                / sites
+        });
+        let magnetisation =
+            per_chain(&|s| s.iter().map(|&v| f64::from(v)).sum::<f64>().abs() / sites);
+        let (u, u_err) = mean_and_stderr(&energy);
+        let (m, m_err) = mean_and_stderr(&magnetisation);
+        println!(
+            "beta {beta:.4}  u {u:+.5} +/- {u_err:.5} (Onsager {:+.5})  |m| {m:.4} +/- {m_err:.4} (Yang {:.4})",
+            onsager_energy_per_site(beta),
+            yang_magnetization(beta)
+        );
+        points.push((beta, u, u_err, m, m_err));
+    }
+    plot(&args.out, args.size, &points)?;
+    println!("wrote {}", args.out);
+    Ok(())
+}
+
+fn plot(path: &str, size: usize, points: &[Point]) -> Result<(), Box<dyn std::error::Error>> {
+    plotters::style::register_font(
+        "sans-serif",
+        FontStyle::Normal,
+        include_bytes!("assets/DejaVuSans.ttf"),
+    )
+    .map_err(|_| "the bundled font did not load")?;
+    let root = BitMapBackend::new(path, (1200, 500)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (left, right) = root.split_horizontally(600);
+    let exact: Vec<f64> = (0..=400)
+        .map(|k| 0.25 + 0.45 * f64::from(k) / 400.0)
+        .collect();
+    let panels: [(
+        &DrawingArea<_, _>,
+        &str,
+        std::ops::Range<f64>,
+        fn(f64) -> f64,
+        &str,
+        bool,
+    ); 2] = [
+        (
+            &left,
+            "energy per site",
+            -2.0..-0.4,
+            onsager_energy_per_site,
+            "Onsager (infinite lattice)",
+            true,
+        ),
+        (
+            &right,
+            "|magnetisation| per site",
+            0.0..1.05,
+            yang_magnetization,
+            "Yang (infinite lattice)",
+            false,
+        ),
+    ];
+    for (area, label, range, curve, curve_name, is_energy) in panels {
+        let mut chart = ChartBuilder::on(area)
+            .caption(
+                format!("{size} x {size} torus: {label}"),
+                ("sans-serif", 22),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(55)
+            .build_cartesian_2d(0.25..0.70, range)?;
+        chart
+            .configure_mesh()
+            .x_desc("beta (J = 1)")
+            .y_desc(label)
+            .draw()?;
+        chart
+            .draw_series(LineSeries::new(exact.iter().map(|&b| (b, curve(b))), &BLUE))?
+            .label(curve_name)
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
+        let estimates = points
+            .iter()
+            .map(|&(b, u, ue, m, me)| if is_energy { (b, u, ue) } else { (b, m, me) });
+        chart
+            .draw_series(
+                estimates
+                    .clone()
+                    .map(|(b, v, _)| Circle::new((b, v), 4, RED.filled())),
+            )?
+            .label("block Gibbs (ising-wgpu)")
+            .legend(|(x, y)| Circle::new((x + 10, y), 4, RED.filled()));
+        chart
+            .draw_series(estimates.map(|(b, v, e)| {
+                PathElement::new(vec![(b, v - 2.0 * e), (b, v + 2.0 * e)], RED)
+            }))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![
+                (BETA_C, chart.y_range().start),
+                (BETA_C, chart.y_range().end),
+            ],
+            BLACK.mix(0.3),
+        )))?;
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+    }
+    root.present()?;
+    Ok(())
+}
