@@ -118,6 +118,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// One panel of the plot: a measured quantity and its exact curve.
+struct Panel {
+    label: &'static str,
+    range: std::ops::Range<f64>,
+    curve: fn(f64) -> f64,
+    curve_name: &'static str,
+    is_energy: bool,
+}
+
 fn plot(path: &str, size: usize, points: &[Point]) -> Result<(), Box<dyn std::error::Error>> {
     plotters::style::register_font(
         "sans-serif",
@@ -131,32 +140,30 @@ fn plot(path: &str, size: usize, points: &[Point]) -> Result<(), Box<dyn std::er
     let exact: Vec<f64> = (0..=400)
         .map(|k| 0.25 + 0.45 * f64::from(k) / 400.0)
         .collect();
-    let panels: [(
-        &DrawingArea<_, _>,
-        &str,
-        std::ops::Range<f64>,
-        fn(f64) -> f64,
-        &str,
-        bool,
-    ); 2] = [
-        (
-            &left,
-            "energy per site",
-            -2.0..-0.4,
-            onsager_energy_per_site,
-            "Onsager (infinite lattice)",
-            true,
-        ),
-        (
-            &right,
-            "|magnetisation| per site",
-            0.0..1.05,
-            yang_magnetization,
-            "Yang (infinite lattice)",
-            false,
-        ),
+    let panels = [
+        Panel {
+            label: "energy per site",
+            range: -2.0..-0.4,
+            curve: onsager_energy_per_site,
+            curve_name: "Onsager (infinite lattice)",
+            is_energy: true,
+        },
+        Panel {
+            label: "|magnetisation| per site",
+            range: 0.0..1.05,
+            curve: yang_magnetization,
+            curve_name: "Yang (infinite lattice)",
+            is_energy: false,
+        },
     ];
-    for (area, label, range, curve, curve_name, is_energy) in panels {
+    for (area, panel) in [&left, &right].into_iter().zip(panels) {
+        let Panel {
+            label,
+            range,
+            curve,
+            curve_name,
+            is_energy,
+        } = panel;
         let mut chart = ChartBuilder::on(area)
             .caption(
                 format!("{size} x {size} torus: {label}"),
