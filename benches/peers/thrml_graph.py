@@ -6,6 +6,7 @@ parallel chains (jax.vmap over per-chain keys), hinton_init. Prints flips/ns (no
 JIT compile time excluded, best of `--repeats` timed runs.
 
     python thrml_graph.py --graph ../../data/pegasus14.edges --chains 64 --sweeps 50
+    python thrml_graph.py --torus 256 --chains 64 --sweeps 50
 """
 
 import argparse
@@ -27,6 +28,17 @@ def read_edges(path):
     return n, edges
 
 
+def torus_edges(side):
+    """Periodic side x side square lattice, node x + side * y, edges to +x and +y (as `Lattice::square`)."""
+    edges = []
+    for y in range(side):
+        for x in range(side):
+            i = x + side * y
+            edges.append((i, (x + 1) % side + side * y))
+            edges.append((i, x + side * ((y + 1) % side)))
+    return side * side, edges
+
+
 def greedy_colouring(n, edges):
     neighbours = [[] for _ in range(n)]
     for a, b in edges:
@@ -41,14 +53,17 @@ def greedy_colouring(n, edges):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--graph", required=True)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--graph", help="edge-list file")
+    source.add_argument("--torus", type=int, help="side of a periodic square lattice")
     p.add_argument("--chains", type=int, default=64)
     p.add_argument("--sweeps", type=int, default=50)
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
 
-    n, edges = read_edges(args.graph)
+    n, edges = read_edges(args.graph) if args.graph else torus_edges(args.torus)
+    name = args.graph or f"torus {args.torus}x{args.torus}"
     rng = np.random.default_rng(args.seed)
     nodes = [SpinNode() for _ in range(n)]
     model = IsingEBM(
@@ -82,7 +97,7 @@ def main():
         best = min(best, time.perf_counter() - t0)
     flips = args.sweeps * n * args.chains
     print(f"thrml {thrml.__version__} jax {jax.__version__} backend {jax.default_backend()}")
-    print(f"graph {args.graph}: {n} nodes, {len(edges)} edges, {len(colours)} colours; chains {args.chains}, "
+    print(f"graph {name}: {n} nodes, {len(edges)} edges, {len(colours)} colours; chains {args.chains}, "
           f"sweeps {args.sweeps}; compile {compile_s:.2f} s, run (best of {args.repeats}) {best:.3f} s")
     print(f"flips_per_ns={flips / best / 1e9:.4f}")
 

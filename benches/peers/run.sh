@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs our sampler benchmark and THRML on the same configurations, one after the other, on this
+# machine: the numbers for BENCHMARKS.md. THRML needs a virtualenv outside the crate:
+#   python3 -m venv V && V/bin/pip install thrml && PEER_PYTHON=V/bin/python benches/peers/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+python=${PEER_PYTHON:-python3}
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "== ising-wgpu: cargo bench --bench sampler"
+cargo bench --bench sampler 2>&1 | grep -E "flips/ns|adapter"
+for chains in 64 1024; do
+  sweeps=$(( chains == 64 ? 50 : 4 ))
+  echo "== THRML: torus 256x256, $chains chains, $sweeps sweeps"
+  "$python" benches/peers/thrml_graph.py --torus 256 --chains "$chains" --sweeps "$sweeps" | tail -1
+  sweeps=$(( chains == 64 ? 200 : 20 ))
+  echo "== THRML: pegasus P14, $chains chains, $sweeps sweeps"
+  "$python" benches/peers/thrml_graph.py --graph data/pegasus14.edges --chains "$chains" --sweeps "$sweeps" | tail -1
+done
