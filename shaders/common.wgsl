@@ -18,6 +18,7 @@ struct Params {
     group_chains: u32,  // chains held by this group
     slot: u32,          // gather: sample slot in the output buffer
     n_obs: u32,         // gather: observed nodes
+    adj_split: u32,     // gibbs: CSR entries in `adj`; the rest are in `adj_hi`
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

@@ -6,6 +6,15 @@
 @group(0) @binding(3) var<storage, read> adj: array<vec2<u32>>;   // (neighbour, weight bits)
 @group(0) @binding(4) var<storage, read> biases: array<f32>;
 @group(0) @binding(5) var<storage, read> block_nodes: array<u32>;
+@group(0) @binding(6) var<storage, read> adj_hi: array<vec2<u32>>;   // entries past p.adj_split
+
+// CSR entry k, from whichever of the two adjacency bindings holds it.
+fn adjacency(k: u32) -> vec2<u32> {
+    if (k < p.adj_split) {
+        return adj[k];
+    }
+    return adj_hi[k - p.adj_split];
+}
 
 @compute @workgroup_size(64)
 fn gibbs(
@@ -29,7 +38,7 @@ fn gibbs(
             field[l] = b;
         }
         for (var k = row_ptr[node]; k < row_ptr[node + 1u]; k += 1u) {
-            let entry = adj[k];
+            let entry = adjacency(k);
             let word = spins[entry.x * p.words + w];
             let j = bitcast<f32>(entry.y);
             for (var l = 0u; l < 32u; l += 1u) {

@@ -120,6 +120,18 @@ fn both(
     clamp: Option<&Array2<i8>>,
     gpu: GpuSampler,
 ) {
+    compare(program, chains, init, clamp, gpu, true);
+}
+
+/// As `both`, comparing moment counts too when `moments`.
+fn compare(
+    program: &SamplingProgram,
+    chains: usize,
+    init: Init,
+    clamp: Option<&Array2<i8>>,
+    gpu: GpuSampler,
+    moments: bool,
+) {
     let schedule = SamplingSchedule::new(0, 6, 1).unwrap();
     let nodes: Vec<u32> = (0..program.model().num_nodes() as u32).collect();
     let mut cpu = CpuSampler::new(program, chains, 17, init, clamp.map(|c| c.view())).unwrap();
@@ -142,6 +154,9 @@ fn both(
             differing, 0,
             "after {t} sweeps {differing} spins differ between CPU and GPU"
         );
+    }
+    if !moments {
+        return;
     }
     let cpu_moments = cpu.estimate_moments(&schedule).unwrap();
     let gpu_moments = gpu.estimate_moments(&schedule).unwrap();
@@ -199,6 +214,45 @@ fn spins_past_the_binding_limit_split_into_chain_groups_and_large_dispatches_fol
         moments.edge_means().as_slice().unwrap(),
         moments.edge_stderr().as_slice().unwrap(),
         exact.edge_means.as_slice().unwrap(),
+    );
+}
+
+#[test]
+fn an_adjacency_past_the_binding_limit_splits_into_two_bindings() {
+    let Some(ctx) = gpu() else { return };
+    let model = random_model(14, 12, 0.5);
+    let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[]).unwrap();
+    let entries = 2 * model.num_edges() as u64;
+    // Room for 60% of the CSR entries in one binding; the per-chain counts no longer fit at all.
+    let limits = PlanLimits {
+        max_binding_bytes: 8 * entries * 6 / 10,
+        ..PlanLimits::of_device(&ctx.device().limits())
+    };
+    let gpu = GpuSampler::with_limits(&ctx, &program, 100, 17, Init::Hinton, None, limits).unwrap();
+    compare(&program, 100, Init::Hinton, None, gpu, false);
+    let mut gpu =
+        GpuSampler::with_limits(&ctx, &program, 100, 17, Init::Hinton, None, limits).unwrap();
+    let e = gpu
+        .estimate_moments(&SamplingSchedule::new(1, 1, 1).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("moment counts") && e.contains("sample instead"),
+        "{e}"
+    );
+    // The split survives a parameter update.
+    let mut stronger = model.clone();
+    stronger
+        .set_weights(model.weights().iter().map(|w| 2.0 * w).collect())
+        .unwrap();
+    gpu.set_parameters(&stronger).unwrap();
+    let strong_program = SamplingProgram::new(stronger, Blocks::Auto, &[]).unwrap();
+    let mut cpu = CpuSampler::new(&strong_program, 100, 17, Init::Hinton, None).unwrap();
+    let schedule = SamplingSchedule::new(3, 4, 1).unwrap();
+    let nodes: Vec<u32> = (0..12).collect();
+    assert_eq!(
+        gpu.sample(&schedule, &nodes).unwrap(),
+        cpu.sample(&schedule, &nodes).unwrap()
     );
 }
 

@@ -30,6 +30,7 @@ pub(crate) struct Params {
     pub(crate) group_chains: u32,
     pub(crate) slot: u32,
     pub(crate) n_obs: u32,
+    pub(crate) adj_split: u32,
 }
 
 /// A kernel's pipeline and the layout of its bind group 0.
@@ -58,7 +59,11 @@ impl Pipelines {
         use Access::{Read, ReadWrite};
         let scope = ctx.device().push_error_scope(wgpu::ErrorFilter::Validation);
         let pipelines = Pipelines {
-            gibbs: build(ctx, &shaders::GIBBS, &[ReadWrite, Read, Read, Read, Read]),
+            gibbs: build(
+                ctx,
+                &shaders::GIBBS,
+                &[ReadWrite, Read, Read, Read, Read, Read],
+            ),
             count: build(ctx, &shaders::COUNT, &[Read, Read, ReadWrite]),
             gather: build(ctx, &shaders::GATHER, &[Read, Read, ReadWrite]),
         };

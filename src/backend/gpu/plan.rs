@@ -29,7 +29,7 @@ impl PlanLimits {
     }
 
     /// The largest size a single storage buffer may have.
-    fn max_storage(&self) -> u64 {
+    pub(crate) fn max_storage(&self) -> u64 {
         self.max_binding_bytes.min(self.max_buffer_bytes)
     }
 
@@ -74,6 +74,21 @@ impl PlanLimits {
         }
         Ok((x as u32, y as u32))
     }
+}
+
+/// How many CSR entries (8 bytes each) go into the first of the two adjacency bindings: all of them
+/// when they fit one binding, else as many as fit, the rest in the second; an error past two.
+pub(crate) fn split_adjacency(entries: usize, limits: &PlanLimits) -> Result<usize> {
+    let per_binding = (limits.max_storage() / 8) as usize;
+    if entries <= per_binding {
+        return Ok(entries);
+    }
+    limits.check_storage(
+        || format!("the second half of the CSR adjacency ({entries} entries of 8 bytes in all)"),
+        8 * (entries - per_binding) as u64,
+        "the graph has more than twice the edges one binding holds",
+    )?;
+    Ok(per_binding)
 }
 
 /// A contiguous range of 32-chain words that lives in its own spin buffer. Chains never interact,
@@ -180,6 +195,20 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("max_storage_buffer_binding_size"), "{e}");
+    }
+
+    #[test]
+    fn adjacency_splits_into_two_bindings_at_most() {
+        assert_eq!(split_adjacency(100, &limits(800, 65535)).unwrap(), 100);
+        assert_eq!(split_adjacency(150, &limits(800, 65535)).unwrap(), 100);
+        assert_eq!(split_adjacency(200, &limits(800, 65535)).unwrap(), 100);
+        let e = split_adjacency(201, &limits(800, 65535))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("the second half of the CSR adjacency (201 entries"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use wgpu::util::DeviceExt;
 
 use super::context::GpuContext;
 use super::pipelines::{PARAMS_STRIDE, Params, Pipelines};
-use super::plan::{ChainGroup, PlanLimits, plan_groups};
+use super::plan::{ChainGroup, PlanLimits, plan_groups, split_adjacency};
 use crate::backend::{Init, Sampler};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
@@ -31,9 +31,10 @@ pub struct GpuSampler {
     ctx: GpuContext,
     pipelines: Pipelines,
     limits: PlanLimits,
-    adj: wgpu::Buffer,
+    adj: [wgpu::Buffer; 2],
+    adj_split: usize,
     biases: wgpu::Buffer,
-    edges: wgpu::Buffer,
+    edges: Option<wgpu::Buffer>,
     params: wgpu::Buffer,
     groups: Vec<Group>,
     blocks: Vec<(u32, u32)>,
@@ -112,17 +113,7 @@ impl GpuSampler {
         let csr = program.csr();
         let (n, m) = (model.num_nodes(), model.num_edges());
         let groups = plan_groups(n, m, chains, &limits)?;
-        let too_big = "the graph is too large for this device";
-        limits.check_storage(
-            || "the CSR adjacency (8 bytes an entry)".into(),
-            8 * csr.col().len() as u64,
-            too_big,
-        )?;
-        limits.check_storage(
-            || "the edge list (8 bytes an edge)".into(),
-            8 * m as u64,
-            too_big,
-        )?;
+        let adj_split = split_adjacency(csr.col().len(), &limits)?;
 
         let host = initial_host_state(program, chains, &init, clamp_values)?;
         let device = ctx.device();
@@ -141,15 +132,19 @@ impl GpuSampler {
             })
         };
         let row_ptr = storage("row_ptr", bytemuck::cast_slice(csr.row_ptr()));
-        let adj = storage(
-            "adj",
-            bytemuck::cast_slice(&adjacency_words(csr.col(), csr.edge(), model.weights())),
-        );
+        let adj_words = adjacency_words(csr.col(), csr.edge(), model.weights());
+        let (lo, hi) = adj_words.split_at(2 * adj_split);
+        let adj = [
+            storage("adj", bytemuck::cast_slice(lo)),
+            storage("adj_hi", bytemuck::cast_slice(hi)),
+        ];
         let biases = storage("biases", bytemuck::cast_slice(model.biases()));
         let block_nodes: Vec<u32> = program.blocks().concat();
         let block_nodes = storage("block_nodes", bytemuck::cast_slice(&block_nodes));
         let edge_words: Vec<u32> = model.edges().iter().flat_map(|&(i, j)| [i, j]).collect();
-        let edges = storage("edges", bytemuck::cast_slice(&edge_words));
+        // Only moment counts read the edge list; a graph whose list exceeds a binding can still sample.
+        let edges_fit = limits.check_storage(String::new, 8 * m as u64, "").is_ok();
+        let edges = edges_fit.then(|| storage("edges", bytemuck::cast_slice(&edge_words)));
         let params = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("params"),
             size: PARAMS_STRIDE * OPS_PER_SUBMIT as u64,
@@ -165,7 +160,7 @@ impl GpuSampler {
                     ctx,
                     &pipelines.gibbs.layout,
                     &params,
-                    &[&spins, &row_ptr, &adj, &biases, &block_nodes],
+                    &[&spins, &row_ptr, &adj[0], &biases, &block_nodes, &adj[1]],
                 );
                 Group { plan, spins, gibbs }
             })
@@ -191,6 +186,7 @@ impl GpuSampler {
             pipelines,
             limits,
             adj,
+            adj_split,
             biases,
             edges,
             params,
@@ -247,7 +243,11 @@ impl GpuSampler {
         }
         let words = adjacency_words(&self.csr_col, &self.csr_edge, model.weights());
         let queue = self.ctx.queue();
-        queue.write_buffer(&self.adj, 0, bytemuck::cast_slice(&words));
+        let (lo, hi) = words.split_at(2 * self.adj_split);
+        queue.write_buffer(&self.adj[0], 0, bytemuck::cast_slice(lo));
+        if !hi.is_empty() {
+            queue.write_buffer(&self.adj[1], 0, bytemuck::cast_slice(hi));
+        }
         queue.write_buffer(&self.biases, 0, bytemuck::cast_slice(model.biases()));
         self.beta = model.beta();
         Ok(())
@@ -266,6 +266,7 @@ impl GpuSampler {
             n_nodes: self.num_nodes as u32,
             n_edges: self.model_edges.len() as u32,
             group_chains: plan.chains as u32,
+            adj_split: self.adj_split as u32,
             ..Params::default()
         }
     }
@@ -538,11 +539,7 @@ impl Sampler for GpuSampler {
         let max_words = self.groups.iter().map(|g| g.plan.words).max().unwrap_or(1) as u64;
         let slot_bytes = 4 * (n_obs as u64).max(1) * max_words;
         // At most 64 MiB of samples between read-backs, and never past the binding limit.
-        let budget = self
-            .limits
-            .max_binding_bytes
-            .min(self.limits.max_buffer_bytes)
-            .min(64 << 20);
+        let budget = self.limits.max_storage().min(64 << 20);
         let slots_per_flush = (budget / slot_bytes).clamp(1, schedule.n_samples) as u32;
         self.checked("sampling", |s| {
             let scratch = s.scratch(u64::from(slots_per_flush) * slot_bytes);
@@ -592,7 +589,13 @@ impl Sampler for GpuSampler {
         let mut edge_counts = Array2::<u32>::zeros((self.chains, m));
         self.checked("moment estimation", |s| {
             let scratch = s.scratch(count_bytes);
-            let edges = s.edges.clone();
+            let edges = s.edges.clone().ok_or_else(|| Error::DeviceLimit {
+                what: "the edge list of the moment counts".into(),
+                bytes: 8 * m as u64,
+                limit: s.limits.max_storage(),
+                limit_name: "max_storage_buffer_binding_size",
+                hint: "the graph has too many edges for moment counts on this device; sample instead",
+            })?;
             for g in 0..s.groups.len() {
                 let plan = s.groups[g].plan;
                 let bytes = 4 * (n + m) as u64 * plan.chains as u64;
