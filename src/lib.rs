@@ -37,7 +37,7 @@ pub mod shaders;
 mod spin;
 mod stats;
 
-pub use backend::{CpuSampler, GpuContext, GpuSampler, Init, PlanLimits, Sampler};
+pub use backend::{Backend, CpuSampler, GpuContext, GpuSampler, Init, PlanLimits, Sampler};
 pub use error::{Error, Result};
 pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics};
 pub use graph::Lattice;

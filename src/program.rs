@@ -67,6 +67,19 @@ impl SamplingProgram {
         })
     }
 
+    /// Takes the weights, biases and beta of `model`, which must have the same nodes and edges (in
+    /// the same order); blocks and CSR stay.
+    pub fn set_parameters(&mut self, model: &IsingModel) -> Result<()> {
+        if model.num_nodes() != self.model.num_nodes() || model.edges() != self.model.edges() {
+            return Err(Error::invalid(
+                "model",
+                "new parameters must belong to a model with the same nodes and edges (in the same order)",
+            ));
+        }
+        self.model = model.clone();
+        Ok(())
+    }
+
     /// The model.
     pub fn model(&self) -> &IsingModel {
         &self.model

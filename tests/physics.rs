@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{Backend, assert_within_5_se, backends};
+use common::{assert_within_5_se, backends};
+use ising_wgpu::Backend;
 use ising_wgpu::physics::{
     kaufman_energy_per_site, onsager_energy_per_site, open_chain_correlation, ring_correlation,
     yang_magnetization,
@@ -26,7 +27,9 @@ fn energy_per_site(
     seed: u64,
 ) -> (f64, f64) {
     let program = lattice_program(lattice, beta);
-    let mut sampler = backend.sampler(&program, chains, seed, Init::Hinton, None);
+    let mut sampler = backend
+        .sampler(&program, chains, seed, Init::Hinton, None)
+        .unwrap();
     let moments = sampler.estimate_moments(&schedule).unwrap();
     let sites = lattice.num_sites() as f64;
     let per_chain: Vec<f64> = moments
@@ -63,7 +66,9 @@ fn one_dimensional_correlations() {
         for (periodic, n) in [(true, 12usize), (false, 14)] {
             let lattice = Lattice::chain(n, periodic).unwrap();
             let program = lattice_program(&lattice, k);
-            let mut sampler = backend.sampler(&program, 128, 11, Init::Hinton, None);
+            let mut sampler = backend
+                .sampler(&program, 128, 11, Init::Hinton, None)
+                .unwrap();
             let nodes: Vec<u32> = (0..n as u32).collect();
             let schedule = SamplingSchedule::new(100, 2000, 1).unwrap();
             let samples = sampler.sample(&schedule, &nodes).unwrap();
@@ -125,7 +130,9 @@ fn yang_magnetisation_in_the_ordered_phase() {
     let chains = 32;
     let up = Array2::<i8>::ones((chains, lattice.num_sites()));
     for backend in backends() {
-        let mut sampler = backend.sampler(&program, chains, 3, Init::States(up.clone()), None);
+        let mut sampler = backend
+            .sampler(&program, chains, 3, Init::States(up.clone()), None)
+            .unwrap();
         let schedule = SamplingSchedule::new(100, 1000, 1).unwrap();
         let moments = sampler.estimate_moments(&schedule).unwrap();
         let per_chain: Vec<f64> = moments

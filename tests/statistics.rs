@@ -36,13 +36,15 @@ fn sampled_moments_match_exact_enumeration() {
                 Blocks::Given(singleton_blocks(case, n, &clamped))
             };
             let program = SamplingProgram::new(model.clone(), blocks, &clamped).unwrap();
-            let mut sampler = backend.sampler(
-                &program,
-                128,
-                1000 + case,
-                Init::Hinton,
-                Some(values.view()),
-            );
+            let mut sampler = backend
+                .sampler(
+                    &program,
+                    128,
+                    1000 + case,
+                    Init::Hinton,
+                    Some(values.view()),
+                )
+                .unwrap();
             let moments = sampler.estimate_moments(&schedule).unwrap();
             let exact = exact_moments(&model, &clamp).unwrap();
             let what = format!(
@@ -79,7 +81,9 @@ fn chains_with_different_clamp_rows_each_follow_their_conditional() {
     let patterns = [[1i8, 1], [1, -1], [-1, 1], [-1, -1]];
     let values = Array2::from_shape_fn((64, 2), |(c, k)| patterns[c % 4][k]);
     for backend in backends() {
-        let mut sampler = backend.sampler(&program, 64, 5, Init::Uniform, Some(values.view()));
+        let mut sampler = backend
+            .sampler(&program, 64, 5, Init::Uniform, Some(values.view()))
+            .unwrap();
         let moments = sampler
             .estimate_moments(&SamplingSchedule::new(100, 4000, 1).unwrap())
             .unwrap();

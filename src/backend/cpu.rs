@@ -7,8 +7,9 @@
 use ndarray::{Array2, Array3, ArrayView2, s};
 
 use super::sweep::{SweepKernel, WordSlice};
-use super::{Init, Sampler};
+use super::{Init, Sampler, initial_host_state};
 use crate::error::{Error, Result};
+use crate::model::IsingModel;
 use crate::moments::Moments;
 use crate::packed::{PackedSpins, lane_mask};
 use crate::program::{SamplingProgram, SamplingSchedule};
@@ -27,8 +28,9 @@ use crate::spin::spin_i8;
 /// ```
 pub struct CpuSampler {
     kernel: SweepKernel,
+    program: SamplingProgram,
+    seed: u64,
     spins: PackedSpins,
-    edges: Vec<(u32, u32)>,
     next_sweep: u64,
     threads: usize,
 }
@@ -43,60 +45,30 @@ impl CpuSampler {
         init: Init,
         clamp_values: Option<ArrayView2<'_, i8>>,
     ) -> Result<Self> {
-        if chains == 0 {
-            return Err(Error::invalid("chains", "at least one chain is needed"));
-        }
-        let n = program.model().num_nodes();
         let kernel = SweepKernel::new(program, seed);
-        let mut spins = match init {
-            Init::States(states) => {
-                if states.dim() != (chains, n) {
-                    return Err(Error::invalid(
-                        "initial states",
-                        format!(
-                            "shape {:?} given, expected (chains, nodes) = ({chains}, {n})",
-                            states.dim()
-                        ),
-                    ));
-                }
-                PackedSpins::from_states(states.view())?
-            }
-            Init::Hinton | Init::Uniform => {
-                let mut spins = PackedSpins::new(n, chains);
-                let masks: Vec<u32> = (0..spins.words()).map(|w| lane_mask(chains, w)).collect();
-                let stride = spins.words();
-                let mut slice = WordSlice {
-                    bits: spins.bits_mut(),
-                    stride,
-                    first_word: 0,
-                    masks: &masks,
-                };
-                if init == Init::Hinton {
-                    kernel.init(&mut slice, |i| kernel.hinton_probability(i));
-                } else {
-                    kernel.init(&mut slice, |_| 0.5);
-                }
-                spins
-            }
+        let mut spins = initial_host_state(program, chains, &init, clamp_values)?;
+        let probability: Option<&dyn Fn(usize) -> f32> = match init {
+            Init::Hinton => Some(&|i| kernel.hinton_probability(i)),
+            Init::Uniform => Some(&|_| 0.5),
+            Init::States(_) => None,
         };
-        match clamp_values {
-            Some(values) => spins.set_nodes(program.clamped(), values)?,
-            None if !program.clamped().is_empty() => {
-                return Err(Error::invalid(
-                    "clamp values",
-                    format!(
-                        "the program clamps {} nodes; give their values",
-                        program.clamped().len()
-                    ),
-                ));
-            }
-            None => {}
+        if let Some(probability) = probability {
+            let masks: Vec<u32> = (0..spins.words()).map(|w| lane_mask(chains, w)).collect();
+            let stride = spins.words();
+            let mut slice = WordSlice {
+                bits: spins.bits_mut(),
+                stride,
+                first_word: 0,
+                masks: &masks,
+            };
+            kernel.init(&mut slice, probability);
         }
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(CpuSampler {
             kernel,
+            program: program.clone(),
+            seed,
             spins,
-            edges: program.model().edges().to_vec(),
             next_sweep: 0,
             threads,
         })
@@ -215,10 +187,10 @@ impl Sampler for CpuSampler {
         }
         let (n, m, chains) = (
             self.spins.num_nodes(),
-            self.edges.len(),
+            self.program.model().num_edges(),
             self.spins.chains(),
         );
-        let edges = self.edges.clone();
+        let edges = self.program.model().edges().to_vec();
         let parts = self.run(schedule, |local_chains| MomentCounter {
             edges: edges.clone(),
             node_counts: Array2::zeros((local_chains, n)),
@@ -244,6 +216,17 @@ impl Sampler for CpuSampler {
 
     fn state(&mut self) -> Result<Array2<i8>> {
         Ok(self.spins.to_states())
+    }
+
+    fn set_parameters(&mut self, model: &IsingModel) -> Result<()> {
+        self.program.set_parameters(model)?;
+        self.kernel = SweepKernel::new(&self.program, self.seed);
+        Ok(())
+    }
+
+    fn set_clamp_values(&mut self, values: ArrayView2<'_, i8>) -> Result<()> {
+        let clamped = self.program.clamped().to_vec();
+        self.spins.set_nodes(&clamped, values)
     }
 
     fn backend_name(&self) -> String {

@@ -7,11 +7,13 @@ mod sweep;
 pub use cpu::CpuSampler;
 pub use gpu::{GpuContext, GpuSampler, PlanLimits};
 
-use ndarray::{Array2, Array3};
+use ndarray::{Array2, Array3, ArrayView2};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::model::IsingModel;
 use crate::moments::Moments;
-use crate::program::SamplingSchedule;
+use crate::packed::PackedSpins;
+use crate::program::{SamplingProgram, SamplingSchedule};
 
 /// How the free spins of each chain start.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,4 +40,105 @@ pub trait Sampler {
 
     /// A short name of the backend, such as "cpu".
     fn backend_name(&self) -> String;
+
+    /// Replaces weights, biases and beta with those of `model`, which must have the program's nodes
+    /// and edges; spins (and on a GPU, pipelines and buffers) stay as they are.
+    fn set_parameters(&mut self, model: &IsingModel) -> Result<()>;
+
+    /// Sets the clamped nodes of every chain (one row for all chains or one per chain, in the
+    /// program's clamped order), e.g. to the next batch of data rows.
+    fn set_clamp_values(&mut self, values: ArrayView2<'_, i8>) -> Result<()>;
+}
+
+/// The host-side starting spins every backend uploads: given states, or all down where the backend
+/// draws them itself; clamped nodes set to their values either way.
+pub(crate) fn initial_host_state(
+    program: &SamplingProgram,
+    chains: usize,
+    init: &Init,
+    clamp_values: Option<ArrayView2<'_, i8>>,
+) -> Result<PackedSpins> {
+    if chains == 0 {
+        return Err(Error::invalid("chains", "at least one chain is needed"));
+    }
+    let n = program.model().num_nodes();
+    let mut packed = match init {
+        Init::States(states) => {
+            if states.dim() != (chains, n) {
+                return Err(Error::invalid(
+                    "initial states",
+                    format!(
+                        "shape {:?} given, expected (chains, nodes) = ({chains}, {n})",
+                        states.dim()
+                    ),
+                ));
+            }
+            PackedSpins::from_states(states.view())?
+        }
+        Init::Hinton | Init::Uniform => PackedSpins::new(n, chains),
+    };
+    match clamp_values {
+        Some(values) => packed.set_nodes(program.clamped(), values)?,
+        None if !program.clamped().is_empty() => {
+            return Err(Error::invalid(
+                "clamp values",
+                format!(
+                    "the program clamps {} nodes; give their values",
+                    program.clamped().len()
+                ),
+            ));
+        }
+        None => {}
+    }
+    Ok(packed)
+}
+
+/// Where samplers run, chosen once and used to build samplers of any program.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    /// The CPU sampler, with at most this many threads (all cores when `None`).
+    Cpu {
+        /// Thread limit.
+        threads: Option<usize>,
+    },
+    /// The GPU sampler on this device.
+    Gpu(Box<GpuContext>),
+}
+
+impl Backend {
+    /// Starts `chains` chains of `program` on this backend (see [`CpuSampler::new`]).
+    pub fn sampler(
+        &self,
+        program: &SamplingProgram,
+        chains: usize,
+        seed: u64,
+        init: Init,
+        clamp_values: Option<ArrayView2<'_, i8>>,
+    ) -> Result<Box<dyn Sampler>> {
+        Ok(match self {
+            Backend::Cpu { threads } => {
+                let sampler = CpuSampler::new(program, chains, seed, init, clamp_values)?;
+                Box::new(match threads {
+                    Some(t) => sampler.with_threads(*t),
+                    None => sampler,
+                })
+            }
+            Backend::Gpu(ctx) => Box::new(GpuSampler::new(
+                ctx,
+                program,
+                chains,
+                seed,
+                init,
+                clamp_values,
+            )?),
+        })
+    }
+
+    /// "cpu" or "gpu: adapter", for messages.
+    pub fn name(&self) -> String {
+        match self {
+            Backend::Cpu { .. } => "cpu".to_string(),
+            Backend::Gpu(ctx) => format!("gpu: {}", ctx.describe()),
+        }
+    }
 }

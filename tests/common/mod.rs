@@ -79,45 +79,8 @@ pub fn gpu() -> Option<ising_wgpu::GpuContext> {
 }
 
 /// The backends a statistical test runs on: the CPU always, the GPU when an adapter exists.
-pub fn backends() -> Vec<Backend> {
-    let mut all = vec![Backend::Cpu];
-    all.extend(gpu().map(|ctx| Backend::Gpu(Box::new(ctx))));
+pub fn backends() -> Vec<ising_wgpu::Backend> {
+    let mut all = vec![ising_wgpu::Backend::Cpu { threads: None }];
+    all.extend(gpu().map(|ctx| ising_wgpu::Backend::Gpu(Box::new(ctx))));
     all
-}
-
-/// A backend to build samplers on.
-pub enum Backend {
-    /// The CPU sampler.
-    Cpu,
-    /// The GPU sampler on this device.
-    Gpu(Box<ising_wgpu::GpuContext>),
-}
-
-impl Backend {
-    /// A sampler of `program` on this backend.
-    pub fn sampler(
-        &self,
-        program: &ising_wgpu::SamplingProgram,
-        chains: usize,
-        seed: u64,
-        init: ising_wgpu::Init,
-        clamp: Option<ndarray::ArrayView2<'_, i8>>,
-    ) -> Box<dyn ising_wgpu::Sampler> {
-        match self {
-            Backend::Cpu => {
-                Box::new(ising_wgpu::CpuSampler::new(program, chains, seed, init, clamp).unwrap())
-            }
-            Backend::Gpu(ctx) => Box::new(
-                ising_wgpu::GpuSampler::new(ctx, program, chains, seed, init, clamp).unwrap(),
-            ),
-        }
-    }
-
-    /// "cpu" or "gpu", for messages.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Backend::Cpu => "cpu",
-            Backend::Gpu(_) => "gpu",
-        }
-    }
 }

@@ -10,7 +10,7 @@ use wgpu::util::DeviceExt;
 use super::context::GpuContext;
 use super::pipelines::{PARAMS_STRIDE, Params, Pipelines};
 use super::plan::{ChainGroup, PlanLimits, plan_groups, split_adjacency};
-use crate::backend::{Init, Sampler};
+use crate::backend::{Init, Sampler, initial_host_state};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::moments::Moments;
@@ -38,9 +38,7 @@ pub struct GpuSampler {
     params: wgpu::Buffer,
     groups: Vec<Group>,
     blocks: Vec<(u32, u32)>,
-    csr_edge: Vec<u32>,
-    csr_col: Vec<u32>,
-    model_edges: Vec<(u32, u32)>,
+    program: SamplingProgram,
     num_nodes: usize,
     chains: usize,
     seed: u64,
@@ -105,9 +103,6 @@ impl GpuSampler {
         clamp_values: Option<ArrayView2<'_, i8>>,
         limits: PlanLimits,
     ) -> Result<Self> {
-        if chains == 0 {
-            return Err(Error::invalid("chains", "at least one chain is needed"));
-        }
         u32::try_from(chains).map_err(|_| Error::invalid("chains", "at most 2^32 - 1 chains"))?;
         let model = program.model();
         let csr = program.csr();
@@ -192,9 +187,7 @@ impl GpuSampler {
             params,
             groups,
             blocks,
-            csr_edge: csr.edge().to_vec(),
-            csr_col: csr.col().to_vec(),
-            model_edges: model.edges().to_vec(),
+            program: program.clone(),
             num_nodes: n,
             chains,
             seed,
@@ -232,27 +225,6 @@ impl GpuSampler {
         self.groups.len()
     }
 
-    /// Replaces weights, biases and beta with those of `model`, which must have the same nodes and
-    /// edges; pipelines and spins stay as they are.
-    pub fn set_parameters(&mut self, model: &IsingModel) -> Result<()> {
-        if model.num_nodes() != self.num_nodes || model.edges() != self.model_edges.as_slice() {
-            return Err(Error::invalid(
-                "model",
-                "new parameters must belong to a model with the same nodes and edges (in the same order)",
-            ));
-        }
-        let words = adjacency_words(&self.csr_col, &self.csr_edge, model.weights());
-        let queue = self.ctx.queue();
-        let (lo, hi) = words.split_at(2 * self.adj_split);
-        queue.write_buffer(&self.adj[0], 0, bytemuck::cast_slice(lo));
-        if !hi.is_empty() {
-            queue.write_buffer(&self.adj[1], 0, bytemuck::cast_slice(hi));
-        }
-        queue.write_buffer(&self.biases, 0, bytemuck::cast_slice(model.biases()));
-        self.beta = model.beta();
-        Ok(())
-    }
-
     /// Parameters shared by every dispatch on group `g`.
     fn base_params(&self, g: usize) -> Params {
         let plan = &self.groups[g].plan;
@@ -264,7 +236,7 @@ impl GpuSampler {
             seed_hi: (self.seed >> 32) as u32,
             beta: self.beta,
             n_nodes: self.num_nodes as u32,
-            n_edges: self.model_edges.len() as u32,
+            n_edges: self.program.model().num_edges() as u32,
             group_chains: plan.chains as u32,
             adj_split: self.adj_split as u32,
             ..Params::default()
@@ -458,7 +430,9 @@ impl GpuSampler {
             };
             let invocations = match observation {
                 Observation::Gather { n_obs, .. } => u64::from(*n_obs) * words,
-                Observation::Count => (self.num_nodes + self.model_edges.len()) as u64 * words,
+                Observation::Count => {
+                    (self.num_nodes + self.program.model().num_edges()) as u64 * words
+                }
             };
             ops.push(Op {
                 kind: Kind::Observe,
@@ -576,7 +550,7 @@ impl Sampler for GpuSampler {
                 "per-chain counts hold at most 2^32 - 1 samples",
             ));
         }
-        let (n, m) = (self.num_nodes, self.model_edges.len());
+        let (n, m) = (self.num_nodes, self.program.model().num_edges());
         let max_chains = self.groups.iter().map(|g| g.plan.chains).max().unwrap_or(0) as u64;
         let count_bytes = 4 * (n + m) as u64 * max_chains;
         self.limits.check_storage(
@@ -656,46 +630,43 @@ impl Sampler for GpuSampler {
     fn backend_name(&self) -> String {
         format!("gpu: {}", self.ctx.describe())
     }
-}
 
-/// The initial packed spins on the host: given states, or all down for the GPU's own draws; clamped
-/// nodes set to their values either way.
-fn initial_host_state(
-    program: &SamplingProgram,
-    chains: usize,
-    init: &Init,
-    clamp_values: Option<ArrayView2<'_, i8>>,
-) -> Result<PackedSpins> {
-    let n = program.model().num_nodes();
-    let mut packed = match init {
-        Init::States(states) => {
-            if states.dim() != (chains, n) {
-                return Err(Error::invalid(
-                    "initial states",
-                    format!(
-                        "shape {:?} given, expected (chains, nodes) = ({chains}, {n})",
-                        states.dim()
-                    ),
-                ));
-            }
-            PackedSpins::from_states(states.view())?
+    fn set_parameters(&mut self, model: &IsingModel) -> Result<()> {
+        self.program.set_parameters(model)?;
+        let csr = self.program.csr();
+        let words = adjacency_words(csr.col(), csr.edge(), model.weights());
+        let queue = self.ctx.queue();
+        let (lo, hi) = words.split_at(2 * self.adj_split);
+        queue.write_buffer(&self.adj[0], 0, bytemuck::cast_slice(lo));
+        if !hi.is_empty() {
+            queue.write_buffer(&self.adj[1], 0, bytemuck::cast_slice(hi));
         }
-        Init::Hinton | Init::Uniform => PackedSpins::new(n, chains),
-    };
-    match clamp_values {
-        Some(values) => packed.set_nodes(program.clamped(), values)?,
-        None if !program.clamped().is_empty() => {
-            return Err(Error::invalid(
-                "clamp values",
-                format!(
-                    "the program clamps {} nodes; give their values",
-                    program.clamped().len()
-                ),
-            ));
-        }
-        None => {}
+        queue.write_buffer(&self.biases, 0, bytemuck::cast_slice(model.biases()));
+        self.beta = model.beta();
+        Ok(())
     }
-    Ok(packed)
+
+    fn set_clamp_values(&mut self, values: ArrayView2<'_, i8>) -> Result<()> {
+        let clamped = self.program.clamped().to_vec();
+        // Pack the clamped nodes alone (node k of `packed` is clamped node k), then write each
+        // clamped node's words into every chain group.
+        let mut packed = PackedSpins::new(clamped.len(), self.chains);
+        let local: Vec<u32> = (0..clamped.len() as u32).collect();
+        packed.set_nodes(&local, values)?;
+        let words = packed.words();
+        for group in &self.groups {
+            let plan = group.plan;
+            for (k, &node) in clamped.iter().enumerate() {
+                let row = &packed.bits()
+                    [k * words + plan.word_offset..k * words + plan.word_offset + plan.words];
+                let offset = 4 * (node as usize * plan.words) as u64;
+                self.ctx
+                    .queue()
+                    .write_buffer(&group.spins, offset, bytemuck::cast_slice(row));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The words of `plan`'s chains, node-major.

@@ -8,7 +8,7 @@ use ndarray::Array2;
 use serde_json::json;
 
 use crate::ModelArgs;
-use crate::backend::{Backend, ChainSpec, open};
+use crate::backend::{BackendChoice, open};
 
 /// Arguments of `ising sample`.
 #[derive(clap::Args)]
@@ -17,7 +17,7 @@ pub(crate) struct SampleArgs {
     model: ModelArgs,
     /// Backend that runs the sweeps.
     #[arg(long, value_enum, default_value = "auto")]
-    backend: Backend,
+    backend: BackendChoice,
     /// Parallel chains.
     #[arg(long, default_value_t = 64)]
     chains: usize,
@@ -58,14 +58,14 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
         Array2::from_shape_fn((1, clamp.len()), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
     let program = SamplingProgram::new(model, Blocks::Auto, &clamped)?;
     let schedule = SamplingSchedule::new(args.warmup, args.samples, args.steps_per_sample)?;
-    let spec = ChainSpec {
-        chains: args.chains,
-        seed: args.seed,
-        init: Init::Hinton,
-        clamp: Some(values.view()),
-        threads: args.threads,
-    };
-    let mut sampler = open(args.backend, &program, spec)?;
+    let backend = open(args.backend, args.threads)?;
+    let mut sampler = backend.sampler(
+        &program,
+        args.chains,
+        args.seed,
+        Init::Hinton,
+        Some(values.view()),
+    )?;
     let start = Instant::now();
     let common = json!({
         "backend": sampler.backend_name(),
