@@ -60,7 +60,7 @@ fn gibbs(
         }
     }
     let key = vec2<u32>(p.seed_lo, p.seed_hi);
-    let tag = (p.sweep_hi << 4u) | (purpose << 3u);
+    let tag = (p.sweep_hi << 5u) | (purpose << 3u);
     let out = bernoulli_word(vec4<u32>(node, gw, p.sweep_lo, tag), key, &t);
     spins[node * p.words + w] = out & lane_mask(gw, p.chains);
 }

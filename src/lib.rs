@@ -36,7 +36,7 @@ pub mod rng;
 pub mod shaders;
 mod spin;
 mod stats;
-
+pub mod train;
 pub use backend::{Backend, CpuSampler, GpuContext, GpuSampler, Init, PlanLimits, Sampler};
 pub use error::{Error, Result};
 pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics};

@@ -144,7 +144,7 @@ impl SamplingSchedule {
         if total.is_none_or(|t| t > crate::rng::MAX_SWEEP) {
             return Err(Error::invalid(
                 "schedule",
-                "the total number of sweeps exceeds 2^60",
+                "the total number of sweeps exceeds 2^59",
             ));
         }
         Ok(SamplingSchedule {

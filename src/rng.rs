@@ -9,8 +9,8 @@
 //! output `(l % 8) / 2`, half `l % 2`), computed only when the top byte ties with `T`'s (1 lane in
 //! 256), so a word costs about 2.1 Philox calls instead of 8, with no change in distribution.
 //!
-//! Counter of call `c`: `[node, word, sweep_lo, (sweep_hi << 4) | (purpose << 3) | c]`,
-//! key `[seed_lo, seed_hi]`. Sweeps are therefore limited to 2^60, far beyond any run.
+//! Counter of call `c`: `[node, word, sweep_lo, (sweep_hi << 5) | (purpose << 3) | c]`,
+//! key `[seed_lo, seed_hi]`. Purpose takes 2 bits; sweeps are therefore limited to 2^59, far beyond any run.
 
 const M0: u32 = 0xD251_1F53;
 const M1: u32 = 0xCD9E_8D57;
@@ -41,10 +41,12 @@ pub enum Purpose {
     Update = 0,
     /// Drawing the initial state.
     Init = 1,
+    /// Shuffling data rows between training epochs (its own counter space: node = row).
+    Shuffle = 2,
 }
 
 /// Largest sweep index the counter layout can name.
-pub const MAX_SWEEP: u64 = (1 << 60) - 1;
+pub const MAX_SWEEP: u64 = (1 << 59) - 1;
 
 /// The threshold `ceil(p * 2^24)` a lane's 24-bit uniform is compared with (`p` in [0, 1]).
 /// Computed without `ceil` (a library call on baseline x86-64): both steps are exact.
@@ -73,7 +75,7 @@ pub fn bernoulli_word(
 ) -> u32 {
     debug_assert!(sweep <= MAX_SWEEP);
     let key = [seed as u32, (seed >> 32) as u32];
-    let tag = (((sweep >> 32) as u32) << 4) | ((purpose as u32) << 3);
+    let tag = (((sweep >> 32) as u32) << 5) | ((purpose as u32) << 3);
     let call = |c: u32| philox4x32_10([node, word, sweep as u32, tag | c], key);
     let high = [call(0), call(1)];
     // Top bytes decide all but the tied lanes, without branches.
@@ -123,7 +125,7 @@ mod tests {
     /// Lane `l`'s 24-bit uniform assembled eagerly from all six calls, straight from the layout.
     fn eager_uniforms(seed: u64, sweep: u64, node: u32, word: u32, purpose: Purpose) -> [u32; 32] {
         let key = [seed as u32, (seed >> 32) as u32];
-        let tag = (((sweep >> 32) as u32) << 4) | ((purpose as u32) << 3);
+        let tag = (((sweep >> 32) as u32) << 5) | ((purpose as u32) << 3);
         let calls: Vec<[u32; 4]> = (0..6)
             .map(|c| philox4x32_10([node, word, sweep as u32, tag | c], key))
             .collect();
