@@ -182,12 +182,6 @@ impl KlGradEstimator {
                 ),
             ));
         }
-        if conditioning.is_some() != !self.spec.conditioning_nodes.is_empty() {
-            return Err(Error::invalid(
-                "conditioning",
-                "give conditioning rows exactly when the spec has conditioning nodes",
-            ));
-        }
         let k = self.spec.chains_per_row;
         let data_phase = match &mut self.positive {
             Some(sampler) => {
@@ -220,6 +214,10 @@ fn check_batch(
 ) -> Result<()> {
     check_rows("data", data, spec.data_nodes.len())?;
     match conditioning {
+        Some(_) if spec.conditioning_nodes.is_empty() => Err(Error::invalid(
+            "conditioning",
+            "conditioning rows given, but the spec has no conditioning nodes",
+        )),
         Some(cond) => {
             check_rows("conditioning data", cond, spec.conditioning_nodes.len())?;
             if cond.nrows() != data.nrows() {
