@@ -412,3 +412,80 @@ fn backend_choice_falls_back_or_fails_clearly() {
         assert!(gpu["backend"].as_str().unwrap().starts_with("gpu"));
     }
 }
+
+#[test]
+fn kl_grad_sampled_agrees_with_exact_and_train_writes_a_model() {
+    let dir = scratch("train");
+    let model = random_model(41, 7, 0.5);
+    let path = write(&dir, "m.json", &model_json(&model));
+    let data = write(&dir, "d.csv", "1,-1,1\n-1,-1,1\n0,1,1\n");
+    let base = ["--model", &path, "--data", &data, "--data-nodes", "0,3,5"];
+    let exact = stdout_json(&ising(&[&["kl-grad"][..], &base, &["--exact"]].concat()));
+    let sampled = stdout_json(&ising(
+        &[
+            &["kl-grad"][..],
+            &base,
+            &["--backend", "cpu", "--chains", "128", "--samples", "500"],
+        ]
+        .concat(),
+    ));
+    for key in ["grad_weights", "grad_biases"] {
+        let stderr = floats(&sampled, &format!("{key}_stderr"));
+        common::assert_within_5_se(key, &floats(&sampled, key), &stderr, &floats(&exact, key));
+    }
+    let out = dir.join("trained.json").display().to_string();
+    let trained = [
+        &["train"][..],
+        &base,
+        &[
+            "--backend",
+            "cpu",
+            "--epochs",
+            "3",
+            "--lr",
+            "0.01",
+            "--out",
+            &out,
+        ],
+    ]
+    .concat();
+    let report = stdout_json(&ising(&trained));
+    assert_eq!(report["out"], out.as_str());
+    let trained_model = ising_wgpu::io::read_model_json(&out).unwrap();
+    assert_eq!(trained_model.edges(), model.edges());
+    assert_ne!(trained_model.weights(), model.weights());
+
+    let bad_rows = write(&dir, "bad.csv", "1,-1,1\n1,1\n");
+    let out = ising(&[
+        "kl-grad",
+        "--model",
+        &path,
+        "--data",
+        &bad_rows,
+        "--data-nodes",
+        "0,3,5",
+        "--exact",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("bad.csv, line 2: 2 values, expected 3"),
+        "{stderr}"
+    );
+    let out = ising(&[
+        "kl-grad",
+        "--model",
+        &path,
+        "--data",
+        &data,
+        "--data-nodes",
+        "0,3,3",
+        "--exact",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("node 3 appears twice") || stderr.contains("node 3"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(2));
+}

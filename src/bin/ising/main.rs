@@ -1,10 +1,11 @@
-//! `ising`: exact moments and block Gibbs sampling of Ising models from the shell.
+//! `ising`: exact moments, block Gibbs sampling, KL gradients and training of Ising models.
 //!
 //! Results go to stdout as JSON; a bad file or argument is one line on stderr and exit code 2.
 
 mod backend;
 mod exact;
 mod sample;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +26,10 @@ enum Command {
     Exact(exact::ExactArgs),
     /// Block Gibbs sampling: moment estimates with standard errors, or samples to an NPY file.
     Sample(sample::SampleArgs),
+    /// The KL gradient of a data set (THRML's estimate_kl_grad), or exact with --exact.
+    KlGrad(train::KlGradArgs),
+    /// Train a model on a data set and write the trained model.
+    Train(train::TrainArgs),
 }
 
 /// The model file and optional clamping, shared by the subcommands.
@@ -69,6 +74,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Exact(args) => exact::run(&args),
         Command::Sample(args) => sample::run(&args),
+        Command::KlGrad(args) => train::kl_grad(&args),
+        Command::Train(args) => train::train_model(&args),
     };
     match result {
         Ok(json) => {
