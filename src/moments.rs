@@ -1,8 +1,6 @@
 //! [`Moments`]: exact integer counts of `<s_i>` and `<s_i s_j>` observations, per chain.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
-
-use crate::stats::column_stderr;
+use ndarray::{Array1, Array2, ArrayView2};
 
 /// Counts over the samples of each chain: per node the number of +1 spins, per edge the number of
 /// samples where both ends agree. Means are `2 * count / samples - 1`; standard errors come from the
@@ -15,7 +13,9 @@ pub struct Moments {
 }
 
 impl Moments {
-    /// Wraps counts (chains x nodes and chains x edges) taken over `samples` samples per chain.
+    /// Wraps counts (chains x nodes and chains x edges) taken over `samples` samples per chain. Any
+    /// memory layout works; the backends hand over column-major tables (each node's or edge's counts
+    /// contiguous over chains), which every statistic here reads column by column.
     pub fn from_counts(samples: u64, node_counts: Array2<u32>, edge_counts: Array2<u32>) -> Self {
         debug_assert_eq!(node_counts.nrows(), edge_counts.nrows());
         Moments {
@@ -67,20 +67,62 @@ impl Moments {
 
     /// Standard error of each node mean, from the spread between chains (NaN with one chain).
     pub fn node_stderr(&self) -> Array1<f64> {
-        column_stderr(self.chain_node_means().view())
+        self.grouped_stderr(&self.node_counts, self.chains())
     }
 
     /// Standard error of each edge mean, from the spread between chains (NaN with one chain).
     pub fn edge_stderr(&self) -> Array1<f64> {
-        column_stderr(self.chain_edge_means().view())
+        self.grouped_stderr(&self.edge_counts, self.chains())
+    }
+
+    /// Node and edge standard errors when the chains come in consecutive groups of `group` that
+    /// sample different conditionals (one data row each): the error of the mean of the group means,
+    /// from the spread inside each group.
+    pub fn node_edge_stderr_in_groups(&self, group: usize) -> (Array1<f64>, Array1<f64>) {
+        (
+            self.grouped_stderr(&self.node_counts, group),
+            self.grouped_stderr(&self.edge_counts, group),
+        )
+    }
+
+    /// `sqrt(sum_g var_g / group) / groups`, var_g the sample variance of the per-chain means of
+    /// group `g`; column by column, no per-chain table.
+    fn grouped_stderr(&self, counts: &Array2<u32>, group: usize) -> Array1<f64> {
+        let groups = counts.nrows() / group.max(1);
+        if group < 2 || groups == 0 {
+            return Array1::from_elem(counts.ncols(), f64::NAN);
+        }
+        let scale = 2.0 / self.samples as f64;
+        let k = group as f64;
+        counts
+            .columns()
+            .into_iter()
+            .map(|column| {
+                let total: f64 = (0..groups)
+                    .map(|g| {
+                        let (mut sum, mut squares) = (0.0f64, 0.0f64);
+                        for &c in column.slice(ndarray::s![g * group..(g + 1) * group]) {
+                            let x = scale * f64::from(c) - 1.0;
+                            sum += x;
+                            squares += x * x;
+                        }
+                        ((squares - sum * sum / k) / (k - 1.0)).max(0.0) / k
+                    })
+                    .sum();
+                total.sqrt() / groups as f64
+            })
+            .collect()
     }
 
     fn pooled(&self, counts: &Array2<u32>) -> Array1<f64> {
         let total = self.samples as f64 * counts.nrows() as f64;
         counts
-            .map(|&c| u64::from(c))
-            .sum_axis(Axis(0))
-            .mapv(|c| 2.0 * c as f64 / total - 1.0)
+            .columns()
+            .into_iter()
+            .map(|column| {
+                2.0 * column.iter().map(|&c| u64::from(c)).sum::<u64>() as f64 / total - 1.0
+            })
+            .collect()
     }
 
     fn per_chain(&self, counts: &Array2<u32>) -> Array2<f64> {
@@ -93,6 +135,20 @@ impl Moments {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn pooled_counts_do_not_overflow() {
+        // 1024 chains of 2^32 - 1 samples each: 2^42 observations, beyond u32 and f32.
+        let full = Array2::from_elem((1024, 2), u32::MAX);
+        let mut half = Array2::from_elem((1024, 2), u32::MAX / 2);
+        half[(0, 1)] = u32::MAX / 2 + 1;
+        let m = Moments::from_counts(u64::from(u32::MAX), full, half);
+        assert_eq!(m.node_means(), array![1.0, 1.0]);
+        let expected =
+            2.0 * (1024.0 * f64::from(u32::MAX / 2) + 1.0) / (1024.0 * f64::from(u32::MAX)) - 1.0;
+        assert!((m.edge_means()[1] - expected).abs() < 1e-15);
+        assert!(m.edge_means()[0] < 0.0 && m.edge_means()[0] > -1e-9);
+    }
 
     #[test]
     fn means_and_errors_from_counts() {

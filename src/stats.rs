@@ -24,10 +24,20 @@ pub fn mean_and_stderr(values: &[f64]) -> (f64, f64) {
     )
 }
 
-/// Column-wise standard errors of a chains x items table of per-chain means.
+/// Column-wise standard errors of a chains x items table of per-chain means (NaN for one chain),
+/// in one pass over the rows.
 pub(crate) fn column_stderr(per_chain: ArrayView2<'_, f64>) -> Array1<f64> {
-    per_chain
-        .axis_iter(Axis(1))
-        .map(|col| mean_and_stderr(&col.to_vec()).1)
-        .collect()
+    let n = per_chain.nrows() as f64;
+    let mean = per_chain.sum_axis(Axis(0)) / n;
+    let mut squares = Array1::<f64>::zeros(per_chain.ncols());
+    for row in per_chain.rows() {
+        squares.zip_mut_with(&(&row - &mean), |s, d| *s += d * d);
+    }
+    squares.mapv(|s| {
+        if n < 2.0 {
+            f64::NAN
+        } else {
+            (s / (n - 1.0) / n).sqrt()
+        }
+    })
 }

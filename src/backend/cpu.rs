@@ -193,24 +193,25 @@ impl Sampler for CpuSampler {
         let edges = self.program.model().edges().to_vec();
         let parts = self.run(schedule, |local_chains| MomentCounter {
             edges: edges.clone(),
-            node_counts: Array2::zeros((local_chains, n)),
-            edge_counts: Array2::zeros((local_chains, m)),
+            node_counts: Array2::zeros((n, local_chains)),
+            edge_counts: Array2::zeros((m, local_chains)),
         });
-        let mut node_counts = Array2::zeros((chains, n));
-        let mut edge_counts = Array2::zeros((chains, m));
+        // Item-major (items x chains), handed over transposed: chains x items, column-major.
+        let mut node_counts = Array2::zeros((n, chains));
+        let mut edge_counts = Array2::zeros((m, chains));
         for (c0, counter) in parts {
-            let rows = counter.node_counts.nrows();
+            let rows = counter.node_counts.ncols();
             node_counts
-                .slice_mut(s![c0..c0 + rows, ..])
+                .slice_mut(s![.., c0..c0 + rows])
                 .assign(&counter.node_counts);
             edge_counts
-                .slice_mut(s![c0..c0 + rows, ..])
+                .slice_mut(s![.., c0..c0 + rows])
                 .assign(&counter.edge_counts);
         }
         Ok(Moments::from_counts(
             schedule.n_samples,
-            node_counts,
-            edge_counts,
+            node_counts.reversed_axes(),
+            edge_counts.reversed_axes(),
         ))
     }
 
@@ -257,33 +258,38 @@ impl Observer for SampleCollector {
     }
 }
 
-/// Counts +1 spins per node and agreeing ends per edge, per local chain.
+/// Counts +1 spins per node and agreeing ends per edge, per local chain; item-major (items x chains)
+/// so that the 32 lanes of a word land in adjacent counters.
 struct MomentCounter {
     edges: Vec<(u32, u32)>,
     node_counts: Array2<u32>,
     edge_counts: Array2<u32>,
 }
 
-/// Adds one to `counts[(32 * w + b, col)]` for every set bit `b` of `word`.
-fn count_bits(counts: &mut Array2<u32>, col: usize, w: usize, mut word: u32) {
-    while word != 0 {
-        let b = word.trailing_zeros() as usize;
-        counts[(32 * w + b, col)] += 1;
-        word &= word - 1;
+/// Adds bit `b` of `word` to `row[32 * w + b]` for every lane of the row's word `w`.
+fn count_bits(row: &mut [u32], w: usize, word: u32) {
+    let end = (32 * w + 32).min(row.len());
+    let lanes = &mut row[32 * w..end];
+    for (b, count) in lanes.iter_mut().enumerate() {
+        *count += (word >> b) & 1;
     }
 }
 
 impl Observer for MomentCounter {
     fn observe(&mut self, spins: &WordSlice<'_>) {
         let stride = spins.stride;
-        for w in 0..stride {
-            for i in 0..self.node_counts.ncols() {
-                count_bits(&mut self.node_counts, i, w, spins.bits[i * stride + w]);
+        for (i, mut row) in self.node_counts.rows_mut().into_iter().enumerate() {
+            let row = row.as_slice_mut().expect("counts are contiguous");
+            for w in 0..stride {
+                count_bits(row, w, spins.bits[i * stride + w]);
             }
-            for (k, &(i, j)) in self.edges.iter().enumerate() {
+        }
+        for (&(i, j), mut row) in self.edges.iter().zip(self.edge_counts.rows_mut()) {
+            let row = row.as_slice_mut().expect("counts are contiguous");
+            for w in 0..stride {
                 let agree =
                     !(spins.bits[i as usize * stride + w] ^ spins.bits[j as usize * stride + w]);
-                count_bits(&mut self.edge_counts, k, w, agree & spins.masks[w]);
+                count_bits(row, w, agree & spins.masks[w]);
             }
         }
     }

@@ -289,22 +289,12 @@ fn moments_of_rows(
 /// Means and errors of a phase whose chains come in groups of `k` per row: the mean over rows of each
 /// row's mean, with the error from the spread inside each group (from all chains when `k == 1`).
 fn phase_moments(moments: &Moments, k: usize) -> PhaseMoments {
-    let errors = |per_chain: Array2<f64>| {
-        if k < 2 {
-            return crate::stats::column_stderr(per_chain.view());
-        }
-        let groups = per_chain.nrows() / k;
-        let mut sum = Array1::<f64>::zeros(per_chain.ncols());
-        for g in 0..groups {
-            let block = per_chain.slice(ndarray::s![g * k..(g + 1) * k, ..]);
-            sum += &crate::stats::column_stderr(block).mapv(|se| se * se);
-        }
-        sum.mapv(|v| v.sqrt() / groups as f64)
-    };
+    let group = if k < 2 { moments.chains() } else { k };
+    let (node_stderr, edge_stderr) = moments.node_edge_stderr_in_groups(group);
     PhaseMoments {
         node_means: moments.node_means(),
         edge_means: moments.edge_means(),
-        node_stderr: errors(moments.chain_node_means()),
-        edge_stderr: errors(moments.chain_edge_means()),
+        node_stderr,
+        edge_stderr,
     }
 }

@@ -43,6 +43,10 @@ pub struct StepReport<'a> {
     pub learning_rate: f64,
     /// The gradient estimate of this step (before weight decay).
     pub gradient: &'a KlGradEstimate,
+    /// The model after this step.
+    pub model: &'a IsingModel,
+    /// Whether this step ends an epoch.
+    pub epoch_done: bool,
 }
 
 /// Trains `model` on `data` (rows x data nodes; `conditioning` rows x conditioning nodes when the spec
@@ -114,6 +118,8 @@ pub fn train(
                 total_steps,
                 learning_rate,
                 gradient: &gradient,
+                model: &model,
+                epoch_done: b + 1 == batches,
             });
         }
         learning_rate *= config.learning_rate_decay;

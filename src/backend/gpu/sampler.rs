@@ -559,8 +559,9 @@ impl Sampler for GpuSampler {
             "the graph has too many nodes and edges for per-chain counts on this device; sample instead",
         )?;
         let first_sweep = self.next_sweep;
-        let mut node_counts = Array2::<u32>::zeros((self.chains, n));
-        let mut edge_counts = Array2::<u32>::zeros((self.chains, m));
+        // Item-major, as the count kernel writes them; handed over transposed (chains x items).
+        let mut node_counts = Array2::<u32>::zeros((n, self.chains));
+        let mut edge_counts = Array2::<u32>::zeros((m, self.chains));
         self.checked("moment estimation", |s| {
             let scratch = s.scratch(count_bytes);
             let edges = s.edges.clone().ok_or_else(|| Error::DeviceLimit {
@@ -589,13 +590,13 @@ impl Sampler for GpuSampler {
                 )?;
                 let counts = s.read(&scratch, bytes)?;
                 let first_chain = 32 * plan.word_offset;
+                let chains = first_chain..first_chain + plan.chains;
                 for (item, row) in counts.chunks(plan.chains).enumerate() {
-                    for (c, &count) in row.iter().enumerate() {
-                        if item < n {
-                            node_counts[(first_chain + c, item)] = count;
-                        } else {
-                            edge_counts[(first_chain + c, item - n)] = count;
-                        }
+                    let row = ndarray::ArrayView1::from(row);
+                    if item < n {
+                        node_counts.slice_mut(ndarray::s![item, chains.clone()]).assign(&row);
+                    } else {
+                        edge_counts.slice_mut(ndarray::s![item - n, chains.clone()]).assign(&row);
                     }
                 }
             }
@@ -604,8 +605,8 @@ impl Sampler for GpuSampler {
         self.next_sweep += schedule.total_sweeps();
         Ok(Moments::from_counts(
             schedule.n_samples,
-            node_counts,
-            edge_counts,
+            node_counts.reversed_axes(),
+            edge_counts.reversed_axes(),
         ))
     }
 
