@@ -162,7 +162,7 @@ fn sampled_predictions(
     )?;
     let labels: Vec<u32> = (PIXELS as u32..VISIBLE as u32).collect();
     let samples = sampler.sample(&SamplingSchedule::new(50, 100, 1)?, &labels)?; // samples x chains x labels
-    let ups = samples.mapv(|v| f64::from(v)).sum_axis(Axis(0)); // chains x labels
+    let ups = samples.mapv(f64::from).sum_axis(Axis(0)); // chains x labels
     Ok((0..rows.nrows())
         .map(|r| {
             let votes = ups
@@ -344,7 +344,7 @@ fn plot_samples(
     let pixels: Vec<u32> = (0..PIXELS as u32).collect();
     let samples = sampler.sample(&SamplingSchedule::new(200, 50, 2)?, &pixels)?; // samples x chains x pixels
     let means = samples
-        .mapv(|v| f64::from(v))
+        .mapv(f64::from)
         .mean_axis(Axis(0))
         .expect("samples"); // chains x pixels
     let root = BitMapBackend::new(path, (10 * 80, 80)).into_drawing_area();
