@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs our sampler benchmark and THRML on the same configurations, one after the other, on this
+# Runs our sampler and training benchmarks and THRML on the same configurations, one after the other, on this
 # machine: the numbers for BENCHMARKS.md. THRML needs a virtualenv outside the crate:
 #   python3 -m venv V && V/bin/pip install thrml && PEER_PYTHON=V/bin/python benches/peers/run.sh
 set -euo pipefail
@@ -15,4 +15,10 @@ for chains in 64 1024; do
   sweeps=$(( chains == 64 ? 200 : 20 ))
   echo "== THRML: pegasus P14, $chains chains, $sweeps sweeps"
   "$python" benches/peers/thrml_graph.py --graph data/pegasus14.edges --chains "$chains" --sweeps "$sweeps" | tail -1
+done
+echo "== ising-wgpu: cargo bench --bench training"
+cargo bench --bench training 2>&1 | grep -E "steps/s|adapter"
+for config in digits pegasus; do
+  echo "== THRML: estimate_kl_grad, $config"
+  (cd benches/peers && "$python" thrml_kl_grad.py "$config" | tail -1)
 done
