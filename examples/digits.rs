@@ -343,10 +343,7 @@ fn plot_samples(
     )?;
     let pixels: Vec<u32> = (0..PIXELS as u32).collect();
     let samples = sampler.sample(&SamplingSchedule::new(200, 50, 2)?, &pixels)?; // samples x chains x pixels
-    let means = samples
-        .mapv(f64::from)
-        .mean_axis(Axis(0))
-        .expect("samples"); // chains x pixels
+    let means = samples.mapv(f64::from).mean_axis(Axis(0)).expect("samples"); // chains x pixels
     let root = BitMapBackend::new(path, (10 * 80, 80)).into_drawing_area();
     root.fill(&WHITE)?;
     for (digit, area) in root.split_evenly((1, LABELS)).iter().enumerate() {
