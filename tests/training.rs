@@ -216,3 +216,46 @@ fn bad_training_input_is_named() {
     let e = err(&spec(vec![0, 1], 0, 4, 10), array![[1, 1]]);
     assert!(e.contains("at least one chain"), "{e}");
 }
+
+#[test]
+fn conditioning_nodes_are_clamped_in_both_phases() {
+    // Data node 0, conditioning node 4, latent 1, 2, 3: the exact gradient averages, over rows, the
+    // moments with data and conditioning clamped minus those with only the conditioning clamped.
+    let model = random_model(61, 5, 0.7);
+    let rows = array![[1i8], [-1], [1]];
+    let cond = array![[1i8], [1], [-1]];
+    let up = |v: i8| v == 1;
+    let mut want_w = ndarray::Array1::<f64>::zeros(model.num_edges());
+    for r in 0..3 {
+        let positive =
+            exact_moments(&model, &[(0, up(rows[(r, 0)])), (4, up(cond[(r, 0)]))]).unwrap();
+        let negative = exact_moments(&model, &[(4, up(cond[(r, 0)]))]).unwrap();
+        want_w +=
+            &((&positive.edge_means - &negative.edge_means) * (-f64::from(model.beta()) / 3.0));
+    }
+    let spec = TrainingSpec {
+        conditioning_nodes: vec![4],
+        ..spec(vec![0], 128, 128, 600)
+    };
+    for backend in backends() {
+        let g =
+            estimate_kl_grad(&backend, &model, &spec, rows.view(), Some(cond.view()), 5).unwrap();
+        assert_within_5_se(
+            &format!("{} grad_w", backend.name()),
+            g.grad_weights.as_slice().unwrap(),
+            g.grad_weights_stderr.as_slice().unwrap(),
+            want_w.as_slice().unwrap(),
+        );
+    }
+    let e = estimate_kl_grad(
+        &Backend::Cpu { threads: None },
+        &model,
+        &spec,
+        rows.view(),
+        None,
+        0,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("conditioning nodes; give their rows"), "{e}");
+}
