@@ -7,8 +7,8 @@
 use ndarray::{Array2, Array3, ArrayView2, s};
 
 use super::sweep::{SweepKernel, WordSlice};
-use super::{Init, Sampler, initial_host_state};
-use crate::error::{Error, Result};
+use super::{Init, Sampler, check_count_capacity, check_sample_request, initial_host_state};
+use crate::error::Result;
 use crate::model::IsingModel;
 use crate::moments::Moments;
 use crate::packed::{PackedSpins, lane_mask};
@@ -149,16 +149,7 @@ impl CpuSampler {
 
 impl Sampler for CpuSampler {
     fn sample(&mut self, schedule: &SamplingSchedule, nodes: &[u32]) -> Result<Array3<i8>> {
-        let n = self.spins.num_nodes();
-        if let Some(&bad) = nodes.iter().find(|&&i| i as usize >= n) {
-            return Err(Error::NodeOutOfRange {
-                what: "the observed nodes".to_string(),
-                node: u64::from(bad),
-                num_nodes: n,
-            });
-        }
-        let samples = usize::try_from(schedule.n_samples)
-            .map_err(|_| Error::invalid("n_samples", "too many samples to hold in memory"))?;
+        let samples = check_sample_request(schedule, nodes, self.spins.num_nodes())?;
         let chains = self.spins.chains();
         let parts = self.run(schedule, |local_chains| SampleCollector {
             nodes: nodes.to_vec(),
@@ -179,12 +170,7 @@ impl Sampler for CpuSampler {
     }
 
     fn estimate_moments(&mut self, schedule: &SamplingSchedule) -> Result<Moments> {
-        if schedule.n_samples > u64::from(u32::MAX) {
-            return Err(Error::invalid(
-                "n_samples",
-                "per-chain counts hold at most 2^32 - 1 samples",
-            ));
-        }
+        check_count_capacity(schedule)?;
         let (n, m, chains) = (
             self.spins.num_nodes(),
             self.program.model().num_edges(),

@@ -50,6 +50,34 @@ pub trait Sampler {
     fn set_clamp_values(&mut self, values: ArrayView2<'_, i8>) -> Result<()>;
 }
 
+/// An error unless every observed node exists, and the number of samples fits memory.
+pub(crate) fn check_sample_request(
+    schedule: &SamplingSchedule,
+    nodes: &[u32],
+    num_nodes: usize,
+) -> Result<usize> {
+    if let Some(&bad) = nodes.iter().find(|&&i| i as usize >= num_nodes) {
+        return Err(Error::NodeOutOfRange {
+            what: "the observed nodes".to_string(),
+            node: u64::from(bad),
+            num_nodes,
+        });
+    }
+    usize::try_from(schedule.n_samples)
+        .map_err(|_| Error::invalid("n_samples", "too many samples to hold in memory"))
+}
+
+/// An error when per-chain `u32` counts could overflow.
+pub(crate) fn check_count_capacity(schedule: &SamplingSchedule) -> Result<()> {
+    if schedule.n_samples > u64::from(u32::MAX) {
+        return Err(Error::invalid(
+            "n_samples",
+            "per-chain counts hold at most 2^32 - 1 samples",
+        ));
+    }
+    Ok(())
+}
+
 /// The host-side starting spins every backend uploads: given states, or all down where the backend
 /// draws them itself; clamped nodes set to their values either way.
 pub(crate) fn initial_host_state(

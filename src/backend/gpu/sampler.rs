@@ -10,7 +10,9 @@ use wgpu::util::DeviceExt;
 use super::context::GpuContext;
 use super::pipelines::{PARAMS_STRIDE, Params, Pipelines};
 use super::plan::{ChainGroup, PlanLimits, plan_groups, split_adjacency};
-use crate::backend::{Init, Sampler, initial_host_state};
+use crate::backend::{
+    Init, Sampler, check_count_capacity, check_sample_request, initial_host_state,
+};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::moments::Moments;
@@ -490,15 +492,7 @@ impl GpuSampler {
 
 impl Sampler for GpuSampler {
     fn sample(&mut self, schedule: &SamplingSchedule, nodes: &[u32]) -> Result<Array3<i8>> {
-        if let Some(&bad) = nodes.iter().find(|&&i| i as usize >= self.num_nodes) {
-            return Err(Error::NodeOutOfRange {
-                what: "the observed nodes".to_string(),
-                node: u64::from(bad),
-                num_nodes: self.num_nodes,
-            });
-        }
-        let samples = usize::try_from(schedule.n_samples)
-            .map_err(|_| Error::invalid("n_samples", "too many samples to hold in memory"))?;
+        let samples = check_sample_request(schedule, nodes, self.num_nodes)?;
         let n_obs = nodes.len();
         let mut out = Array3::<i8>::zeros((samples, self.chains, n_obs));
         let first_sweep = self.next_sweep;
@@ -544,12 +538,7 @@ impl Sampler for GpuSampler {
     }
 
     fn estimate_moments(&mut self, schedule: &SamplingSchedule) -> Result<Moments> {
-        if schedule.n_samples > u64::from(u32::MAX) {
-            return Err(Error::invalid(
-                "n_samples",
-                "per-chain counts hold at most 2^32 - 1 samples",
-            ));
-        }
+        check_count_capacity(schedule)?;
         let (n, m) = (self.num_nodes, self.program.model().num_edges());
         let max_chains = self.groups.iter().map(|g| g.plan.chains).max().unwrap_or(0) as u64;
         let count_bytes = 4 * (n + m) as u64 * max_chains;
