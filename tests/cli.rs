@@ -489,3 +489,53 @@ fn kl_grad_sampled_agrees_with_exact_and_train_writes_a_model() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn bench_reports_throughput_and_physics_as_json() {
+    let v = stdout_json(&ising(&[
+        "bench",
+        "--lattice",
+        "2d",
+        "--size",
+        "16",
+        "--beta",
+        "0.3",
+        "--sweeps",
+        "50",
+        "--chains",
+        "32",
+        "--backend",
+        "cpu",
+        "--json",
+    ]));
+    assert!(v["flips_per_ns"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["nodes"], 256);
+    let u = v["energy_per_site"].as_f64().unwrap();
+    let m = v["abs_magnetization"].as_f64().unwrap();
+    // One final state of 32 chains: the energy of a 16 x 16 torus at beta 0.3 is -0.70 on average.
+    assert!((-2.0..0.0).contains(&u) && (0.0..=1.0).contains(&m), "{v}");
+    let graph = concat!(env!("CARGO_MANIFEST_DIR"), "/data/pegasus14.edges");
+    let v = stdout_json(&ising(&[
+        "bench",
+        "--graph",
+        graph,
+        "--sweeps",
+        "3",
+        "--chains",
+        "32",
+        "--backend",
+        "cpu",
+    ]));
+    assert_eq!(v["nodes"], 4264);
+    let out = ising(&[
+        "bench",
+        "--lattice",
+        "2d",
+        "--size",
+        "2",
+        "--backend",
+        "cpu",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("periodic side of 2"));
+}

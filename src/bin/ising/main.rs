@@ -3,6 +3,7 @@
 //! Results go to stdout as JSON; a bad file or argument is one line on stderr and exit code 2.
 
 mod backend;
+mod bench;
 mod exact;
 mod sample;
 mod train;
@@ -30,6 +31,8 @@ enum Command {
     KlGrad(train::KlGradArgs),
     /// Train a model on a data set and write the trained model.
     Train(train::TrainArgs),
+    /// Throughput (flips/ns) on a periodic lattice or an edge-list graph, with energy and |m|.
+    Bench(bench::BenchArgs),
 }
 
 /// The model file and optional clamping, shared by the subcommands.
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Sample(args) => sample::run(&args),
         Command::KlGrad(args) => train::kl_grad(&args),
         Command::Train(args) => train::train_model(&args),
+        Command::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(json) => {

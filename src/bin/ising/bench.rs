@@ -1,0 +1,175 @@
+//! `ising bench`: throughput on a periodic lattice or an edge-list graph, with the physics it produced.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use ising_wgpu::io::read_edge_list;
+use ising_wgpu::{Blocks, Error, Init, IsingModel, Lattice, SamplingProgram, SamplingSchedule};
+use serde_json::json;
+
+use crate::backend::{BackendChoice, open};
+
+/// Lattice dimensions `ising bench` builds.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Dimension {
+    /// L x L square torus.
+    #[value(name = "2d")]
+    Two,
+    /// L x L x L cubic torus.
+    #[value(name = "3d")]
+    Three,
+}
+
+/// Arguments of `ising bench`.
+#[derive(clap::Args)]
+pub(crate) struct BenchArgs {
+    /// A periodic lattice with J = 1 and no field.
+    #[arg(
+        long,
+        value_enum,
+        conflicts_with = "graph",
+        required_unless_present = "graph"
+    )]
+    lattice: Option<Dimension>,
+    /// Side of the lattice.
+    #[arg(long, default_value_t = 256)]
+    size: usize,
+    /// An edge-list graph (e.g. data/pegasus14.edges) with random normal weights and biases.
+    #[arg(long, value_name = "FILE.edges")]
+    graph: Option<PathBuf>,
+    /// Parallel chains.
+    #[arg(long, default_value_t = 64)]
+    chains: usize,
+    /// Inverse temperature.
+    #[arg(long, default_value_t = 1.0)]
+    beta: f32,
+    /// Timed sweeps.
+    #[arg(long, default_value_t = 100)]
+    sweeps: u64,
+    /// Seed of the chains and of the random couplings.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Backend that runs the sweeps.
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: BackendChoice,
+    /// CPU threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print only the JSON line (it is always printed last).
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
+    let (name, model) = match (&args.graph, args.lattice) {
+        (Some(path), _) => {
+            let graph = read_edge_list(path)?;
+            (
+                path.display().to_string(),
+                normal_model(graph.num_nodes, graph.edges, args.beta, args.seed)?,
+            )
+        }
+        (None, Some(dimension)) => {
+            let l = args.size;
+            let lattice = match dimension {
+                Dimension::Two => Lattice::square(l, l, true)?,
+                Dimension::Three => Lattice::cubic(l, l, l, true)?,
+            };
+            (
+                format!("{:?} torus", lattice.dims()),
+                lattice.model(1.0, 0.0, args.beta)?,
+            )
+        }
+        (None, None) => unreachable!("clap requires --lattice or --graph"),
+    };
+    if args.sweeps == 0 {
+        return Err(Error::InvalidArgument {
+            what: "--sweeps",
+            why: "at least one sweep is needed".into(),
+        });
+    }
+    let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[])?;
+    let backend = open(args.backend, args.threads)?;
+    let mut sampler = backend.sampler(&program, args.chains, args.seed, Init::Hinton, None)?;
+    // Untimed: kernel compilation and first dispatches.
+    sampler.sample(&SamplingSchedule::new(2, 1, 1)?, &[0])?;
+    let chunks = args.sweeps.div_ceil(100).min(100);
+    let bar = ProgressBar::new(args.sweeps);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} sweeps [{elapsed_precise}]")
+            .expect("a valid template"),
+    );
+    if args.json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let nodes: Vec<u32> = (0..model.num_nodes() as u32).collect();
+    let start = Instant::now();
+    let mut done = 0;
+    let mut last = None;
+    for k in 0..chunks {
+        let sweeps = args.sweeps * (k + 1) / chunks - done;
+        let observed: &[u32] = if k + 1 == chunks { &nodes } else { &[0] };
+        last = Some(sampler.sample(&SamplingSchedule::new(sweeps, 1, 1)?, observed)?);
+        done += sweeps;
+        bar.set_position(done);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let state = last
+        .expect("at least one chunk")
+        .index_axis_move(ndarray::Axis(0), 0); // chains x nodes
+    let sites = model.num_nodes() as f64;
+    // Energy without beta: -(sum b s + sum J s s), per chain.
+    let mut unit = model.clone();
+    unit.set_beta(1.0)?;
+    let energy_per_site = unit.energy(state.view())?.mean().unwrap_or(0.0) / sites;
+    let abs_magnetization = state
+        .rows()
+        .into_iter()
+        .map(|r| r.iter().map(|&s| f64::from(s)).sum::<f64>().abs() / sites)
+        .sum::<f64>()
+        / args.chains as f64;
+    let flips = args.sweeps as f64 * program.num_free() as f64 * args.chains as f64;
+    let flips_per_ns = flips / seconds / 1e9;
+    if !args.json {
+        eprintln!(
+            "{name}: {} chains x {} sweeps in {seconds:.3} s on {}: {flips_per_ns:.3} flips/ns",
+            args.chains,
+            args.sweeps,
+            backend.name()
+        );
+    }
+    Ok(json!({
+        "flips_per_ns": flips_per_ns,
+        "energy_per_site": energy_per_site,
+        "abs_magnetization": abs_magnetization,
+        "seconds": seconds,
+        "sweeps": args.sweeps,
+        "chains": args.chains,
+        "nodes": model.num_nodes(),
+        "backend": backend.name(),
+    })
+    .to_string())
+}
+
+/// Weights and biases drawn from a standard normal (Box-Muller on Philox draws keyed by `seed`).
+fn normal_model(
+    num_nodes: usize,
+    edges: Vec<(u32, u32)>,
+    beta: f32,
+    seed: u64,
+) -> ising_wgpu::Result<IsingModel> {
+    let key = [seed as u32, (seed >> 32) as u32];
+    let normal = |index: usize| {
+        let r =
+            ising_wgpu::rng::philox4x32_10([index as u32, (index >> 32) as u32, 0, 0xB0A7], key);
+        let u = (f64::from(r[0]) + 0.5) / 4_294_967_296.0;
+        let v = f64::from(r[1]) / 4_294_967_296.0;
+        ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
+    };
+    let m = edges.len();
+    let weights = (0..m).map(normal).collect();
+    let biases = (m..m + num_nodes).map(normal).collect();
+    IsingModel::new(num_nodes, edges, weights, biases, beta)
+}
