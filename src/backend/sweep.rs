@@ -3,7 +3,8 @@
 use crate::program::SamplingProgram;
 use crate::rng::{Purpose, bernoulli_word, sigmoid, threshold};
 
-/// Everything one sweep reads: CSR with per-entry weights, biases, `2 * beta`, the blocks and the seed.
+/// Everything one sweep reads: CSR with per-entry weights, biases, `2 * beta`, the blocks and the seed,
+/// and for nodes whose field takes few exact values, the thresholds of each count of up neighbours.
 pub(crate) struct SweepKernel {
     row_ptr: Vec<u32>,
     col: Vec<u32>,
@@ -12,6 +13,36 @@ pub(crate) struct SweepKernel {
     beta: f32,
     blocks: Vec<Vec<u32>>,
     seed: u64,
+    /// Per node, the offset in `thresholds` of its `degree + 1` thresholds, when it has one.
+    by_count: Vec<Option<u32>>,
+    thresholds: Vec<u32>,
+}
+
+/// The granularity `2^e` of a nonzero finite `x = m 2^e` with `m` an odd integer.
+fn granularity(x: f32) -> f64 {
+    let bits = x.to_bits();
+    let exponent = ((bits >> 23) & 0xff) as i32;
+    let mantissa = if exponent == 0 {
+        bits & 0x7f_ffff
+    } else {
+        (bits & 0x7f_ffff) | 0x80_0000
+    };
+    let e = exponent.max(1) - 150 + mantissa.trailing_zeros() as i32;
+    2f64.powi(e)
+}
+
+/// Whether every `f32` sum of `b` and `degree` terms `±j`, in any order, is exact: then the field
+/// depends only on how many neighbours are up, and the same in every backend and summation order.
+fn sums_are_exact(b: f32, j: f32, degree: usize) -> bool {
+    if j == 0.0 {
+        return true;
+    }
+    let q = if b == 0.0 {
+        granularity(j)
+    } else {
+        granularity(b).min(granularity(j))
+    };
+    (f64::from(b).abs() + degree as f64 * f64::from(j).abs()) / q < f64::from(1u32 << 24)
 }
 
 /// A slice of the packed spins that holds words `first_word..first_word + stride` of every node.
@@ -30,14 +61,40 @@ impl SweepKernel {
     pub(crate) fn new(program: &SamplingProgram, seed: u64) -> Self {
         let model = program.model();
         let csr = program.csr();
+        let weights = csr.entry_weights(model.weights());
+        let two_beta = 2.0 * model.beta();
+        let mut thresholds = Vec::new();
+        let by_count = (0..model.num_nodes())
+            .map(|i| {
+                let row = &weights[csr.row(i)];
+                let (b, j, degree) = (
+                    model.biases()[i],
+                    row.first().copied().unwrap_or(0.0),
+                    row.len(),
+                );
+                if degree > 32 || row.iter().any(|&w| w != j) || !sums_are_exact(b, j, degree) {
+                    return None;
+                }
+                let offset = thresholds.len() as u32;
+                // Exact, so any order of the sum gives this value: b + j * (ups - downs).
+                thresholds.extend((0..=degree).map(|up| {
+                    threshold(sigmoid(
+                        two_beta * (b + j * (2 * up) as f32 - j * degree as f32),
+                    ))
+                }));
+                Some(offset)
+            })
+            .collect();
         SweepKernel {
             row_ptr: csr.row_ptr().to_vec(),
             col: csr.col().to_vec(),
-            weights: csr.entry_weights(model.weights()),
+            weights,
             biases: model.biases().to_vec(),
             beta: model.beta(),
             blocks: program.blocks().to_vec(),
             seed,
+            by_count,
+            thresholds,
         }
     }
 
@@ -45,6 +102,20 @@ impl SweepKernel {
     /// up with probability `sigmoid(2 beta field)`, as a threshold on the lane's 24-bit uniform.
     fn update_word(&self, spins: &WordSlice<'_>, node: u32, w: usize, sweep: u64) -> u32 {
         let i = node as usize;
+        let word = (spins.first_word + w) as u32;
+        if let Some(offset) = self.by_count[i] {
+            // Same thresholds as the float path gives for exact sums, looked up by count of up neighbours.
+            let mut ups = [0u32; 32];
+            for k in self.row_ptr[i] as usize..self.row_ptr[i + 1] as usize {
+                let neighbour = spins.bits[self.col[k] as usize * spins.stride + w];
+                for (b, up) in ups.iter_mut().enumerate() {
+                    *up += (neighbour >> b) & 1;
+                }
+            }
+            let t = ups.map(|up| self.thresholds[offset as usize + up as usize]);
+            return bernoulli_word(self.seed, sweep, node, word, Purpose::Update, &t)
+                & spins.masks[w];
+        }
         let mut field = [self.biases[i]; 32];
         for k in self.row_ptr[i] as usize..self.row_ptr[i + 1] as usize {
             let word = spins.bits[self.col[k] as usize * spins.stride + w];
@@ -55,7 +126,6 @@ impl SweepKernel {
         }
         let two_beta = 2.0 * self.beta;
         let t = field.map(|f| threshold(sigmoid(two_beta * f)));
-        let word = (spins.first_word + w) as u32;
         bernoulli_word(self.seed, sweep, node, word, Purpose::Update, &t) & spins.masks[w]
     }
 
@@ -83,8 +153,101 @@ impl SweepKernel {
         }
     }
 
+    /// How many nodes take the counting path.
+    #[cfg(test)]
+    pub(crate) fn counting_nodes(&self) -> usize {
+        self.by_count.iter().flatten().count()
+    }
+
     /// `hinton_init`'s probability for node `i`: `sigmoid(beta * b_i)`.
     pub(crate) fn hinton_probability(&self, i: usize) -> f32 {
         sigmoid(self.beta * self.biases[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Lattice;
+    use crate::program::{Blocks, SamplingProgram};
+
+    #[test]
+    fn exact_sums_are_recognised() {
+        assert!(sums_are_exact(0.0, 1.0, 4));
+        assert!(sums_are_exact(0.5, -0.25, 6));
+        assert!(sums_are_exact(0.3, 0.0, 4));
+        assert!(!sums_are_exact(0.1, 0.3, 4));
+        assert!(sums_are_exact(1e7, 1.0, 32));
+        assert!(!sums_are_exact(2e7, 1.0, 32));
+        assert_eq!(granularity(3.0), 1.0);
+        assert_eq!(granularity(0.75), 0.25);
+        assert_eq!(granularity(f32::from_bits(1)), 2f64.powi(-149));
+    }
+
+    #[test]
+    fn counting_and_float_paths_give_identical_words() {
+        let lattice = Lattice::cubic(4, 4, 6, true).unwrap();
+        for (j, h, beta) in [(1.0, 0.0, 0.44), (-0.5, 0.25, 1.3), (2.0, -1.0, 0.1)] {
+            let program = SamplingProgram::new(
+                lattice.model(j, h, beta).unwrap(),
+                Blocks::Given(lattice.blocks().to_vec()),
+                &[],
+            )
+            .unwrap();
+            let counting = SweepKernel::new(&program, 9);
+            assert_eq!(counting.counting_nodes(), 96);
+            let float = SweepKernel {
+                by_count: vec![None; 96],
+                ..SweepKernel::new(&program, 9)
+            };
+            let chains = 70;
+            let masks: Vec<u32> = (0..3)
+                .map(|w| crate::packed::lane_mask(chains, w))
+                .collect();
+            let mut bits: Vec<u32> = (0..96 * 3)
+                .map(|k| (k as u32).wrapping_mul(0x9e37_79b9) & masks[k % 3])
+                .collect();
+            let mut twin = bits.clone();
+            for sweep in 0..5 {
+                counting.sweep(
+                    &mut WordSlice {
+                        bits: &mut bits,
+                        stride: 3,
+                        first_word: 0,
+                        masks: &masks,
+                    },
+                    sweep,
+                );
+                float.sweep(
+                    &mut WordSlice {
+                        bits: &mut twin,
+                        stride: 3,
+                        first_word: 0,
+                        masks: &masks,
+                    },
+                    sweep,
+                );
+                assert_eq!(bits, twin, "J {j}, h {h}, beta {beta}, sweep {sweep}");
+            }
+        }
+    }
+
+    #[test]
+    fn counting_applies_to_exact_uniform_neighbourhoods_only() {
+        let lattice = Lattice::square(6, 6, true).unwrap();
+        let program = |j, h| {
+            SamplingProgram::new(
+                lattice.model(j, h, 0.4).unwrap(),
+                Blocks::Given(lattice.blocks().to_vec()),
+                &[],
+            )
+            .unwrap()
+        };
+        assert_eq!(SweepKernel::new(&program(1.0, 0.0), 0).counting_nodes(), 36);
+        assert_eq!(
+            SweepKernel::new(&program(0.5, 0.25), 0).counting_nodes(),
+            36
+        );
+        assert_eq!(SweepKernel::new(&program(0.3, 0.1), 0).counting_nodes(), 0);
     }
 }
