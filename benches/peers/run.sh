@@ -22,3 +22,11 @@ for config in digits pegasus; do
   echo "== THRML: estimate_kl_grad, $config"
   (cd benches/peers && "$python" thrml_kl_grad.py "$config" | tail -1)
 done
+echo "== ising-wgpu: J = 1 torus (exact fields: the CPU's counting path), ising bench"
+for backend in cpu gpu; do
+  cargo run --release -q --bin ising -- bench --lattice 2d --size 256 --chains 64 --beta 0.44068679 --sweeps 200 --backend "$backend" --json 2>/dev/null
+done
+if [ -f ../shared/peers/thrml_ising_peer.py ]; then
+  echo "== THRML: J = 1 torus, ../shared/peers/thrml_ising_peer.py"
+  "$python" ../shared/peers/thrml_ising_peer.py ising --L 256 --beta 0.44068679 --chains 64 --sweeps 200 --samples 1 --repeats 2 | grep per_sec
+fi
