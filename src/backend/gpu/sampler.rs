@@ -57,16 +57,17 @@ struct Group {
     gibbs: wgpu::BindGroup,
 }
 
-/// Which kernel a recorded dispatch runs.
+/// Which kernel a recorded dispatch runs: the update on the group's own bind group, or an
+/// observation kernel on its bind group.
 #[derive(Clone, Copy)]
-enum Kind {
+enum Kind<'a> {
     Gibbs,
-    Observe,
+    Observe(&'a wgpu::ComputePipeline, &'a wgpu::BindGroup),
 }
 
 /// One recorded dispatch.
-struct Op {
-    kind: Kind,
+struct Op<'a> {
+    kind: Kind<'a>,
     params: Params,
     invocations: u64,
 }
@@ -74,7 +75,12 @@ struct Op {
 /// What happens at each sample point.
 enum Observation {
     /// Copy the observed nodes' words into the next slot of the scratch buffer.
-    Gather { n_obs: u32, slots_per_flush: u32 },
+    Gather {
+        n_obs: u32,
+        slots_per_flush: u32,
+        /// The buffer the slots live in.
+        out: wgpu::Buffer,
+    },
     /// Add the per-chain counts into the scratch buffer.
     Count,
 }
@@ -209,7 +215,7 @@ impl GpuSampler {
                     let ops: Vec<Op> = (0..s.blocks.len())
                         .map(|b| s.gibbs_op(g, b, mode, 0))
                         .collect();
-                    s.submit(g, &ops, None)?;
+                    s.submit(g, &ops)?;
                 }
                 Ok(())
             })?;
@@ -245,7 +251,7 @@ impl GpuSampler {
         }
     }
 
-    fn gibbs_op(&self, g: usize, block: usize, mode: u32, sweep: u64) -> Op {
+    fn gibbs_op(&self, g: usize, block: usize, mode: u32, sweep: u64) -> Op<'static> {
         let (block_offset, block_len) = self.blocks[block];
         let params = Params {
             mode,
@@ -263,12 +269,7 @@ impl GpuSampler {
     }
 
     /// Writes the ops' parameters, records them in one compute pass and submits.
-    fn submit(
-        &self,
-        g: usize,
-        ops: &[Op],
-        observe: Option<(&wgpu::ComputePipeline, &wgpu::BindGroup)>,
-    ) -> Result<()> {
+    fn submit(&self, g: usize, ops: &[Op<'_>]) -> Result<()> {
         let mut bytes = vec![0u8; ops.len() * PARAMS_STRIDE as usize];
         for (k, op) in ops.iter().enumerate() {
             let at = k * PARAMS_STRIDE as usize;
@@ -291,17 +292,14 @@ impl GpuSampler {
                     continue;
                 }
                 let offset = (k as u64 * PARAMS_STRIDE) as u32;
-                match (op.kind, observe) {
-                    (Kind::Gibbs, _) => {
+                match op.kind {
+                    Kind::Gibbs => {
                         pass.set_pipeline(&self.pipelines.gibbs.pipeline);
                         pass.set_bind_group(0, &self.groups[g].gibbs, &[offset]);
                     }
-                    (Kind::Observe, Some((pipeline, bind_group))) => {
+                    Kind::Observe(pipeline, bind_group) => {
                         pass.set_pipeline(pipeline);
                         pass.set_bind_group(0, bind_group, &[offset]);
-                    }
-                    (Kind::Observe, None) => {
-                        unreachable!("observation ops come with their pipeline")
                     }
                 }
                 pass.dispatch_workgroups(x, y, 1);
@@ -403,7 +401,6 @@ impl GpuSampler {
             Some((Observation::Gather { .. }, _)) => self.pipelines.gather.pipeline.clone(),
             _ => self.pipelines.count.pipeline.clone(),
         };
-        let observe = observation.map(|(_, bind_group)| (&pipeline, bind_group));
         let words = self.groups[g].plan.words as u64;
         let mut gathered = Vec::new();
         let mut ops: Vec<Op> = Vec::with_capacity(OPS_PER_SUBMIT);
@@ -412,14 +409,14 @@ impl GpuSampler {
         for at in schedule.sample_sweeps() {
             while done < at {
                 if ops.len() + self.blocks.len() + 1 > OPS_PER_SUBMIT {
-                    self.submit(g, &ops, observe)?;
+                    self.submit(g, &ops)?;
                     ops.clear();
                 }
                 let sweep = first_sweep + done;
                 ops.extend((0..self.blocks.len()).map(|b| self.gibbs_op(g, b, MODE_UPDATE, sweep)));
                 done += 1;
             }
-            let Some((observation, _)) = observation else {
+            let Some((observation, bind_group)) = observation else {
                 continue;
             };
             let params = Params {
@@ -437,39 +434,32 @@ impl GpuSampler {
                 }
             };
             ops.push(Op {
-                kind: Kind::Observe,
+                kind: Kind::Observe(&pipeline, bind_group),
                 params,
                 invocations,
             });
             if let Observation::Gather {
                 n_obs,
                 slots_per_flush,
+                out,
             } = observation
             {
                 slot += 1;
                 if slot == *slots_per_flush {
-                    self.submit(g, &ops, observe)?;
+                    self.submit(g, &ops)?;
                     ops.clear();
-                    let scratch = self
-                        .scratch
-                        .clone()
-                        .expect("scratch buffer allocated before gathering");
-                    gathered.extend(self.read(&scratch, 4 * u64::from(slot * n_obs) * words)?);
+                    gathered.extend(self.read(out, 4 * u64::from(slot * n_obs) * words)?);
                     slot = 0;
                 }
             }
         }
         if !ops.is_empty() {
-            self.submit(g, &ops, observe)?;
+            self.submit(g, &ops)?;
         }
-        if let Some((Observation::Gather { n_obs, .. }, _)) = observation
+        if let Some((Observation::Gather { n_obs, out, .. }, _)) = observation
             && slot > 0
         {
-            let scratch = self
-                .scratch
-                .clone()
-                .expect("scratch buffer allocated before gathering");
-            gathered.extend(self.read(&scratch, 4 * u64::from(slot * n_obs) * words)?);
+            gathered.extend(self.read(out, 4 * u64::from(slot * n_obs) * words)?);
         }
         Ok(gathered)
     }
@@ -517,6 +507,7 @@ impl Sampler for GpuSampler {
                 let observation = Observation::Gather {
                     n_obs: n_obs as u32,
                     slots_per_flush,
+                    out: scratch.clone(),
                 };
                 let observe = (n_obs > 0).then_some((&observation, &bind_group));
                 let words = s.run_group(g, schedule, first_sweep, observe)?;
