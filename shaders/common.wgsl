@@ -23,7 +23,9 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 
-const WORKGROUP_SIZE: u32 = 64u;
+// Invocations per workgroup, set by the host when it builds the pipelines (`PlanLimits::workgroup_size`);
+// results do not depend on it.
+override WORKGROUP_SIZE: u32 = 64u;
 
 // Linear invocation index of a dispatch folded into (x, y) workgroups when it exceeds the
 // per-dimension limit.

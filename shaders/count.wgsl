@@ -6,7 +6,7 @@
 @group(0) @binding(2) var<storage, read> edges: array<vec2<u32>>;
 @group(0) @binding(3) var<storage, read_write> counts: array<u32>;   // [item][chain of the group]
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn count(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(num_workgroups) num_wg: vec3<u32>,

@@ -5,7 +5,7 @@
 @group(0) @binding(2) var<storage, read> observed: array<u32>;
 @group(0) @binding(3) var<storage, read_write> out: array<u32>;   // [slot][observed node][word]
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn gather(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(num_workgroups) num_wg: vec3<u32>,

@@ -16,7 +16,7 @@ fn adjacency(k: u32) -> vec2<u32> {
     return adj_hi[k - p.adj_split];
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn gibbs(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(num_workgroups) num_wg: vec3<u32>,

@@ -37,7 +37,9 @@ pub mod shaders;
 mod spin;
 mod stats;
 pub mod train;
-pub use backend::{Backend, CpuSampler, GpuContext, GpuSampler, Init, PlanLimits, Sampler};
+pub use backend::{
+    Backend, CpuSampler, GpuContext, GpuSampler, Init, PlanLimits, Sampler, tuned_workgroup_size,
+};
 pub use error::{Error, Result};
 pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics};
 pub use graph::Lattice;

@@ -346,3 +346,45 @@ fn require_gpu_turns_a_missing_adapter_into_a_failure() {
     assert!(lenient.status.success(), "must skip: {text}");
     assert!(text.contains("skipping GPU test"), "{text}");
 }
+
+#[test]
+fn samples_do_not_depend_on_the_workgroup_size() {
+    let Some(ctx) = gpu() else { return };
+    let model = random_model(21, 13, 0.4);
+    let program = SamplingProgram::new(model, Blocks::Auto, &[]).unwrap();
+    let device = PlanLimits::of_device(&ctx.device().limits());
+    let schedule = SamplingSchedule::new(3, 5, 2).unwrap();
+    let nodes: Vec<u32> = (0..13).collect();
+    let run = |workgroup_size| {
+        let limits = PlanLimits {
+            workgroup_size,
+            ..device
+        };
+        let mut gpu =
+            GpuSampler::with_limits(&ctx, &program, 150, 4, Init::Hinton, None, limits).unwrap();
+        (
+            gpu.sample(&schedule, &nodes).unwrap(),
+            gpu.estimate_moments(&schedule).unwrap(),
+        )
+    };
+    let reference = run(64);
+    for size in [1, 32, 256] {
+        assert_eq!(run(size), reference, "workgroup size {size}");
+    }
+    for bad in [0, 100_000] {
+        let limits = PlanLimits {
+            workgroup_size: bad,
+            ..device
+        };
+        let e = GpuSampler::with_limits(&ctx, &program, 8, 0, Init::Hinton, None, limits)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains(&format!(
+                "workgroup size: {bad} invocations; this device allows 1 to"
+            )),
+            "{e}"
+        );
+    }
+}

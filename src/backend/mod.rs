@@ -5,7 +5,7 @@ mod gpu;
 mod sweep;
 
 pub use cpu::CpuSampler;
-pub use gpu::{GpuContext, GpuSampler, PlanLimits};
+pub use gpu::{GpuContext, GpuSampler, PlanLimits, tuned_workgroup_size};
 
 use ndarray::{Array2, Array3, ArrayView2};
 

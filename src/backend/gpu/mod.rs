@@ -4,7 +4,9 @@ mod context;
 mod pipelines;
 mod plan;
 mod sampler;
+mod tune;
 
 pub use context::GpuContext;
 pub use plan::PlanLimits;
 pub use sampler::GpuSampler;
+pub use tune::tuned_workgroup_size;

@@ -54,8 +54,19 @@ enum Access {
 }
 
 impl Pipelines {
-    /// Compiles the kernels; a shader or layout error is an [`Error::Gpu`], not a panic.
-    pub(crate) fn new(ctx: &GpuContext) -> Result<Self> {
+    /// Compiles the kernels with `workgroup_size` invocations a workgroup; a shader or layout error is
+    /// an [`Error::Gpu`], not a panic.
+    pub(crate) fn new(ctx: &GpuContext, workgroup_size: u32) -> Result<Self> {
+        let limits = ctx.device().limits();
+        let most = limits
+            .max_compute_invocations_per_workgroup
+            .min(limits.max_compute_workgroup_size_x);
+        if workgroup_size == 0 || workgroup_size > most {
+            return Err(Error::invalid(
+                "workgroup size",
+                format!("{workgroup_size} invocations; this device allows 1 to {most}"),
+            ));
+        }
         use Access::{Read, ReadWrite};
         let scope = ctx.device().push_error_scope(wgpu::ErrorFilter::Validation);
         let pipelines = Pipelines {
@@ -63,9 +74,20 @@ impl Pipelines {
                 ctx,
                 &shaders::GIBBS,
                 &[ReadWrite, Read, Read, Read, Read, Read],
+                workgroup_size,
             ),
-            count: build(ctx, &shaders::COUNT, &[Read, Read, ReadWrite]),
-            gather: build(ctx, &shaders::GATHER, &[Read, Read, ReadWrite]),
+            count: build(
+                ctx,
+                &shaders::COUNT,
+                &[Read, Read, ReadWrite],
+                workgroup_size,
+            ),
+            gather: build(
+                ctx,
+                &shaders::GATHER,
+                &[Read, Read, ReadWrite],
+                workgroup_size,
+            ),
         };
         match pollster::block_on(scope.pop()) {
             Some(e) => Err(Error::Gpu {
@@ -79,7 +101,7 @@ impl Pipelines {
 
 /// Builds one kernel's pipeline: binding 0 is the uniform `Params` at a dynamic offset, then one
 /// storage binding per entry of `storage`.
-fn build(ctx: &GpuContext, kernel: &Kernel, storage: &[Access]) -> Pipeline {
+fn build(ctx: &GpuContext, kernel: &Kernel, storage: &[Access], workgroup_size: u32) -> Pipeline {
     let device = ctx.device();
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(kernel.name),
@@ -128,7 +150,10 @@ fn build(ctx: &GpuContext, kernel: &Kernel, storage: &[Access]) -> Pipeline {
         layout: Some(&pipeline_layout),
         module: &module,
         entry_point: Some(kernel.entry),
-        compilation_options: wgpu::PipelineCompilationOptions::default(),
+        compilation_options: wgpu::PipelineCompilationOptions {
+            constants: &[("WORKGROUP_SIZE", f64::from(workgroup_size))],
+            ..Default::default()
+        },
         cache: None,
     });
     Pipeline { pipeline, layout }

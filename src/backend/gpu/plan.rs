@@ -3,9 +3,6 @@
 
 use crate::error::{Error, Result};
 
-/// Invocations per workgroup of every kernel (`WORKGROUP_SIZE` in `shaders/common.wgsl`).
-pub(crate) const WORKGROUP_SIZE: u64 = 64;
-
 /// The device limits the GPU sampler plans with. Tests lower them to exercise splitting and folding
 /// on small models.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +13,9 @@ pub struct PlanLimits {
     pub max_buffer_bytes: u64,
     /// Most workgroups in one dispatch dimension.
     pub max_workgroups_per_dim: u32,
+    /// Invocations per workgroup of the sampler kernels (`WORKGROUP_SIZE` in `shaders/common.wgsl`);
+    /// samples do not depend on it, only speed does.
+    pub workgroup_size: u32,
 }
 
 impl PlanLimits {
@@ -25,6 +25,7 @@ impl PlanLimits {
             max_binding_bytes: limits.max_storage_buffer_binding_size,
             max_buffer_bytes: limits.max_buffer_size,
             max_workgroups_per_dim: limits.max_compute_workgroups_per_dimension,
+            workgroup_size: 64.min(limits.max_compute_invocations_per_workgroup),
         }
     }
 
@@ -60,7 +61,7 @@ impl PlanLimits {
     /// Workgroups `(x, y)` covering `invocations`, folded into a second dimension past the
     /// per-dimension limit; kernels rebuild the linear index from `num_workgroups`.
     pub(crate) fn fold_dispatch(&self, invocations: u64) -> Result<(u32, u32)> {
-        let groups = invocations.div_ceil(WORKGROUP_SIZE);
+        let groups = invocations.div_ceil(u64::from(self.workgroup_size.max(1)));
         let max = u64::from(self.max_workgroups_per_dim);
         let x = groups.min(max);
         let y = if x == 0 { 0 } else { groups.div_ceil(x) };
@@ -68,7 +69,8 @@ impl PlanLimits {
             return Err(Error::invalid(
                 "dispatch",
                 format!(
-                    "{invocations} invocations exceed {max} x {max} workgroups of {WORKGROUP_SIZE}"
+                    "{invocations} invocations exceed {max} x {max} workgroups of {}",
+                    self.workgroup_size
                 ),
             ));
         }
@@ -154,6 +156,7 @@ mod tests {
             max_binding_bytes: binding,
             max_buffer_bytes: u64::MAX,
             max_workgroups_per_dim: dim,
+            workgroup_size: 64,
         }
     }
 

@@ -87,7 +87,8 @@ enum Observation {
 
 impl GpuSampler {
     /// Starts `chains` chains of `program` on `ctx`'s device from `init`, with `clamp_values` for the
-    /// clamped nodes (one row for all chains or one per chain), planning with the device's limits.
+    /// clamped nodes (one row for all chains or one per chain), planning with the device's limits and
+    /// the workgroup size measured fastest on it ([`super::tuned_workgroup_size`]).
     pub fn new(
         ctx: &GpuContext,
         program: &SamplingProgram,
@@ -96,7 +97,10 @@ impl GpuSampler {
         init: Init,
         clamp_values: Option<ArrayView2<'_, i8>>,
     ) -> Result<Self> {
-        let limits = PlanLimits::of_device(&ctx.device().limits());
+        let limits = PlanLimits {
+            workgroup_size: super::tuned_workgroup_size(ctx)?,
+            ..PlanLimits::of_device(&ctx.device().limits())
+        };
         Self::with_limits(ctx, program, chains, seed, init, clamp_values, limits)
     }
 
@@ -154,7 +158,7 @@ impl GpuSampler {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let pipelines = Pipelines::new(ctx)?;
+        let pipelines = Pipelines::new(ctx, limits.workgroup_size)?;
         let groups: Vec<Group> = groups
             .into_iter()
             .map(|plan| {

@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use ising_wgpu::io::read_edge_list;
-use ising_wgpu::{Blocks, Error, Init, IsingModel, Lattice, SamplingProgram, SamplingSchedule};
+use ising_wgpu::{
+    Backend, Blocks, Error, Init, IsingModel, Lattice, SamplingProgram, SamplingSchedule,
+};
 use serde_json::json;
 
 use crate::backend::{BackendChoice, open};
@@ -140,8 +142,13 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
             backend.name()
         );
     }
+    let workgroup_size = match &backend {
+        Backend::Gpu(ctx) => Some(ising_wgpu::tuned_workgroup_size(ctx)?),
+        Backend::Cpu { .. } => None,
+    };
     Ok(json!({
         "flips_per_ns": flips_per_ns,
+        "workgroup_size": workgroup_size,
         "energy_per_site": energy_per_site,
         "abs_magnetization": abs_magnetization,
         "seconds": seconds,
