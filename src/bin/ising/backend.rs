@@ -4,7 +4,7 @@ use ising_wgpu::{Backend, GpuContext};
 
 /// Which backend runs the sweeps.
 #[derive(Clone, Copy, clap::ValueEnum)]
-pub(crate) enum BackendChoice {
+enum BackendChoice {
     /// A hardware GPU when there is one, else the CPU backend (with a notice on stderr).
     Auto,
     /// A GPU adapter (WGPU_BACKEND and WGPU_ADAPTER_NAME choose which); an error if there is none.
@@ -13,8 +13,26 @@ pub(crate) enum BackendChoice {
     Cpu,
 }
 
+/// `--backend` and `--threads`, shared by every sampling subcommand.
+#[derive(clap::Args)]
+pub(crate) struct BackendArgs {
+    /// Backend that runs the sweeps.
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: BackendChoice,
+    /// CPU threads (default: all cores); results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+impl BackendArgs {
+    /// The backend these arguments name.
+    pub(crate) fn open(&self) -> ising_wgpu::Result<Backend> {
+        open(self.backend, self.threads)
+    }
+}
+
 /// The backend `choice` names; `auto` falls back to the CPU, with a notice, when there is no hardware GPU.
-pub(crate) fn open(choice: BackendChoice, threads: Option<usize>) -> ising_wgpu::Result<Backend> {
+fn open(choice: BackendChoice, threads: Option<usize>) -> ising_wgpu::Result<Backend> {
     let cpu = Backend::Cpu { threads };
     Ok(match choice {
         BackendChoice::Cpu => cpu,

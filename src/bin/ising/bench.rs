@@ -10,7 +10,7 @@ use ising_wgpu::{
 };
 use serde_json::json;
 
-use crate::backend::{BackendChoice, open};
+use crate::backend::BackendArgs;
 
 /// Lattice dimensions `ising bench` builds.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -52,12 +52,8 @@ pub(crate) struct BenchArgs {
     /// Seed of the chains and of the random couplings.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Backend that runs the sweeps.
-    #[arg(long, value_enum, default_value = "auto")]
-    backend: BackendChoice,
-    /// CPU threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
+    #[command(flatten)]
+    run: BackendArgs,
     /// Print only the JSON line (it is always printed last).
     #[arg(long)]
     json: bool,
@@ -92,7 +88,7 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
         });
     }
     let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[])?;
-    let backend = open(args.backend, args.threads)?;
+    let backend = args.run.open()?;
     let mut sampler = backend.sampler(&program, args.chains, args.seed, Init::Hinton, None)?;
     // Untimed: kernel compilation and first dispatches.
     sampler.sample(&SamplingSchedule::new(2, 1, 1)?, &[0])?;

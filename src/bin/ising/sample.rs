@@ -8,16 +8,15 @@ use ndarray::Array2;
 use serde_json::json;
 
 use crate::ModelArgs;
-use crate::backend::{BackendChoice, open};
+use crate::backend::BackendArgs;
 
 /// Arguments of `ising sample`.
 #[derive(clap::Args)]
 pub(crate) struct SampleArgs {
     #[command(flatten)]
     model: ModelArgs,
-    /// Backend that runs the sweeps.
-    #[arg(long, value_enum, default_value = "auto")]
-    backend: BackendChoice,
+    #[command(flatten)]
+    run: BackendArgs,
     /// Parallel chains.
     #[arg(long, default_value_t = 64)]
     chains: usize,
@@ -33,9 +32,6 @@ pub(crate) struct SampleArgs {
     /// Random seed (Philox key).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// CPU threads (default: all cores); results do not depend on it.
-    #[arg(long)]
-    threads: Option<usize>,
     /// Print node and edge means with standard errors instead of writing samples.
     #[arg(long)]
     moments: bool,
@@ -58,7 +54,7 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
         Array2::from_shape_fn((1, clamp.len()), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
     let program = SamplingProgram::new(model, Blocks::Auto, &clamped)?;
     let schedule = SamplingSchedule::new(args.warmup, args.samples, args.steps_per_sample)?;
-    let backend = open(args.backend, args.threads)?;
+    let backend = args.run.open()?;
     let mut sampler = backend.sampler(
         &program,
         args.chains,

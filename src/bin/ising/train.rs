@@ -10,7 +10,7 @@ use ising_wgpu::{Error, IsingModel, SamplingSchedule, exact_kl_grad};
 use ndarray::Array2;
 use serde_json::json;
 
-use crate::backend::{BackendChoice, open};
+use crate::backend::BackendArgs;
 
 /// Model, data and sampling arguments shared by `kl-grad` and `train`.
 #[derive(clap::Args)]
@@ -39,12 +39,8 @@ pub(crate) struct DataArgs {
     /// Random seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Backend that runs the sweeps.
-    #[arg(long, value_enum, default_value = "auto")]
-    backend: BackendChoice,
-    /// CPU threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
+    #[command(flatten)]
+    run: BackendArgs,
 }
 
 impl DataArgs {
@@ -99,7 +95,7 @@ pub(crate) fn kl_grad(args: &KlGradArgs) -> ising_wgpu::Result<String> {
         );
     }
     let spec = args.data.spec(data_nodes)?;
-    let backend = open(args.data.backend, args.data.threads)?;
+    let backend = args.data.run.open()?;
     let g = estimate_kl_grad(&backend, &model, &spec, data.view(), None, args.data.seed)?;
     Ok(json!({
         "grad_weights": g.grad_weights.to_vec(),
@@ -152,7 +148,7 @@ pub(crate) struct TrainArgs {
 pub(crate) fn train_model(args: &TrainArgs) -> ising_wgpu::Result<String> {
     let (model, data_nodes, data) = args.data.load()?;
     let spec = args.data.spec(data_nodes)?;
-    let backend = open(args.data.backend, args.data.threads)?;
+    let backend = args.data.run.open()?;
     let config = TrainConfig {
         epochs: args.epochs,
         batch_rows: args.batch,
