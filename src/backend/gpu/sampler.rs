@@ -41,10 +41,8 @@ pub struct GpuSampler {
     groups: Vec<Group>,
     blocks: Vec<(u32, u32)>,
     program: SamplingProgram,
-    num_nodes: usize,
     chains: usize,
     seed: u64,
-    beta: f32,
     next_sweep: u64,
     scratch: Option<wgpu::Buffer>,
     staging: Option<wgpu::Buffer>,
@@ -200,10 +198,8 @@ impl GpuSampler {
             groups,
             blocks,
             program: program.clone(),
-            num_nodes: n,
             chains,
             seed,
-            beta: model.beta(),
             next_sweep: 0,
             scratch: None,
             staging: None,
@@ -237,6 +233,11 @@ impl GpuSampler {
         self.groups.len()
     }
 
+    /// Number of spins of the model.
+    fn num_nodes(&self) -> usize {
+        self.program.model().num_nodes()
+    }
+
     /// Parameters shared by every dispatch on group `g`.
     fn base_params(&self, g: usize) -> Params {
         let plan = &self.groups[g].plan;
@@ -246,8 +247,8 @@ impl GpuSampler {
             chains: self.chains as u32,
             seed_lo: self.seed as u32,
             seed_hi: (self.seed >> 32) as u32,
-            beta: self.beta,
-            n_nodes: self.num_nodes as u32,
+            beta: self.program.model().beta(),
+            n_nodes: self.num_nodes() as u32,
             n_edges: self.program.model().num_edges() as u32,
             group_chains: plan.chains as u32,
             adj_split: self.adj_split as u32,
@@ -338,7 +339,7 @@ impl GpuSampler {
         result
     }
 
-    /// A reusable storage buffer of at least `bytes` (grown when needed), zeroed for counting.
+    /// A reusable storage buffer of at least `bytes` (grown when needed); callers clear what they count into.
     fn scratch(&mut self, bytes: u64) -> wgpu::Buffer {
         ensure(
             self.ctx.device(),
@@ -434,7 +435,7 @@ impl GpuSampler {
             let invocations = match observation {
                 Observation::Gather { n_obs, .. } => u64::from(*n_obs) * words,
                 Observation::Count => {
-                    (self.num_nodes + self.program.model().num_edges()) as u64 * words
+                    (self.num_nodes() + self.program.model().num_edges()) as u64 * words
                 }
             };
             ops.push(Op {
@@ -486,7 +487,7 @@ impl GpuSampler {
 
 impl Sampler for GpuSampler {
     fn sample(&mut self, schedule: &SamplingSchedule, nodes: &[u32]) -> Result<Array3<i8>> {
-        let samples = check_sample_request(schedule, nodes, self.num_nodes)?;
+        let samples = check_sample_request(schedule, nodes, self.num_nodes())?;
         let n_obs = nodes.len();
         let mut out = Array3::<i8>::zeros((samples, self.chains, n_obs));
         let first_sweep = self.next_sweep;
@@ -534,7 +535,7 @@ impl Sampler for GpuSampler {
 
     fn estimate_moments(&mut self, schedule: &SamplingSchedule) -> Result<Moments> {
         check_count_capacity(schedule)?;
-        let (n, m) = (self.num_nodes, self.program.model().num_edges());
+        let (n, m) = (self.num_nodes(), self.program.model().num_edges());
         let max_chains = self.groups.iter().map(|g| g.plan.chains).max().unwrap_or(0) as u64;
         let count_bytes = 4 * (n + m) as u64 * max_chains;
         self.limits.check_storage(
@@ -595,16 +596,16 @@ impl Sampler for GpuSampler {
     }
 
     fn state(&mut self) -> Result<Array2<i8>> {
-        let mut packed = PackedSpins::new(self.num_nodes, self.chains);
+        let mut packed = PackedSpins::new(self.num_nodes(), self.chains);
         let words = packed.words();
         for g in 0..self.groups.len() {
             let plan = self.groups[g].plan;
             let spins = self.groups[g].spins.clone();
             let bits = self.checked("state read-back", |s| {
-                s.read(&spins, 4 * (s.num_nodes * plan.words) as u64)
+                s.read(&spins, 4 * (s.num_nodes() * plan.words) as u64)
             })?;
             let all = packed.bits_mut();
-            for i in 0..self.num_nodes {
+            for i in 0..self.num_nodes() {
                 all[i * words + plan.word_offset..i * words + plan.word_offset + plan.words]
                     .copy_from_slice(&bits[i * plan.words..(i + 1) * plan.words]);
             }
@@ -627,7 +628,6 @@ impl Sampler for GpuSampler {
             queue.write_buffer(&self.adj[1], 0, bytemuck::cast_slice(hi));
         }
         queue.write_buffer(&self.biases, 0, bytemuck::cast_slice(model.biases()));
-        self.beta = model.beta();
         Ok(())
     }
 
