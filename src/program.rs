@@ -1,7 +1,7 @@
 //! What to sample: the model, its free blocks in update order, the clamped nodes, and the schedule.
 
 use crate::error::{Error, Result};
-use crate::graph::{Csr, colour_dsatur, validate_blocks};
+use crate::graph::{Csr, NodeRoles, colour_dsatur, validate_blocks};
 use crate::model::IsingModel;
 
 /// How the free nodes are split into blocks.
@@ -40,20 +40,12 @@ impl SamplingProgram {
         let blocks = match blocks {
             Blocks::Given(blocks) => blocks,
             Blocks::Auto => {
-                let mut is_clamped = vec![false; model.num_nodes()];
+                let mut roles = NodeRoles::new(model.num_nodes());
                 for &i in clamped {
-                    let slot =
-                        is_clamped
-                            .get_mut(i as usize)
-                            .ok_or_else(|| Error::NodeOutOfRange {
-                                what: "the clamped nodes".to_string(),
-                                node: u64::from(i),
-                                num_nodes: model.num_nodes(),
-                            })?;
-                    *slot = true;
+                    roles.claim(i, "the clamped nodes")?;
                 }
                 let free: Vec<u32> = (0..model.num_nodes() as u32)
-                    .filter(|&i| !is_clamped[i as usize])
+                    .filter(|&i| !roles.is_claimed(i as usize))
                     .collect();
                 colour_dsatur(&csr, &free)
             }

@@ -3,6 +3,7 @@
 use ndarray::{Array1, ArrayView2};
 
 use crate::error::{Error, Result};
+use crate::graph::NodeRoles;
 use crate::model::IsingModel;
 use crate::spin::spin_up;
 
@@ -33,27 +34,12 @@ pub struct ExactMoments {
 pub fn exact_moments(model: &IsingModel, clamp: &[(u32, bool)]) -> Result<ExactMoments> {
     let n = model.num_nodes();
     let mut base = vec![0.0f64; n];
-    let mut clamped = vec![false; n];
+    let mut clamped = NodeRoles::new(n);
     for &(node, up) in clamp {
-        let i = node as usize;
-        if i >= n {
-            return Err(Error::NodeOutOfRange {
-                what: "the clamped nodes".to_string(),
-                node: u64::from(node),
-                num_nodes: n,
-            });
-        }
-        if clamped[i] {
-            return Err(Error::NodeListedTwice {
-                node,
-                first: "the clamped nodes".to_string(),
-                second: "the clamped nodes".to_string(),
-            });
-        }
-        clamped[i] = true;
-        base[i] = if up { 1.0 } else { -1.0 };
+        clamped.claim(node, "the clamped nodes")?;
+        base[node as usize] = if up { 1.0 } else { -1.0 };
     }
-    let free: Vec<usize> = (0..n).filter(|&i| !clamped[i]).collect();
+    let free: Vec<usize> = (0..n).filter(|&i| !clamped.is_claimed(i)).collect();
     if free.len() > MAX_EXACT_FREE {
         return Err(Error::TooLargeForExact {
             free: free.len(),

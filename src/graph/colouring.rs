@@ -3,7 +3,7 @@
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
 
-use super::Csr;
+use super::{Csr, NodeRoles};
 use crate::error::{Error, Result};
 
 /// Colours `free` nodes so that no edge joins two nodes of one colour, and returns the colour classes
@@ -64,38 +64,20 @@ pub fn colour_dsatur(csr: &Csr, free: &[u32]) -> Vec<Vec<u32>> {
 /// clamped, no empty block, and no edge inside a block (the error names the edge).
 pub fn validate_blocks(csr: &Csr, blocks: &[Vec<u32>], clamped: &[u32]) -> Result<()> {
     let n = csr.num_nodes();
-    let mut owner: Vec<Option<String>> = vec![None; n];
-    let mut claim = |node: u32, place: String| -> Result<()> {
-        let slot = owner
-            .get_mut(node as usize)
-            .ok_or_else(|| Error::NodeOutOfRange {
-                what: place.clone(),
-                node: u64::from(node),
-                num_nodes: n,
-            })?;
-        if let Some(first) = slot.take() {
-            return Err(Error::NodeListedTwice {
-                node,
-                first,
-                second: place,
-            });
-        }
-        *slot = Some(place);
-        Ok(())
-    };
+    let mut roles = NodeRoles::new(n);
     for (b, block) in blocks.iter().enumerate() {
         if block.is_empty() {
             return Err(Error::EmptyBlock { block: b });
         }
         for &i in block {
-            claim(i, format!("block {b}"))?;
+            roles.claim(i, &format!("block {b}"))?;
         }
     }
     for &i in clamped {
-        claim(i, "the clamped nodes".to_string())?;
+        roles.claim(i, "the clamped nodes")?;
     }
-    if let Some(node) = owner.iter().position(Option::is_none) {
-        return Err(Error::NodeNotCovered { node: node as u32 });
+    if let Some(node) = roles.first_unclaimed() {
+        return Err(Error::NodeNotCovered { node });
     }
     let mut block_of = vec![usize::MAX; n];
     for (b, block) in blocks.iter().enumerate() {

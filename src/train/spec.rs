@@ -3,6 +3,7 @@
 use ndarray::ArrayView2;
 
 use crate::error::{Error, Result};
+use crate::graph::NodeRoles;
 use crate::model::IsingModel;
 use crate::program::SamplingSchedule;
 use crate::spin::spin_up;
@@ -29,28 +30,12 @@ impl TrainingSpec {
     /// Checks the spec against a model: nodes in range, none repeated, data and conditioning disjoint,
     /// at least one chain in each phase.
     pub fn validate(&self, model: &IsingModel) -> Result<()> {
-        let n = model.num_nodes();
-        let mut role: Vec<Option<&'static str>> = vec![None; n];
-        for (nodes, name) in [
-            (&self.data_nodes, "the data nodes"),
-            (&self.conditioning_nodes, "the conditioning nodes"),
-        ] {
-            for &i in nodes {
-                let slot = role
-                    .get_mut(i as usize)
-                    .ok_or_else(|| Error::NodeOutOfRange {
-                        what: name.to_string(),
-                        node: u64::from(i),
-                        num_nodes: n,
-                    })?;
-                if let Some(first) = slot.replace(name) {
-                    return Err(Error::NodeListedTwice {
-                        node: i,
-                        first: first.to_string(),
-                        second: name.to_string(),
-                    });
-                }
-            }
+        let mut roles = NodeRoles::new(model.num_nodes());
+        for &i in &self.data_nodes {
+            roles.claim(i, "the data nodes")?;
+        }
+        for &i in &self.conditioning_nodes {
+            roles.claim(i, "the conditioning nodes")?;
         }
         if self.chains_per_row == 0 || self.negative_chains == 0 {
             return Err(Error::invalid(
