@@ -19,6 +19,17 @@ struct Params {
     slot: u32,          // gather: sample slot in the output buffer
     n_obs: u32,         // gather: observed nodes
     adj_split: u32,     // gibbs: CSR entries in `adj`; the rest are in `adj_hi`
+    colour: u32,        // lattice: which checkerboard colour (block) is updated
+    lx: u32,            // lattice: sides; lz = 1 in 2D
+    ly: u32,
+    lz: u32,
+    // lattice: floor((2^32 - 1) / d) of d = words, lx / 2 and ly, for `div_mod`
+    words_reciprocal: u32,
+    half_reciprocal: u32,
+    ly_reciprocal: u32,
+    // lattice: bytes 0..24 of `LatticeUpdate::plane_tables`, four to a word, low byte first
+    plane_tables_lo: vec4<u32>,
+    plane_tables_hi: vec4<u32>,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

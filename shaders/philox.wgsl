@@ -1,20 +1,5 @@
-// Philox4x32-10 (Salmon et al., SC11), bit-identical to `src/rng.rs`.
-// WGSL has no 32x32->64 multiply: the high word is assembled from 16-bit halves.
-
-// (high, low) words of the 64-bit product a * b.
-fn mul_hi_lo(a: u32, b: u32) -> vec2<u32> {
-    let a_lo = a & 0xffffu;
-    let a_hi = a >> 16u;
-    let b_lo = b & 0xffffu;
-    let b_hi = b >> 16u;
-    let ll = a_lo * b_lo;
-    let lh = a_lo * b_hi;
-    let hl = a_hi * b_lo;
-    let hh = a_hi * b_hi;
-    let mid = (ll >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
-    let hi = hh + (lh >> 16u) + (hl >> 16u) + (mid >> 16u);
-    return vec2<u32>(hi, a * b);
-}
+// Philox4x32-10 (Salmon et al., SC11), bit-identical to `src/rng.rs`. Needs `mul_hi_lo` from
+// mul32.wgsl (16-bit halves, any device) or mul64.wgsl (devices with 64-bit integers).
 
 fn philox4x32_10(counter: vec4<u32>, key_in: vec2<u32>) -> vec4<u32> {
     var c = counter;

@@ -21,6 +21,7 @@ pub struct SamplingProgram {
     csr: Csr,
     blocks: Vec<Vec<u32>>,
     clamped: Vec<u32>,
+    lattice_sides: Option<[u32; 3]>,
 }
 
 impl SamplingProgram {
@@ -56,7 +57,22 @@ impl SamplingProgram {
             csr,
             blocks,
             clamped: clamped.to_vec(),
+            lattice_sides: None,
         })
+    }
+
+    /// Marks the program as a periodic lattice of these sides (`x + lx * (y + ly * z)` numbering, even
+    /// sides, checkerboard blocks), so that samplers may find neighbours by index arithmetic.
+    pub(crate) fn on_lattice(mut self, sides: [u32; 3]) -> Self {
+        self.lattice_sides = Some(sides);
+        self
+    }
+
+    /// The sides `[lx, ly, lz]` (`lz = 1` in 2D) of the periodic lattice the program was built on by
+    /// [`crate::Lattice::program`], when it has the lattice path's shape; `None` for other programs.
+    /// Samplers take the lattice path when this is set and the coupling and field are uniform.
+    pub fn lattice_sides(&self) -> Option<[u32; 3]> {
+        self.lattice_sides
     }
 
     /// Takes the weights, biases and beta of `model`, which must have the same nodes and edges (in

@@ -9,6 +9,11 @@
 //! output `(l % 8) / 2`, half `l % 2`), computed only when the top byte ties with `T`'s (1 lane in
 //! 256), so a word costs about 2.1 Philox calls instead of 8, with no change in distribution.
 //!
+//! The lattice path slices the same calls the other way ([`bernoulli_word_sliced`]): output `o` of call
+//! `c` is bit `23 - (4c + o)` of every lane's uniform (lane `l` in bit `l`), so 32 comparisons with
+//! thresholds become a few word operations per bit; calls past the second are drawn only while some
+//! lane still ties. Same distribution, different numbers from the general path's.
+//!
 //! Counter of call `c`: `[node, word, sweep_lo, (sweep_hi << 5) | (purpose << 3) | c]`,
 //! key `[seed_lo, seed_hi]`. Purpose takes 2 bits; sweeps are therefore limited to 2^59, far beyond any run.
 
@@ -94,6 +99,38 @@ pub fn bernoulli_word(
     up
 }
 
+/// The lattice path's 32 draws for `(node, word)` with bit-sliced uniforms (see the module
+/// documentation): `threshold_plane(q)` is bit `23 - q` of every lane's threshold (lane `l` in bit `l`),
+/// and lanes in `always` have the threshold `2^24` (probability 1) and are up whatever they draw.
+/// Lane `l` is up iff its 24-bit uniform is below its threshold, as in [`bernoulli_word`].
+pub fn bernoulli_word_sliced(
+    seed: u64,
+    sweep: u64,
+    node: u32,
+    word: u32,
+    purpose: Purpose,
+    threshold_plane: impl Fn(usize) -> u32,
+    always: u32,
+) -> u32 {
+    debug_assert!(sweep <= MAX_SWEEP);
+    let key = [seed as u32, (seed >> 32) as u32];
+    let tag = (((sweep >> 32) as u32) << 5) | ((purpose as u32) << 3);
+    // Compare most significant bits first: `below` is decided, `tied` still equal so far.
+    let (mut below, mut tied) = (0u32, u32::MAX);
+    for c in 0..6 {
+        let planes = philox4x32_10([node, word, sweep as u32, tag | c as u32], key);
+        for (o, &u) in planes.iter().enumerate() {
+            let t = threshold_plane(4 * c + o);
+            below |= tied & t & !u;
+            tied &= !(u ^ t);
+        }
+        if tied == 0 {
+            break;
+        }
+    }
+    below | always
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +197,38 @@ mod tests {
         assert_ne!(
             eager_uniforms(seed, 0, 1, 0, Purpose::Init),
             eager_uniforms(seed + 1, 0, 1, 0, Purpose::Init)
+        );
+    }
+
+    #[test]
+    fn sliced_draws_compare_the_sliced_uniforms() {
+        let (seed, sweep, node, word) = (0xfeed_u64, (3u64 << 32) | 9, 17, 2);
+        let key = [seed as u32, 0];
+        let tag = 3 << 5;
+        let calls: Vec<[u32; 4]> = (0..6)
+            .map(|c| philox4x32_10([node, word, sweep as u32, tag | c], key))
+            .collect();
+        let u: [u32; 32] = std::array::from_fn(|l| {
+            (0..24).fold(0, |u, q| u | (((calls[q / 4][q % 4] >> l) & 1) << (23 - q)))
+        });
+        // Thresholds that tie with some lanes in all 24 bits, in the top byte only, and not at all,
+        // plus the extremes 0 and 2^24.
+        let t: [u32; 32] = std::array::from_fn(|l| match l % 6 {
+            0 => u[l],
+            1 => u[l] + 1,
+            2 => (u[l] & 0xff_0000) | 0x7fff,
+            3 => (l as u32) << 19,
+            4 => 0,
+            _ => 1 << 24,
+        });
+        let always = (0..32)
+            .filter(|l| t[*l] == 1 << 24)
+            .fold(0, |m, l| m | (1 << l));
+        let plane = |q: usize| (0..32).fold(0, |m, l| m | (((t[l] >> (23 - q)) & 1) << l));
+        let want = (0..32).fold(0u32, |w, l| w | (u32::from(u[l] < t[l]) << l));
+        assert_eq!(
+            bernoulli_word_sliced(seed, sweep, node, word, Purpose::Update, plane, always),
+            want
         );
     }
 

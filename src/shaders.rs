@@ -3,6 +3,36 @@
 const COMMON: &str = include_str!("../shaders/common.wgsl");
 const PHILOX: &str = include_str!("../shaders/philox.wgsl");
 
+/// How Philox's 32x32 -> 64-bit products are computed: the results are identical, the cost is not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Multiply {
+    /// From 16-bit halves in plain WGSL; runs on every device.
+    Emulated,
+    /// With 64-bit integers; needs `wgpu::Features::SHADER_INT64`.
+    Int64,
+}
+
+impl Multiply {
+    /// Both ways, for tests that cover each.
+    pub const ALL: [Multiply; 2] = [Multiply::Emulated, Multiply::Int64];
+
+    /// The fastest way `features` allow.
+    pub fn for_features(features: wgpu::Features) -> Self {
+        if features.contains(wgpu::Features::SHADER_INT64) {
+            Multiply::Int64
+        } else {
+            Multiply::Emulated
+        }
+    }
+
+    fn snippet(self) -> &'static str {
+        match self {
+            Multiply::Emulated => include_str!("../shaders/mul32.wgsl"),
+            Multiply::Int64 => include_str!("../shaders/mul64.wgsl"),
+        }
+    }
+}
+
 /// One compute kernel: its entry point and the files that make up its module.
 #[derive(Clone, Copy, Debug)]
 pub struct Kernel {
@@ -10,43 +40,78 @@ pub struct Kernel {
     pub name: &'static str,
     /// Entry point.
     pub entry: &'static str,
-    parts: &'static [&'static str],
+    /// Whether it starts with `common.wgsl` (parameters and dispatch helpers).
+    common: bool,
+    /// Whether it draws random numbers (then the multiply snippet and `philox.wgsl` come next).
+    philox: bool,
+    body: &'static str,
 }
 
 impl Kernel {
-    /// The complete WGSL module: shared snippets first, then the kernel.
-    pub fn source(&self) -> String {
-        self.parts.join("\n")
+    /// The complete WGSL module: shared snippets first, then the kernel; `multiply` only matters to
+    /// kernels that draw random numbers.
+    pub fn source(&self, multiply: Multiply) -> String {
+        let mut parts = Vec::new();
+        if self.common {
+            parts.push(COMMON);
+        }
+        if self.philox {
+            parts.extend([multiply.snippet(), PHILOX]);
+        }
+        parts.push(self.body);
+        parts.join("\n")
+    }
+
+    /// Whether the module differs with [`Multiply`].
+    pub fn draws_random_numbers(&self) -> bool {
+        self.philox
     }
 }
 
-/// Block Gibbs update and initial draws.
+/// Block Gibbs update over CSR weights, and initial draws.
 pub const GIBBS: Kernel = Kernel {
     name: "gibbs.wgsl",
     entry: "gibbs",
-    parts: &[COMMON, PHILOX, include_str!("../shaders/gibbs.wgsl")],
+    common: true,
+    philox: true,
+    body: include_str!("../shaders/gibbs.wgsl"),
+};
+
+/// Block Gibbs update of the lattice path (periodic lattice, one coupling, one field).
+pub const LATTICE: Kernel = Kernel {
+    name: "lattice.wgsl",
+    entry: "lattice",
+    common: true,
+    philox: true,
+    body: include_str!("../shaders/lattice.wgsl"),
 };
 
 /// Per-chain moment counts at a sample point.
 pub const COUNT: Kernel = Kernel {
     name: "count.wgsl",
     entry: "count",
-    parts: &[COMMON, include_str!("../shaders/count.wgsl")],
+    common: true,
+    philox: false,
+    body: include_str!("../shaders/count.wgsl"),
 };
 
 /// Copy of observed nodes' words into a sample slot.
 pub const GATHER: Kernel = Kernel {
     name: "gather.wgsl",
     entry: "gather",
-    parts: &[COMMON, include_str!("../shaders/gather.wgsl")],
+    common: true,
+    philox: false,
+    body: include_str!("../shaders/gather.wgsl"),
 };
 
 /// Philox of given counters and keys, for known-answer tests on a device.
 pub const PHILOX_KAT: Kernel = Kernel {
     name: "philox_kat.wgsl",
     entry: "philox_kat",
-    parts: &[PHILOX, include_str!("../shaders/philox_kat.wgsl")],
+    common: false,
+    philox: true,
+    body: include_str!("../shaders/philox_kat.wgsl"),
 };
 
 /// Every kernel, for validation.
-pub const ALL: [Kernel; 4] = [GIBBS, COUNT, GATHER, PHILOX_KAT];
+pub const ALL: [Kernel; 5] = [GIBBS, LATTICE, COUNT, GATHER, PHILOX_KAT];

@@ -6,6 +6,7 @@ mod common;
 
 use common::{gpu, random_clamp, random_model};
 use ising_wgpu::rng::philox4x32_10;
+use ising_wgpu::shaders::Multiply;
 use ising_wgpu::{
     Blocks, CpuSampler, GpuContext, GpuSampler, Init, Lattice, PlanLimits, Sampler,
     SamplingProgram, SamplingSchedule, exact_moments,
@@ -14,12 +15,16 @@ use ndarray::Array2;
 use wgpu::util::DeviceExt;
 
 /// Runs `shaders/philox_kat.wgsl` on the device for each (counter, key).
-fn device_philox(ctx: &GpuContext, cases: &[([u32; 4], [u32; 2])]) -> Vec<[u32; 4]> {
+fn device_philox(
+    ctx: &GpuContext,
+    multiply: Multiply,
+    cases: &[([u32; 4], [u32; 2])],
+) -> Vec<[u32; 4]> {
     let device = ctx.device();
     let kernel = ising_wgpu::shaders::PHILOX_KAT;
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(kernel.name),
-        source: wgpu::ShaderSource::Wgsl(kernel.source().into()),
+        source: wgpu::ShaderSource::Wgsl(kernel.source(multiply).into()),
     });
     let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
         label: None,
@@ -102,13 +107,22 @@ fn wgsl_philox_gives_the_host_known_answers_bit_for_bit() {
         };
         cases.push(([next(), next(), next(), next()], [next(), next()]));
     }
-    let device = device_philox(&ctx, &cases);
-    for ((counter, key), got) in cases.iter().zip(device) {
-        assert_eq!(
-            got,
-            philox4x32_10(*counter, *key),
-            "counter {counter:x?} key {key:x?}"
-        );
+    let int64 = Multiply::for_features(ctx.device().features()) == Multiply::Int64;
+    for multiply in Multiply::ALL {
+        if multiply == Multiply::Int64 && !int64 {
+            eprintln!(
+                "note: this device has no 64-bit integers; only the emulated multiply is checked"
+            );
+            continue;
+        }
+        let device = device_philox(&ctx, multiply, &cases);
+        for ((counter, key), got) in cases.iter().zip(device) {
+            assert_eq!(
+                got,
+                philox4x32_10(*counter, *key),
+                "{multiply:?}: counter {counter:x?} key {key:x?}"
+            );
+        }
     }
 }
 
@@ -181,6 +195,38 @@ fn gpu_and_cpu_draw_identical_spins_from_the_same_seed() {
         SamplingProgram::new(lattice.model(0.7, 0.05, 0.5).unwrap(), Blocks::Auto, &[]).unwrap();
     let gpu = GpuSampler::new(&ctx, &program, 64, 17, Init::Hinton, None).unwrap();
     both(&program, 64, Init::Hinton, None, gpu);
+}
+
+#[test]
+fn lattice_path_draws_identical_spins_on_gpu_and_cpu() {
+    let Some(ctx) = gpu() else { return };
+    let device = PlanLimits::of_device(&ctx.device().limits());
+    // 2D and 3D, ferro- and antiferromagnetic, with a field; beta 20 makes some probabilities
+    // exactly 0 and 1 (thresholds 0 and 2^24).
+    for (lattice, j, h, beta, chains) in [
+        (Lattice::square(16, 12, true).unwrap(), 0.7, 0.2, 0.5, 200),
+        (Lattice::square(4, 6, true).unwrap(), -1.0, 0.0, 20.0, 150),
+        (Lattice::cubic(4, 6, 8, true).unwrap(), 0.5, -0.5, 0.3, 250),
+        (Lattice::cubic(6, 4, 4, true).unwrap(), 1.0, 0.0, 20.0, 330),
+    ] {
+        let program = lattice.program(j, h, beta).unwrap();
+        // Bindings of half the CSR, so chain groups of 4 words in 2D and 6 in 3D, and at most 8
+        // workgroups a dimension (folded update dispatches); then the device's limits.
+        let small = PlanLimits {
+            max_binding_bytes: 8 * (lattice.dims().len() * lattice.num_sites()) as u64,
+            max_workgroups_per_dim: 8,
+            ..device
+        };
+        // (Per-chain moment counts do not fit the small bindings.)
+        for (limits, moments) in [(device, true), (small, false)] {
+            let gpu =
+                GpuSampler::with_limits(&ctx, &program, chains, 17, Init::Uniform, None, limits)
+                    .unwrap();
+            assert!(gpu.lattice_path(), "{:?}", lattice.dims());
+            assert!(moments || gpu.chain_groups() > 1, "{:?}", lattice.dims());
+            compare(&program, chains, Init::Uniform, None, gpu, moments);
+        }
+    }
 }
 
 #[test]

@@ -9,12 +9,30 @@ use ising_wgpu::physics::{
     kaufman_energy_per_site, onsager_energy_per_site, open_chain_correlation, ring_correlation,
     yang_magnetization,
 };
-use ising_wgpu::{Blocks, Init, Lattice, SamplingProgram, SamplingSchedule, mean_and_stderr};
+use ising_wgpu::{
+    Blocks, Init, Lattice, SamplingProgram, SamplingSchedule, exact_moments, mean_and_stderr,
+};
 use ndarray::{Array2, Array3, Axis};
 
-fn lattice_program(lattice: &Lattice, beta: f32) -> SamplingProgram {
-    let model = lattice.model(1.0, 0.0, beta).unwrap();
-    SamplingProgram::new(model, Blocks::Given(lattice.blocks().to_vec()), &[]).unwrap()
+/// Which sweep a lattice program takes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Path {
+    /// CSR weights, as for any graph.
+    General,
+    /// Neighbours by index arithmetic (`Lattice::program`), where the lattice allows it.
+    Lattice,
+}
+
+const PATHS: [Path; 2] = [Path::General, Path::Lattice];
+
+fn lattice_program(lattice: &Lattice, beta: f32, path: Path) -> SamplingProgram {
+    match path {
+        Path::General => {
+            let model = lattice.model(1.0, 0.0, beta).unwrap();
+            SamplingProgram::new(model, Blocks::Given(lattice.blocks().to_vec()), &[]).unwrap()
+        }
+        Path::Lattice => lattice.program(1.0, 0.0, beta).unwrap(),
+    }
 }
 
 /// Energy per site of each chain, `-(sum of edge means) / sites`, with its mean and standard error.
@@ -25,11 +43,18 @@ fn energy_per_site(
     chains: usize,
     schedule: SamplingSchedule,
     seed: u64,
+    path: Path,
 ) -> (f64, f64) {
-    let program = lattice_program(lattice, beta);
+    let program = lattice_program(lattice, beta, path);
     let mut sampler = backend
         .sampler(&program, chains, seed, Init::Hinton, None)
         .unwrap();
+    assert_eq!(
+        sampler.lattice_path(),
+        program.lattice_sides().is_some(),
+        "{path:?} on {:?}",
+        lattice.dims()
+    );
     let moments = sampler.estimate_moments(&schedule).unwrap();
     let sites = lattice.num_sites() as f64;
     let per_chain: Vec<f64> = moments
@@ -65,7 +90,7 @@ fn one_dimensional_correlations() {
     for backend in backends() {
         for (periodic, n) in [(true, 12usize), (false, 14)] {
             let lattice = Lattice::chain(n, periodic).unwrap();
-            let program = lattice_program(&lattice, k);
+            let program = lattice_program(&lattice, k, Path::General);
             let mut sampler = backend
                 .sampler(&program, 128, 11, Init::Hinton, None)
                 .unwrap();
@@ -94,17 +119,17 @@ fn onsager_energy_on_a_64_by_64_torus_at_beta_0_3() {
     // At K = 0.3 the correlation length is about one site: the 64 x 64 torus is the infinite lattice
     // to far better than the statistical error (Kaufman's exact finite-size value says so too).
     assert!((kaufman_energy_per_site(64, 64, k) - onsager_energy_per_site(k)).abs() < 1e-9);
-    for backend in backends() {
+    for (backend, path) in backends().iter().flat_map(|b| PATHS.map(|p| (b, p))) {
         let schedule = SamplingSchedule::new(200, 1000, 1).unwrap();
-        let (u, se) = energy_per_site(&backend, &lattice, 0.3, 64, schedule, 1);
-        let what = format!("{} u(0.3)", backend.name());
+        let (u, se) = energy_per_site(backend, &lattice, 0.3, 64, schedule, 1, path);
+        let what = format!("{} {path:?} u(0.3)", backend.name());
         assert_within_5_se(&what, &[u], &[se], &[onsager_energy_per_site(k)]);
     }
 }
 
 #[test]
 fn kaufman_energy_on_small_tori() {
-    for backend in backends() {
+    for (backend, path) in backends().iter().flat_map(|b| PATHS.map(|p| (b, p))) {
         for (m, n, beta) in [
             (8, 8, 0.3f32),
             (8, 8, 0.440_686_8),
@@ -113,9 +138,9 @@ fn kaufman_energy_on_small_tori() {
         ] {
             let lattice = Lattice::square(m, n, true).unwrap();
             let schedule = SamplingSchedule::new(500, 4000, 1).unwrap();
-            let (u, se) = energy_per_site(&backend, &lattice, beta, 128, schedule, 2);
+            let (u, se) = energy_per_site(backend, &lattice, beta, 128, schedule, 2, path);
             let exact = kaufman_energy_per_site(m, n, f64::from(beta));
-            let what = format!("{} {m}x{n} at beta {beta}", backend.name());
+            let what = format!("{} {path:?} {m}x{n} at beta {beta}", backend.name());
             assert_within_5_se(&what, &[u], &[se], &[exact]);
         }
     }
@@ -126,10 +151,10 @@ fn yang_magnetisation_in_the_ordered_phase() {
     // Started all up, at K = 0.6 the chains stay in the + phase; a 48 x 48 torus is far larger than
     // the correlation length there, so the magnetisation per site is Yang's.
     let lattice = Lattice::square(48, 48, true).unwrap();
-    let program = lattice_program(&lattice, 0.6);
     let chains = 32;
     let up = Array2::<i8>::ones((chains, lattice.num_sites()));
-    for backend in backends() {
+    for (backend, path) in backends().iter().flat_map(|b| PATHS.map(|p| (b, p))) {
+        let program = lattice_program(&lattice, 0.6, path);
         let mut sampler = backend
             .sampler(&program, chains, 3, Init::States(up.clone()), None)
             .unwrap();
@@ -142,6 +167,84 @@ fn yang_magnetisation_in_the_ordered_phase() {
             .to_vec();
         let (m, se) = mean_and_stderr(&per_chain);
         let exact = yang_magnetization(f64::from(0.6f32));
-        assert_within_5_se(&format!("{} m(0.6)", backend.name()), &[m], &[se], &[exact]);
+        let what = format!("{} {path:?} m(0.6)", backend.name());
+        assert_within_5_se(&what, &[m], &[se], &[exact]);
+    }
+}
+
+#[test]
+fn lattice_path_matches_exact_moments_with_field_and_antiferromagnetic_coupling() {
+    // A 4 x 4 torus is the smallest lattice-path lattice and small enough to enumerate.
+    let lattice = Lattice::square(4, 4, true).unwrap();
+    let program = lattice.program(-0.5, 0.25, 0.7).unwrap();
+    let exact = exact_moments(program.model(), &[]).unwrap();
+    for backend in backends() {
+        let mut sampler = backend
+            .sampler(&program, 256, 5, Init::Uniform, None)
+            .unwrap();
+        assert!(sampler.lattice_path(), "{}", backend.name());
+        let moments = sampler
+            .estimate_moments(&SamplingSchedule::new(100, 2000, 1).unwrap())
+            .unwrap();
+        for (what, estimate, stderr, exact) in [
+            (
+                "node",
+                moments.node_means(),
+                moments.node_stderr(),
+                &exact.node_means,
+            ),
+            (
+                "edge",
+                moments.edge_means(),
+                moments.edge_stderr(),
+                &exact.edge_means,
+            ),
+        ] {
+            let what = format!("{} lattice path {what}", backend.name());
+            assert_within_5_se(
+                &what,
+                estimate.as_slice().unwrap(),
+                stderr.as_slice().unwrap(),
+                exact.as_slice().unwrap(),
+            );
+        }
+    }
+}
+
+#[test]
+fn lattice_path_agrees_with_the_general_path_in_three_dimensions() {
+    let lattice = Lattice::cubic(6, 4, 8, true).unwrap();
+    let general = SamplingProgram::new(
+        lattice.model(0.5, -0.25, 0.35).unwrap(),
+        Blocks::Given(lattice.blocks().to_vec()),
+        &[],
+    )
+    .unwrap();
+    let on_lattice = lattice.program(0.5, -0.25, 0.35).unwrap();
+    let schedule = SamplingSchedule::new(200, 1000, 1).unwrap();
+    for backend in backends() {
+        let estimate = |program: &SamplingProgram| {
+            let mut sampler = backend.sampler(program, 64, 9, Init::Hinton, None).unwrap();
+            let moments = sampler.estimate_moments(&schedule).unwrap();
+            let per_chain = |m: Array2<f64>| -> (f64, f64) {
+                mean_and_stderr(&m.mean_axis(Axis(1)).unwrap().to_vec())
+            };
+            (
+                sampler.lattice_path(),
+                per_chain(moments.chain_node_means()),
+                per_chain(moments.chain_edge_means()),
+            )
+        };
+        let (general_path, m0, e0) = estimate(&general);
+        let (lattice_path, m1, e1) = estimate(&on_lattice);
+        assert!(!general_path && lattice_path);
+        for (what, (a, sa), (b, sb)) in [("magnetisation", m0, m1), ("edge mean", e0, e1)] {
+            let z = (a - b) / sa.hypot(sb);
+            assert!(
+                z.abs() < 5.0,
+                "{}: {what} {a} (general) vs {b} (lattice): {z:.1} standard errors",
+                backend.name()
+            );
+        }
     }
 }

@@ -219,6 +219,10 @@ impl Sampler for CpuSampler {
     fn backend_name(&self) -> String {
         format!("cpu ({} threads)", self.threads)
     }
+
+    fn lattice_path(&self) -> bool {
+        self.kernel.lattice_path()
+    }
 }
 
 /// What a thread does with its words at each sample point.

@@ -2,6 +2,7 @@
 
 mod cpu;
 mod gpu;
+mod lattice;
 mod sweep;
 
 pub use cpu::CpuSampler;
@@ -40,6 +41,11 @@ pub trait Sampler {
 
     /// A short name of the backend, such as "cpu".
     fn backend_name(&self) -> String;
+
+    /// Whether sweeps take the lattice path (see [`crate::Lattice::program`]): a periodic lattice
+    /// with one coupling and one field. It draws other numbers than the general path, from the same
+    /// distribution.
+    fn lattice_path(&self) -> bool;
 
     /// Replaces weights, biases and beta with those of `model`, which must have the program's nodes
     /// and edges; spins (and on a GPU, pipelines and buffers) stay as they are.

@@ -1,5 +1,6 @@
 //! The block Gibbs update on packed words: the host twin of the GPU kernel, arithmetic for arithmetic.
 
+use super::lattice::LatticeUpdate;
 use crate::program::SamplingProgram;
 use crate::rng::{Purpose, bernoulli_word, sigmoid, threshold};
 
@@ -16,6 +17,8 @@ pub(crate) struct SweepKernel {
     /// Per node, the offset in `thresholds` of its `degree + 1` thresholds, when it has one.
     by_count: Vec<Option<u32>>,
     thresholds: Vec<u32>,
+    /// The lattice path, when the program takes it.
+    lattice: Option<LatticeUpdate>,
 }
 
 /// The granularity `2^e` of a nonzero finite `x = m 2^e` with `m` an odd integer.
@@ -67,31 +70,41 @@ struct CountingTable {
     thresholds: Vec<u32>,
 }
 
+/// The thresholds `sigmoid(2 beta (b + j (ups - downs)))` of each count `ups` of up neighbours among
+/// `degree`, when every `f32` sum of the field is exact (so the float path gives the very same ones).
+fn count_thresholds(b: f32, j: f32, degree: usize, beta: f32) -> Option<Vec<u32>> {
+    if !sums_are_exact(b, j, degree) {
+        return None;
+    }
+    let two_beta = 2.0 * beta;
+    // Exact, so any order of the sum gives this value: b + j * (ups - downs).
+    Some(
+        (0..=degree)
+            .map(|up| {
+                threshold(sigmoid(
+                    two_beta * (b + j * (2 * up) as f32 - j * degree as f32),
+                ))
+            })
+            .collect(),
+    )
+}
+
 impl CountingTable {
     fn new(program: &SamplingProgram) -> Self {
         let model = program.model();
         let csr = program.csr();
         let weights = csr.entry_weights(model.weights());
-        let two_beta = 2.0 * model.beta();
         let mut thresholds = Vec::new();
         let offsets = (0..model.num_nodes())
             .map(|i| {
                 let row = &weights[csr.row(i)];
-                let (b, j, degree) = (
-                    model.biases()[i],
-                    row.first().copied().unwrap_or(0.0),
-                    row.len(),
-                );
-                if row.iter().any(|&w| w != j) || !sums_are_exact(b, j, degree) {
+                let j = row.first().copied().unwrap_or(0.0);
+                if row.iter().any(|&w| w != j) {
                     return None;
                 }
+                let table = count_thresholds(model.biases()[i], j, row.len(), model.beta())?;
                 let offset = thresholds.len() as u32;
-                // Exact, so any order of the sum gives this value: b + j * (ups - downs).
-                thresholds.extend((0..=degree).map(|up| {
-                    threshold(sigmoid(
-                        two_beta * (b + j * (2 * up) as f32 - j * degree as f32),
-                    ))
-                }));
+                thresholds.extend(table);
                 Some(offset)
             })
             .collect();
@@ -121,6 +134,7 @@ impl SweepKernel {
             seed,
             by_count,
             thresholds,
+            lattice: LatticeUpdate::of(program),
         }
     }
 
@@ -159,6 +173,10 @@ impl SweepKernel {
     pub(crate) fn sweep(&self, spins: &mut WordSlice<'_>, sweep: u64) {
         for block in &self.blocks {
             for &node in block {
+                if let Some(lattice) = &self.lattice {
+                    lattice.update_site(spins, node, self.seed, sweep);
+                    continue;
+                }
                 for w in 0..spins.stride {
                     let new = self.update_word(spins, node, w, sweep);
                     spins.bits[node as usize * spins.stride + w] = new;
@@ -177,6 +195,11 @@ impl SweepKernel {
                 spins.bits[node as usize * spins.stride + w] = bits & spins.masks[w];
             }
         }
+    }
+
+    /// Whether sweeps take the lattice path.
+    pub(crate) fn lattice_path(&self) -> bool {
+        self.lattice.is_some()
     }
 
     /// How many nodes take the counting path.

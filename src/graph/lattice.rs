@@ -3,6 +3,7 @@
 use super::{Csr, colour_dsatur};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
+use crate::program::{Blocks, SamplingProgram};
 
 /// A hypercubic lattice: site `(x, y, z)` is node `x + Lx * (y + Ly * z)`; each site has an edge to its
 /// `+1` neighbour along every axis (wrapping when periodic), in axis order.
@@ -122,6 +123,35 @@ impl Lattice {
     /// Independent blocks covering every site.
     pub fn blocks(&self) -> &[Vec<u32>] {
         &self.blocks
+    }
+
+    /// The sampling program of [`Lattice::model`] with the lattice's blocks and no clamped sites. A
+    /// periodic 2D or 3D lattice with even sides is marked for the samplers' lattice path
+    /// ([`SamplingProgram::lattice_sides`]): neighbours by index arithmetic, no weights read.
+    ///
+    /// ```
+    /// let torus = ising_wgpu::Lattice::square(8, 6, true)?;
+    /// let program = torus.program(1.0, 0.0, 0.4)?;
+    /// assert_eq!(program.lattice_sides(), Some([8, 6, 1]));
+    /// let odd = ising_wgpu::Lattice::square(5, 6, true)?.program(1.0, 0.0, 0.4)?;
+    /// assert_eq!(odd.lattice_sides(), None);
+    /// # Ok::<(), ising_wgpu::Error>(())
+    /// ```
+    pub fn program(&self, j: f32, h: f32, beta: f32) -> Result<SamplingProgram> {
+        let program = SamplingProgram::new(
+            self.model(j, h, beta)?,
+            Blocks::Given(self.blocks.clone()),
+            &[],
+        )?;
+        let shaped = self.periodic
+            && (2..=3).contains(&self.dims.len())
+            && self.dims.iter().all(|&d| d >= 4 && d % 2 == 0);
+        Ok(if shaped {
+            let side = |axis: usize| self.dims.get(axis).map_or(1, |&d| d as u32);
+            program.on_lattice([side(0), side(1), side(2)])
+        } else {
+            program
+        })
     }
 
     /// The Ising model with uniform coupling `j` on every edge and uniform field `h` on every site.

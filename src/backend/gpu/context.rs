@@ -44,7 +44,8 @@ impl GpuContext {
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("ising-wgpu"),
-                required_features: wgpu::Features::empty(),
+                // 64-bit integers make Philox cheaper where the adapter has them (`Multiply`).
+                required_features: adapter.features() & wgpu::Features::SHADER_INT64,
                 required_limits: adapter.limits(),
                 experimental_features: wgpu::ExperimentalFeatures::disabled(),
                 memory_hints: wgpu::MemoryHints::Performance,

@@ -4,7 +4,7 @@ use std::num::NonZeroU64;
 
 use super::context::GpuContext;
 use crate::error::{Error, Result};
-use crate::shaders::{self, Kernel};
+use crate::shaders::{self, Kernel, Multiply};
 
 /// Size of one parameter slot in the uniform buffer: every kernel reads its `Params` at a dynamic
 /// offset that is a multiple of this (256 is the largest `min_uniform_buffer_offset_alignment`).
@@ -31,6 +31,16 @@ pub(crate) struct Params {
     pub(crate) slot: u32,
     pub(crate) n_obs: u32,
     pub(crate) adj_split: u32,
+    pub(crate) colour: u32,
+    pub(crate) sides: [u32; 3],
+    /// `reciprocal` of `words`, `lx / 2` and `ly`.
+    pub(crate) reciprocals: [u32; 3],
+    pub(crate) plane_tables: [u32; 8],
+}
+
+/// `floor((2^32 - 1) / d)`: `div_mod` in `shaders/lattice.wgsl` divides by `d` with it.
+pub(crate) fn reciprocal(d: u32) -> u32 {
+    u32::MAX / d.max(1)
 }
 
 /// A kernel's pipeline and the layout of its bind group 0.
@@ -39,9 +49,10 @@ pub(crate) struct Pipeline {
     pub(crate) layout: wgpu::BindGroupLayout,
 }
 
-/// The three sampler kernels.
+/// The sampler kernels.
 pub(crate) struct Pipelines {
     pub(crate) gibbs: Pipeline,
+    pub(crate) lattice: Pipeline,
     pub(crate) count: Pipeline,
     pub(crate) gather: Pipeline,
 }
@@ -76,6 +87,7 @@ impl Pipelines {
                 &[ReadWrite, Read, Read, Read, Read, Read],
                 workgroup_size,
             ),
+            lattice: build(ctx, &shaders::LATTICE, &[ReadWrite], workgroup_size),
             count: build(
                 ctx,
                 &shaders::COUNT,
@@ -105,7 +117,11 @@ fn build(ctx: &GpuContext, kernel: &Kernel, storage: &[Access], workgroup_size: 
     let device = ctx.device();
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(kernel.name),
-        source: wgpu::ShaderSource::Wgsl(kernel.source().into()),
+        source: wgpu::ShaderSource::Wgsl(
+            kernel
+                .source(Multiply::for_features(device.features()))
+                .into(),
+        ),
     });
     let params = wgpu::BindGroupLayoutEntry {
         binding: 0,

@@ -8,8 +8,9 @@ use ndarray::{Array2, Array3, ArrayView2};
 use wgpu::util::DeviceExt;
 
 use super::context::GpuContext;
-use super::pipelines::{PARAMS_STRIDE, Params, Pipelines};
+use super::pipelines::{PARAMS_STRIDE, Params, Pipelines, reciprocal};
 use super::plan::{ChainGroup, PlanLimits, plan_groups, split_adjacency};
+use crate::backend::lattice::LatticeUpdate;
 use crate::backend::{
     Init, Sampler, check_count_capacity, check_sample_request, initial_host_state,
 };
@@ -41,6 +42,8 @@ pub struct GpuSampler {
     groups: Vec<Group>,
     blocks: Vec<(u32, u32)>,
     program: SamplingProgram,
+    /// The lattice path, when the program and its parameters allow it.
+    lattice: Option<LatticeUpdate>,
     chains: usize,
     seed: u64,
     next_sweep: u64,
@@ -48,11 +51,12 @@ pub struct GpuSampler {
     staging: Option<wgpu::Buffer>,
 }
 
-/// One chain group's spins and the bind group of the update kernel over them.
+/// One chain group's spins and the bind groups of the update kernels over them.
 struct Group {
     plan: ChainGroup,
     spins: wgpu::Buffer,
     gibbs: wgpu::BindGroup,
+    lattice: wgpu::BindGroup,
 }
 
 /// Which kernel a recorded dispatch runs: the update on the group's own bind group, or an
@@ -60,6 +64,7 @@ struct Group {
 #[derive(Clone, Copy)]
 enum Kind<'a> {
     Gibbs,
+    Lattice,
     Observe(&'a wgpu::ComputePipeline, &'a wgpu::BindGroup),
 }
 
@@ -167,7 +172,13 @@ impl GpuSampler {
                     &params,
                     &[&spins, &row_ptr, &adj[0], &biases, &block_nodes, &adj[1]],
                 );
-                Group { plan, spins, gibbs }
+                let lattice = bind_group(ctx, &pipelines.lattice.layout, &params, &[&spins]);
+                Group {
+                    plan,
+                    spins,
+                    gibbs,
+                    lattice,
+                }
             })
             .collect();
         if let Some(e) = pollster::block_on(scope.pop()) {
@@ -198,6 +209,7 @@ impl GpuSampler {
             groups,
             blocks,
             program: program.clone(),
+            lattice: LatticeUpdate::of(program),
             chains,
             seed,
             next_sweep: 0,
@@ -252,6 +264,24 @@ impl GpuSampler {
             n_edges: self.program.model().num_edges() as u32,
             group_chains: plan.chains as u32,
             adj_split: self.adj_split as u32,
+            ..self.lattice_params(plan.words as u32)
+        }
+    }
+
+    /// The lattice fields of the parameters for `words` words a node (zero off the lattice path).
+    fn lattice_params(&self, words: u32) -> Params {
+        let Some(lattice) = &self.lattice else {
+            return Params::default();
+        };
+        let mut plane_tables = [0; 8];
+        for (q, &table) in lattice.plane_tables().iter().enumerate() {
+            plane_tables[q / 4] |= u32::from(table) << (8 * (q % 4));
+        }
+        let [lx, ly, _] = lattice.sides();
+        Params {
+            sides: lattice.sides(),
+            reciprocals: [reciprocal(words), reciprocal(lx / 2), reciprocal(ly)],
+            plane_tables,
             ..Params::default()
         }
     }
@@ -266,9 +296,13 @@ impl GpuSampler {
             sweep_hi: (sweep >> 32) as u32,
             ..self.base_params(g)
         };
+        let lattice = mode == MODE_UPDATE && self.lattice.is_some();
         Op {
-            kind: Kind::Gibbs,
-            params,
+            kind: if lattice { Kind::Lattice } else { Kind::Gibbs },
+            params: Params {
+                colour: block as u32,
+                ..params
+            },
             invocations: u64::from(block_len) * self.groups[g].plan.words as u64,
         }
     }
@@ -301,6 +335,10 @@ impl GpuSampler {
                     Kind::Gibbs => {
                         pass.set_pipeline(&self.pipelines.gibbs.pipeline);
                         pass.set_bind_group(0, &self.groups[g].gibbs, &[offset]);
+                    }
+                    Kind::Lattice => {
+                        pass.set_pipeline(&self.pipelines.lattice.pipeline);
+                        pass.set_bind_group(0, &self.groups[g].lattice, &[offset]);
                     }
                     Kind::Observe(pipeline, bind_group) => {
                         pass.set_pipeline(pipeline);
@@ -617,6 +655,10 @@ impl Sampler for GpuSampler {
         format!("gpu: {}", self.ctx.describe())
     }
 
+    fn lattice_path(&self) -> bool {
+        self.lattice.is_some()
+    }
+
     fn set_parameters(&mut self, model: &IsingModel) -> Result<()> {
         self.program.set_parameters(model)?;
         let csr = self.program.csr();
@@ -628,6 +670,7 @@ impl Sampler for GpuSampler {
             queue.write_buffer(&self.adj[1], 0, bytemuck::cast_slice(hi));
         }
         queue.write_buffer(&self.biases, 0, bytemuck::cast_slice(model.biases()));
+        self.lattice = LatticeUpdate::of(&self.program);
         Ok(())
     }
 

@@ -60,12 +60,13 @@ pub(crate) struct BenchArgs {
 }
 
 pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
-    let (name, model) = match (&args.graph, args.lattice) {
+    let (name, program) = match (&args.graph, args.lattice) {
         (Some(path), _) => {
             let graph = read_edge_list(path)?;
+            let model = normal_model(graph.num_nodes, graph.edges, args.beta, args.seed)?;
             (
                 path.display().to_string(),
-                normal_model(graph.num_nodes, graph.edges, args.beta, args.seed)?,
+                SamplingProgram::new(model, Blocks::Auto, &[])?,
             )
         }
         (None, Some(dimension)) => {
@@ -76,7 +77,7 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
             };
             (
                 format!("{:?} torus", lattice.dims()),
-                lattice.model(1.0, 0.0, args.beta)?,
+                lattice.program(1.0, 0.0, args.beta)?,
             )
         }
         (None, None) => unreachable!("clap requires --lattice or --graph"),
@@ -87,7 +88,7 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
             why: "at least one sweep is needed".into(),
         });
     }
-    let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[])?;
+    let model = program.model();
     let backend = args.run.open()?;
     let mut sampler = backend.sampler(&program, args.chains, args.seed, Init::Hinton, None)?;
     // Untimed: kernel compilation and first dispatches.
