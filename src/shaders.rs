@@ -1,7 +1,15 @@
 //! The WGSL kernels, each composed with the shared snippets it needs (`shaders/` holds the files).
 
-const COMMON: &str = include_str!("../shaders/common.wgsl");
-const PHILOX: &str = include_str!("../shaders/philox.wgsl");
+/// A shared snippet a kernel module starts with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Snippet {
+    /// `common.wgsl`: parameters and dispatch helpers.
+    Common,
+    /// The multiply of [`Multiply`], then `philox.wgsl`.
+    Philox,
+    /// `count_draw.wgsl`: draws by count of up neighbours (needs the two above).
+    CountDraw,
+}
 
 /// How Philox's 32x32 -> 64-bit products are computed: the results are identical, the cost is not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,10 +48,8 @@ pub struct Kernel {
     pub name: &'static str,
     /// Entry point.
     pub entry: &'static str,
-    /// Whether it starts with `common.wgsl` (parameters and dispatch helpers).
-    common: bool,
-    /// Whether it draws random numbers (then the multiply snippet and `philox.wgsl` come next).
-    philox: bool,
+    /// What comes before the body, in order.
+    snippets: &'static [Snippet],
     body: &'static str,
 }
 
@@ -52,19 +58,18 @@ impl Kernel {
     /// kernels that draw random numbers.
     pub fn source(&self, multiply: Multiply) -> String {
         let mut parts = Vec::new();
-        if self.common {
-            parts.push(COMMON);
-        }
-        if self.philox {
-            parts.extend([multiply.snippet(), PHILOX]);
+        for snippet in self.snippets {
+            match snippet {
+                Snippet::Common => parts.push(include_str!("../shaders/common.wgsl")),
+                Snippet::Philox => parts.extend([
+                    multiply.snippet(),
+                    include_str!("../shaders/philox.wgsl"),
+                ]),
+                Snippet::CountDraw => parts.push(include_str!("../shaders/count_draw.wgsl")),
+            }
         }
         parts.push(self.body);
         parts.join("\n")
-    }
-
-    /// Whether the module differs with [`Multiply`].
-    pub fn draws_random_numbers(&self) -> bool {
-        self.philox
     }
 }
 
@@ -72,8 +77,7 @@ impl Kernel {
 pub const GIBBS: Kernel = Kernel {
     name: "gibbs.wgsl",
     entry: "gibbs",
-    common: true,
-    philox: true,
+    snippets: &[Snippet::Common, Snippet::Philox],
     body: include_str!("../shaders/gibbs.wgsl"),
 };
 
@@ -81,8 +85,7 @@ pub const GIBBS: Kernel = Kernel {
 pub const LATTICE: Kernel = Kernel {
     name: "lattice.wgsl",
     entry: "lattice",
-    common: true,
-    philox: true,
+    snippets: &[Snippet::Common, Snippet::Philox, Snippet::CountDraw],
     body: include_str!("../shaders/lattice.wgsl"),
 };
 
@@ -90,8 +93,7 @@ pub const LATTICE: Kernel = Kernel {
 pub const COUNT: Kernel = Kernel {
     name: "count.wgsl",
     entry: "count",
-    common: true,
-    philox: false,
+    snippets: &[Snippet::Common],
     body: include_str!("../shaders/count.wgsl"),
 };
 
@@ -99,8 +101,7 @@ pub const COUNT: Kernel = Kernel {
 pub const GATHER: Kernel = Kernel {
     name: "gather.wgsl",
     entry: "gather",
-    common: true,
-    philox: false,
+    snippets: &[Snippet::Common],
     body: include_str!("../shaders/gather.wgsl"),
 };
 
@@ -108,8 +109,7 @@ pub const GATHER: Kernel = Kernel {
 pub const PHILOX_KAT: Kernel = Kernel {
     name: "philox_kat.wgsl",
     entry: "philox_kat",
-    common: false,
-    philox: true,
+    snippets: &[Snippet::Philox],
     body: include_str!("../shaders/philox_kat.wgsl"),
 };
 

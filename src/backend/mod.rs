@@ -1,5 +1,6 @@
 //! Samplers: where the block Gibbs sweeps run. Every backend draws the same numbers for the same seed.
 
+mod count_draw;
 mod cpu;
 mod gpu;
 mod lattice;

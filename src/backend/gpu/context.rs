@@ -109,6 +109,30 @@ impl GpuContext {
         self.info.device_type == wgpu::DeviceType::Cpu
     }
 
+    /// Runs `f` inside validation and out-of-memory error scopes, turning any error into
+    /// [`Error::Gpu`] and a lost device into [`Error::DeviceLost`].
+    pub(crate) fn checked<T>(
+        &self,
+        during: &'static str,
+        f: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let result = f();
+        let errors = [
+            pollster::block_on(memory.pop()),
+            pollster::block_on(validation.pop()),
+        ];
+        self.check_lost()?;
+        if let Some(e) = errors.into_iter().flatten().next() {
+            return Err(Error::Gpu {
+                during,
+                message: e.to_string(),
+            });
+        }
+        result
+    }
+
     /// An error if the device has been lost since it was created.
     pub(crate) fn check_lost(&self) -> Result<()> {
         match self.lost.lock().ok().and_then(|slot| slot.clone()) {

@@ -4,6 +4,7 @@ mod context;
 mod pipelines;
 mod plan;
 mod sampler;
+mod transfer;
 mod tune;
 
 pub use context::GpuContext;

@@ -10,6 +10,7 @@ use wgpu::util::DeviceExt;
 use super::context::GpuContext;
 use super::pipelines::{PARAMS_STRIDE, Params, Pipelines, reciprocal};
 use super::plan::{ChainGroup, PlanLimits, plan_groups, split_adjacency};
+use super::transfer::{Readback, bind_group, ensure};
 use crate::backend::lattice::LatticeUpdate;
 use crate::backend::{
     Init, Sampler, check_count_capacity, check_sample_request, initial_host_state,
@@ -48,7 +49,7 @@ pub struct GpuSampler {
     seed: u64,
     next_sweep: u64,
     scratch: Option<wgpu::Buffer>,
-    staging: Option<wgpu::Buffer>,
+    readback: Readback,
 }
 
 /// One chain group's spins and the bind groups of the update kernels over them.
@@ -214,7 +215,7 @@ impl GpuSampler {
             seed,
             next_sweep: 0,
             scratch: None,
-            staging: None,
+            readback: Readback::default(),
         };
         let mode = match init {
             Init::Hinton => Some(MODE_HINTON),
@@ -273,15 +274,11 @@ impl GpuSampler {
         let Some(lattice) = &self.lattice else {
             return Params::default();
         };
-        let mut plane_tables = [0; 8];
-        for (q, &table) in lattice.plane_tables().iter().enumerate() {
-            plane_tables[q / 4] |= u32::from(table) << (8 * (q % 4));
-        }
         let [lx, ly, _] = lattice.sides();
         Params {
             sides: lattice.sides(),
             reciprocals: [reciprocal(words), reciprocal(lx / 2), reciprocal(ly)],
-            plane_tables,
+            plane_tables: lattice.draw().packed_tables(),
             ..Params::default()
         }
     }
@@ -352,29 +349,14 @@ impl GpuSampler {
         Ok(())
     }
 
-    /// Runs `f` inside validation and out-of-memory error scopes, turning any error into [`Error::Gpu`]
-    /// and a lost device into [`Error::DeviceLost`].
+    /// Runs `f` inside error scopes ([`GpuContext::checked`]).
     fn checked<T>(
         &mut self,
         during: &'static str,
         f: impl FnOnce(&mut Self) -> Result<T>,
     ) -> Result<T> {
-        let device = self.ctx.device().clone();
-        let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let result = f(self);
-        let errors = [
-            pollster::block_on(memory.pop()),
-            pollster::block_on(validation.pop()),
-        ];
-        self.ctx.check_lost()?;
-        if let Some(e) = errors.into_iter().flatten().next() {
-            return Err(Error::Gpu {
-                during,
-                message: e.to_string(),
-            });
-        }
-        result
+        let ctx = self.ctx.clone();
+        ctx.checked(during, || f(self))
     }
 
     /// A reusable storage buffer of at least `bytes` (grown when needed); callers clear what they count into.
@@ -392,43 +374,7 @@ impl GpuSampler {
 
     /// Copies the first `bytes` of `src` to the host.
     fn read(&mut self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u32>> {
-        let staging = ensure(
-            self.ctx.device(),
-            &mut self.staging,
-            bytes,
-            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            "staging",
-        );
-        let mut encoder = self
-            .ctx
-            .device()
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-        encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
-        self.ctx.queue().submit([encoder.finish()]);
-        let (tx, rx) = std::sync::mpsc::channel();
-        staging.map_async(wgpu::MapMode::Read, ..bytes, move |r| {
-            let _ = tx.send(r);
-        });
-        let gpu = |message: String| Error::Gpu {
-            during: "read-back",
-            message,
-        };
-        self.ctx
-            .device()
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| gpu(e.to_string()))?;
-        self.ctx.check_lost()?;
-        rx.recv()
-            .map_err(|e| gpu(e.to_string()))?
-            .map_err(|e| gpu(e.to_string()))?;
-        let words = {
-            let view = staging
-                .get_mapped_range(..bytes)
-                .map_err(|e| gpu(e.to_string()))?;
-            bytemuck::cast_slice::<u8, u32>(&view).to_vec()
-        };
-        staging.unmap();
-        Ok(words)
+        self.readback.read(&self.ctx, src, bytes)
     }
 
     /// Runs `schedule` on group `g` from sweep `first_sweep`, observing at each sample point; returns
@@ -714,60 +660,4 @@ fn adjacency_words(col: &[u32], edge: &[u32], weights: &[f32]) -> Vec<u32> {
         .zip(edge)
         .flat_map(|(&c, &e)| [c, weights[e as usize].to_bits()])
         .collect()
-}
-
-fn bind_group(
-    ctx: &GpuContext,
-    layout: &wgpu::BindGroupLayout,
-    params: &wgpu::Buffer,
-    storage: &[&wgpu::Buffer],
-) -> wgpu::BindGroup {
-    let params_entry = wgpu::BindGroupEntry {
-        binding: 0,
-        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-            buffer: params,
-            offset: 0,
-            size: std::num::NonZeroU64::new(std::mem::size_of::<Params>() as u64),
-        }),
-    };
-    let entries: Vec<wgpu::BindGroupEntry> = std::iter::once(params_entry)
-        .chain(
-            storage
-                .iter()
-                .enumerate()
-                .map(|(k, buffer)| wgpu::BindGroupEntry {
-                    binding: k as u32 + 1,
-                    resource: buffer.as_entire_binding(),
-                }),
-        )
-        .collect();
-    ctx.device().create_bind_group(&wgpu::BindGroupDescriptor {
-        label: None,
-        layout,
-        entries: &entries,
-    })
-}
-
-/// The buffer in `slot` if it holds at least `bytes`, else a new one of that size.
-fn ensure(
-    device: &wgpu::Device,
-    slot: &mut Option<wgpu::Buffer>,
-    bytes: u64,
-    usage: wgpu::BufferUsages,
-    label: &str,
-) -> wgpu::Buffer {
-    let bytes = bytes.max(4).next_multiple_of(4);
-    match slot {
-        Some(buffer) if buffer.size() >= bytes => buffer.clone(),
-        _ => {
-            let buffer = device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size: bytes,
-                usage,
-                mapped_at_creation: false,
-            });
-            *slot = Some(buffer.clone());
-            buffer
-        }
-    }
 }

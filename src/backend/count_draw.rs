@@ -1,0 +1,169 @@
+//! Draws whose probability depends only on how many of a site's neighbours are up: one coupling and
+//! one field. The counts come from bit-sliced adds of the neighbours' words, the draw from
+//! [`bernoulli_word_sliced`], whose threshold bits are functions of the count's bits looked up in a
+//! table of 8 bits per bit plane: no per-lane loop at all. Shared by the lattice path and the
+//! site-packed lattice; the WGSL twins are in `shaders/count_draw.wgsl`.
+
+use crate::rng::{Purpose, bernoulli_word_sliced};
+
+/// The thresholds of each count of up neighbours for one coupling, field and beta, as bit-plane tables.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct CountDraw {
+    degree: usize,
+    /// Threshold of each count of up neighbours, `0..=degree`; zero past `degree`.
+    thresholds: [u32; 8],
+    /// Entry `q < 24`: bit `k` set when the threshold of count `k` has bit `23 - q`; entry 24: bit `k`
+    /// set when the threshold of count `k` is `2^24` (probability 1).
+    plane_tables: [u8; 25],
+}
+
+impl CountDraw {
+    /// Up with probability `sigmoid(2 beta (h + j (up - down)))` among `degree` (at most 7) neighbours.
+    pub(crate) fn new(j: f32, h: f32, beta: f32, degree: usize) -> Self {
+        debug_assert!(degree < 8);
+        // The field in f64: the one rounding is the threshold's, ceil(p 2^24).
+        let (h, j, beta) = (f64::from(h), f64::from(j), f64::from(beta));
+        let mut thresholds = [0; 8];
+        for (up, t) in thresholds.iter_mut().enumerate().take(degree + 1) {
+            let field = h + j * (2.0 * up as f64 - degree as f64);
+            let p = 1.0 / (1.0 + (-2.0 * beta * field).exp());
+            *t = (p * 16_777_216.0).ceil() as u32;
+        }
+        let mut plane_tables = [0u8; 25];
+        for (k, &t) in thresholds.iter().enumerate() {
+            for (q, table) in plane_tables.iter_mut().enumerate() {
+                let bit = if q < 24 { (t >> (23 - q)) & 1 } else { t >> 24 };
+                *table |= (bit as u8) << k;
+            }
+        }
+        CountDraw {
+            degree,
+            thresholds,
+            plane_tables,
+        }
+    }
+
+    /// Neighbours per site.
+    pub(crate) fn degree(&self) -> usize {
+        self.degree
+    }
+
+    /// Threshold of each count of up neighbours, `0..=degree`.
+    #[cfg(test)]
+    pub(crate) fn thresholds(&self) -> &[u32] {
+        &self.thresholds[..=self.degree]
+    }
+
+    /// The tables, four to a `u32` (low byte first), as `plane_tables_lo` and `_hi` of the kernels'
+    /// parameters.
+    pub(crate) fn packed_tables(&self) -> [u32; 8] {
+        let mut packed = [0; 8];
+        for (q, &table) in self.plane_tables.iter().enumerate() {
+            packed[q / 4] |= u32::from(table) << (8 * (q % 4));
+        }
+        packed
+    }
+
+    /// The 32 draws of `(node, word)` in `sweep` for lanes whose up-neighbour counts are `neighbours`'
+    /// per-lane sums (at most `degree` words).
+    pub(crate) fn draw(
+        &self,
+        (seed, sweep): (u64, u64),
+        node: u32,
+        word: u32,
+        neighbours: impl IntoIterator<Item = u32>,
+    ) -> u32 {
+        let lanes = lanes_by_count(&count_planes(neighbours));
+        let select = |table: u8| {
+            (0..8)
+                .filter(|k| (table >> k) & 1 == 1)
+                .fold(0, |m, k| m | lanes[k])
+        };
+        bernoulli_word_sliced(
+            seed,
+            sweep,
+            node,
+            word,
+            Purpose::Update,
+            |q| select(self.plane_tables[q]),
+            select(self.plane_tables[24]),
+        )
+    }
+}
+
+/// Bit planes of the per-lane number of set bits among at most 7 `words`: a ripple-carry add of each
+/// word into a 3-bit counter per lane.
+fn count_planes(words: impl IntoIterator<Item = u32>) -> [u32; 3] {
+    words.into_iter().fold([0; 3], |[c0, c1, c2], w| {
+        let carry0 = c0 & w;
+        let carry1 = c1 & carry0;
+        [c0 ^ w, c1 ^ carry0, c2 | carry1]
+    })
+}
+
+/// The lanes whose count (in the planes of [`count_planes`]) is `k`, for `k` in `0..8`.
+fn lanes_by_count(&[c0, c1, c2]: &[u32; 3]) -> [u32; 8] {
+    let low = [!c1 & !c0, !c1 & c0, c1 & !c0, c1 & c0];
+    std::array::from_fn(|k| low[k & 3] & if k >= 4 { c2 } else { !c2 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bit_sliced_counts_match_popcounts() {
+        let words = [
+            0xdead_beef,
+            0x0123_4567,
+            0xffff_0000,
+            0x5555_5555,
+            0x3333_cccc,
+            u32::MAX,
+            7,
+        ];
+        for n in 0..=words.len() {
+            let lanes = lanes_by_count(&count_planes(words[..n].iter().copied()));
+            for l in 0..32 {
+                let want = words[..n].iter().filter(|&&w| (w >> l) & 1 == 1).count();
+                let got: Vec<usize> = (0..8).filter(|&k| (lanes[k] >> l) & 1 == 1).collect();
+                assert_eq!(got, [want], "{n} words, lane {l}");
+            }
+        }
+    }
+
+    #[test]
+    fn thresholds_and_their_bit_planes() {
+        let inexact = CountDraw::new(0.3, 0.1, 1.0, 4);
+        // sigmoid(2 * (0.1 + 0.3 * (2 - 4))) = sigmoid(-1.0) = 0.2689414...
+        let want = (0.268_941_421_369_995_1_f64 * 16_777_216.0).ceil() as u32;
+        assert_eq!(inexact.thresholds()[1], want);
+        let certain = CountDraw::new(1.0, 0.0, 30.0, 4);
+        // ceil(p 2^24) is 1 for any p > 0, however small (here about e^-120).
+        assert_eq!(certain.thresholds(), &[1, 1, 1 << 23, 1 << 24, 1 << 24]);
+        assert_eq!(certain.plane_tables[24], 0b11000);
+        assert_eq!(certain.plane_tables[0], 0b00100);
+        assert_eq!(certain.plane_tables[23], 0b00011);
+        assert_eq!(certain.packed_tables()[6], 0b11000);
+        assert_eq!(certain.packed_tables()[5] >> 24, 0b00011);
+    }
+
+    #[test]
+    fn draws_follow_the_count_thresholds() {
+        // Lanes with 0 or 1 of 4 neighbours up are down, 3 or 4 up are up (probabilities 0 and 1
+        // up to 2^-24); over many words the 2-up lanes are up half the time.
+        let certain = CountDraw::new(1.0, 0.0, 30.0, 4);
+        let neighbours = [0x0000_ffff, 0x00ff_00ff, 0x0f0f_0f0f, 0x3333_3333];
+        let mut half = 0;
+        for node in 0..200 {
+            let up = certain.draw((5, 7), node, 0, neighbours);
+            let lanes = lanes_by_count(&count_planes(neighbours));
+            assert_eq!(up & (lanes[0] | lanes[1]), 0);
+            assert_eq!(up & (lanes[3] | lanes[4]), lanes[3] | lanes[4]);
+            half += (up & lanes[2]).count_ones();
+        }
+        let lanes2 = lanes_by_count(&count_planes(neighbours))[2].count_ones() * 200;
+        let (mean, n) = (f64::from(half) / f64::from(lanes2), f64::from(lanes2));
+        assert!((mean - 0.5).abs() < 5.0 * (0.25 / n).sqrt(), "{mean} of {n}");
+    }
+}

@@ -1,0 +1,115 @@
+//! Moving data between host and device: bind groups over whole buffers, reusable buffers, read-back.
+
+use super::context::GpuContext;
+use super::pipelines::Params;
+use crate::error::{Error, Result};
+
+/// A bind group whose binding 0 is one `Params` slot of `params` (at a dynamic offset) and whose
+/// bindings 1.. are the whole of each `storage` buffer.
+pub(crate) fn bind_group(
+    ctx: &GpuContext,
+    layout: &wgpu::BindGroupLayout,
+    params: &wgpu::Buffer,
+    storage: &[&wgpu::Buffer],
+) -> wgpu::BindGroup {
+    let params_entry = wgpu::BindGroupEntry {
+        binding: 0,
+        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: params,
+            offset: 0,
+            size: std::num::NonZeroU64::new(std::mem::size_of::<Params>() as u64),
+        }),
+    };
+    let entries: Vec<wgpu::BindGroupEntry> = std::iter::once(params_entry)
+        .chain(
+            storage
+                .iter()
+                .enumerate()
+                .map(|(k, buffer)| wgpu::BindGroupEntry {
+                    binding: k as u32 + 1,
+                    resource: buffer.as_entire_binding(),
+                }),
+        )
+        .collect();
+    ctx.device().create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout,
+        entries: &entries,
+    })
+}
+
+/// The buffer in `slot` if it holds at least `bytes`, else a new one of that size.
+pub(crate) fn ensure(
+    device: &wgpu::Device,
+    slot: &mut Option<wgpu::Buffer>,
+    bytes: u64,
+    usage: wgpu::BufferUsages,
+    label: &str,
+) -> wgpu::Buffer {
+    let bytes = bytes.max(4).next_multiple_of(4);
+    match slot {
+        Some(buffer) if buffer.size() >= bytes => buffer.clone(),
+        _ => {
+            let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: bytes,
+                usage,
+                mapped_at_creation: false,
+            });
+            *slot = Some(buffer.clone());
+            buffer
+        }
+    }
+}
+
+/// Read-back through one staging buffer, grown when needed and reused.
+#[derive(Default)]
+pub(crate) struct Readback {
+    staging: Option<wgpu::Buffer>,
+}
+
+impl Readback {
+    /// Copies the first `bytes` of `src` to the host and waits for them.
+    pub(crate) fn read(
+        &mut self,
+        ctx: &GpuContext,
+        src: &wgpu::Buffer,
+        bytes: u64,
+    ) -> Result<Vec<u32>> {
+        let staging = ensure(
+            ctx.device(),
+            &mut self.staging,
+            bytes,
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            "staging",
+        );
+        let mut encoder = ctx
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
+        ctx.queue().submit([encoder.finish()]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, ..bytes, move |r| {
+            let _ = tx.send(r);
+        });
+        let gpu = |message: String| Error::Gpu {
+            during: "read-back",
+            message,
+        };
+        ctx.device()
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| gpu(e.to_string()))?;
+        ctx.check_lost()?;
+        rx.recv()
+            .map_err(|e| gpu(e.to_string()))?
+            .map_err(|e| gpu(e.to_string()))?;
+        let words = {
+            let view = staging
+                .get_mapped_range(..bytes)
+                .map_err(|e| gpu(e.to_string()))?;
+            bytemuck::cast_slice::<u8, u32>(&view).to_vec()
+        };
+        staging.unmap();
+        Ok(words)
+    }
+}
