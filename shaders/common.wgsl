@@ -27,6 +27,7 @@ struct Params {
     words_reciprocal: u32,
     half_reciprocal: u32,
     ly_reciprocal: u32,
+    slab_words: u32,    // site-packed: words of each colour in its first binding; the rest in the second
     // lattice: bytes 0..24 of `LatticeUpdate::plane_tables`, four to a word, low byte first
     plane_tables_lo: vec4<u32>,
     plane_tables_hi: vec4<u32>,

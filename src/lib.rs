@@ -38,7 +38,9 @@ mod spin;
 mod stats;
 pub mod train;
 pub use backend::{
-    Backend, CpuSampler, GpuContext, GpuSampler, Init, PlanLimits, Sampler, tuned_workgroup_size,
+    Backend, CpuSampler, CpuSitePacked, GpuContext, GpuSampler, GpuSitePacked, Init, Observables,
+    PlanLimits, SITE_PACKED_WORD, Sampler, SitePackedInit, SitePackedLattice, SitePackedSampler,
+    tuned_workgroup_size,
 };
 pub use error::{Error, Result};
 pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics};

@@ -61,10 +61,9 @@ impl Kernel {
         for snippet in self.snippets {
             match snippet {
                 Snippet::Common => parts.push(include_str!("../shaders/common.wgsl")),
-                Snippet::Philox => parts.extend([
-                    multiply.snippet(),
-                    include_str!("../shaders/philox.wgsl"),
-                ]),
+                Snippet::Philox => {
+                    parts.extend([multiply.snippet(), include_str!("../shaders/philox.wgsl")])
+                }
                 Snippet::CountDraw => parts.push(include_str!("../shaders/count_draw.wgsl")),
             }
         }
@@ -87,6 +86,20 @@ pub const LATTICE: Kernel = Kernel {
     entry: "lattice",
     snippets: &[Snippet::Common, Snippet::Philox, Snippet::CountDraw],
     body: include_str!("../shaders/lattice.wgsl"),
+};
+
+/// Update of one colour of a site-packed lattice.
+pub const SITE_PACKED: Kernel = Kernel {
+    name: "site_packed.wgsl",
+    entry: "site_packed",
+    snippets: &[Snippet::Common, Snippet::Philox, Snippet::CountDraw],
+    body: include_str!("../shaders/site_packed.wgsl"),
+};
+
+/// Per-workgroup up spins and agreeing pairs of a site-packed lattice.
+pub const SITE_PACKED_MEASURE: Kernel = Kernel {
+    entry: "site_packed_measure",
+    ..SITE_PACKED
 };
 
 /// Per-chain moment counts at a sample point.
@@ -114,4 +127,12 @@ pub const PHILOX_KAT: Kernel = Kernel {
 };
 
 /// Every kernel, for validation.
-pub const ALL: [Kernel; 5] = [GIBBS, LATTICE, COUNT, GATHER, PHILOX_KAT];
+pub const ALL: [Kernel; 7] = [
+    GIBBS,
+    LATTICE,
+    SITE_PACKED,
+    SITE_PACKED_MEASURE,
+    COUNT,
+    GATHER,
+    PHILOX_KAT,
+];

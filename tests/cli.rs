@@ -539,3 +539,36 @@ fn bench_reports_throughput_and_physics_as_json() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("periodic side of 2"));
 }
+
+#[test]
+fn bench_of_one_chain_runs_one_site_packed_lattice() {
+    let run = |size: &str| {
+        ising(&[
+            "bench",
+            "--lattice",
+            "2d",
+            "--size",
+            size,
+            "--chains",
+            "1",
+            "--beta",
+            "0.3",
+            "--sweeps",
+            "200",
+            "--backend",
+            "cpu",
+            "--json",
+        ])
+    };
+    let v = stdout_json(&run("128"));
+    assert_eq!(v["layout"], "site-packed");
+    assert_eq!(v["nodes"], 128 * 128);
+    // One state of a 128 x 128 torus at beta 0.3 (equilibrated in far fewer than 200 sweeps): its
+    // energy per site has standard deviation sqrt(c / N) / beta = 0.016 (specific heat c < 0.4), so
+    // it lies within 5 of them (0.08) of Onsager's -0.7045.
+    let u = v["energy_per_site"].as_f64().unwrap();
+    assert!((u + 0.7045).abs() < 0.08, "{v}");
+    let out = run("96");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("multiple of 64"));
+}

@@ -164,6 +164,9 @@ mod tests {
         }
         let lanes2 = lanes_by_count(&count_planes(neighbours))[2].count_ones() * 200;
         let (mean, n) = (f64::from(half) / f64::from(lanes2), f64::from(lanes2));
-        assert!((mean - 0.5).abs() < 5.0 * (0.25 / n).sqrt(), "{mean} of {n}");
+        assert!(
+            (mean - 0.5).abs() < 5.0 * (0.25 / n).sqrt(),
+            "{mean} of {n}"
+        );
     }
 }

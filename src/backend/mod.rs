@@ -4,10 +4,15 @@ mod count_draw;
 mod cpu;
 mod gpu;
 mod lattice;
+mod site_packed;
 mod sweep;
 
 pub use cpu::CpuSampler;
-pub use gpu::{GpuContext, GpuSampler, PlanLimits, tuned_workgroup_size};
+pub use gpu::{GpuContext, GpuSampler, GpuSitePacked, PlanLimits, tuned_workgroup_size};
+pub use site_packed::{
+    CpuSitePacked, Observables, SITE_PACKED_WORD, SitePackedInit, SitePackedLattice,
+    SitePackedSampler,
+};
 
 use ndarray::{Array2, Array3, ArrayView2};
 
@@ -166,6 +171,25 @@ impl Backend {
                 init,
                 clamp_values,
             )?),
+        })
+    }
+
+    /// Starts the site-packed `lattice` from `init` on this backend, drawing with `seed`.
+    pub fn site_packed(
+        &self,
+        lattice: &SitePackedLattice,
+        seed: u64,
+        init: SitePackedInit,
+    ) -> Result<Box<dyn SitePackedSampler>> {
+        Ok(match self {
+            Backend::Cpu { threads } => {
+                let sampler = CpuSitePacked::new(lattice, seed, init)?;
+                Box::new(match threads {
+                    Some(t) => sampler.with_threads(*t),
+                    None => sampler,
+                })
+            }
+            Backend::Gpu(ctx) => Box::new(GpuSitePacked::new(ctx, lattice, seed, init)?),
         })
     }
 

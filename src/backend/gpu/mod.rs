@@ -4,10 +4,12 @@ mod context;
 mod pipelines;
 mod plan;
 mod sampler;
+mod site_packed;
 mod transfer;
 mod tune;
 
 pub use context::GpuContext;
 pub use plan::PlanLimits;
 pub use sampler::GpuSampler;
+pub use site_packed::GpuSitePacked;
 pub use tune::tuned_workgroup_size;

@@ -35,6 +35,9 @@ pub(crate) struct Params {
     pub(crate) sides: [u32; 3],
     /// `reciprocal` of `words`, `lx / 2` and `ly`.
     pub(crate) reciprocals: [u32; 3],
+    pub(crate) slab_words: u32,
+    /// WGSL aligns the `vec4` that follows to 16 bytes.
+    pub(crate) _pad: [u32; 3],
     pub(crate) plane_tables: [u32; 8],
 }
 
@@ -59,7 +62,7 @@ pub(crate) struct Pipelines {
 
 /// Access of each storage binding after the uniform parameters at binding 0.
 #[derive(Clone, Copy)]
-enum Access {
+pub(crate) enum Access {
     Read,
     ReadWrite,
 }
@@ -113,7 +116,12 @@ impl Pipelines {
 
 /// Builds one kernel's pipeline: binding 0 is the uniform `Params` at a dynamic offset, then one
 /// storage binding per entry of `storage`.
-fn build(ctx: &GpuContext, kernel: &Kernel, storage: &[Access], workgroup_size: u32) -> Pipeline {
+pub(crate) fn build(
+    ctx: &GpuContext,
+    kernel: &Kernel,
+    storage: &[Access],
+    workgroup_size: u32,
+) -> Pipeline {
     let device = ctx.device();
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(kernel.name),

@@ -8,9 +8,11 @@ use ndarray::{Array2, Array3, ArrayView2};
 use wgpu::util::DeviceExt;
 
 use super::context::GpuContext;
-use super::pipelines::{PARAMS_STRIDE, Params, Pipelines, reciprocal};
+use super::pipelines::{Params, Pipelines, reciprocal};
 use super::plan::{ChainGroup, PlanLimits, plan_groups, split_adjacency};
-use super::transfer::{Readback, bind_group, ensure};
+use super::transfer::{
+    Dispatch, OPS_PER_SUBMIT, Readback, bind_group, ensure, params_buffer, submit,
+};
 use crate::backend::lattice::LatticeUpdate;
 use crate::backend::{
     Init, Sampler, check_count_capacity, check_sample_request, initial_host_state,
@@ -21,9 +23,6 @@ use crate::moments::Moments;
 use crate::packed::PackedSpins;
 use crate::program::{SamplingProgram, SamplingSchedule};
 use crate::spin::spin_i8;
-
-/// Dispatches recorded per submission (each uses one 256-byte parameter slot).
-const OPS_PER_SUBMIT: usize = 1024;
 
 /// Kernel modes of `gibbs.wgsl`.
 const MODE_UPDATE: u32 = 0;
@@ -156,12 +155,7 @@ impl GpuSampler {
         // Only moment counts read the edge list; a graph whose list exceeds a binding can still sample.
         let edges_fit = limits.check_storage(String::new, 8 * m as u64, "").is_ok();
         let edges = edges_fit.then(|| storage("edges", bytemuck::cast_slice(&edge_words)));
-        let params = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("params"),
-            size: PARAMS_STRIDE * OPS_PER_SUBMIT as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let params = params_buffer(device);
         let pipelines = Pipelines::new(ctx, limits.workgroup_size)?;
         let groups: Vec<Group> = groups
             .into_iter()
@@ -304,49 +298,26 @@ impl GpuSampler {
         }
     }
 
-    /// Writes the ops' parameters, records them in one compute pass and submits.
+    /// Records the ops in one compute pass and submits them.
     fn submit(&self, g: usize, ops: &[Op<'_>]) -> Result<()> {
-        let mut bytes = vec![0u8; ops.len() * PARAMS_STRIDE as usize];
-        for (k, op) in ops.iter().enumerate() {
-            let at = k * PARAMS_STRIDE as usize;
-            bytes[at..at + std::mem::size_of::<Params>()]
-                .copy_from_slice(bytemuck::bytes_of(&op.params));
-        }
-        self.ctx.queue().write_buffer(&self.params, 0, &bytes);
-        let mut encoder = self
-            .ctx
-            .device()
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("sweeps"),
-                timestamp_writes: None,
-            });
-            for (k, op) in ops.iter().enumerate() {
-                let (x, y) = self.limits.fold_dispatch(op.invocations)?;
-                if x == 0 {
-                    continue;
+        let group = &self.groups[g];
+        let dispatches: Vec<Dispatch> = ops
+            .iter()
+            .map(|op| {
+                let (pipeline, bind_group) = match op.kind {
+                    Kind::Gibbs => (&self.pipelines.gibbs.pipeline, &group.gibbs),
+                    Kind::Lattice => (&self.pipelines.lattice.pipeline, &group.lattice),
+                    Kind::Observe(pipeline, bind_group) => (pipeline, bind_group),
+                };
+                Dispatch {
+                    pipeline,
+                    bind_group,
+                    params: op.params,
+                    invocations: op.invocations,
                 }
-                let offset = (k as u64 * PARAMS_STRIDE) as u32;
-                match op.kind {
-                    Kind::Gibbs => {
-                        pass.set_pipeline(&self.pipelines.gibbs.pipeline);
-                        pass.set_bind_group(0, &self.groups[g].gibbs, &[offset]);
-                    }
-                    Kind::Lattice => {
-                        pass.set_pipeline(&self.pipelines.lattice.pipeline);
-                        pass.set_bind_group(0, &self.groups[g].lattice, &[offset]);
-                    }
-                    Kind::Observe(pipeline, bind_group) => {
-                        pass.set_pipeline(pipeline);
-                        pass.set_bind_group(0, bind_group, &[offset]);
-                    }
-                }
-                pass.dispatch_workgroups(x, y, 1);
-            }
-        }
-        self.ctx.queue().submit([encoder.finish()]);
-        Ok(())
+            })
+            .collect();
+        submit(&self.ctx, &self.params, &self.limits, &dispatches)
     }
 
     /// Runs `f` inside error scopes ([`GpuContext::checked`]).

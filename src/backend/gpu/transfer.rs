@@ -1,8 +1,70 @@
-//! Moving data between host and device: bind groups over whole buffers, reusable buffers, read-back.
+//! Moving work and data between host and device: recorded dispatches with their parameter slots,
+//! bind groups over whole buffers, reusable buffers, read-back.
 
 use super::context::GpuContext;
-use super::pipelines::Params;
+use super::pipelines::{PARAMS_STRIDE, Params};
+use super::plan::PlanLimits;
 use crate::error::{Error, Result};
+
+/// Dispatches recorded per submission (each uses one 256-byte parameter slot).
+pub(crate) const OPS_PER_SUBMIT: usize = 1024;
+
+/// The uniform buffer of [`OPS_PER_SUBMIT`] parameter slots.
+pub(crate) fn params_buffer(device: &wgpu::Device) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("params"),
+        size: PARAMS_STRIDE * OPS_PER_SUBMIT as u64,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+/// One dispatch to record: its bind group reads `params` from the slot of the dispatch's position.
+pub(crate) struct Dispatch<'a> {
+    pub(crate) pipeline: &'a wgpu::ComputePipeline,
+    pub(crate) bind_group: &'a wgpu::BindGroup,
+    pub(crate) params: Params,
+    /// Invocations, folded into a second dimension past the per-dimension limit.
+    pub(crate) invocations: u64,
+}
+
+/// Writes each dispatch's parameters into its slot of `params` (at most [`OPS_PER_SUBMIT`]), records
+/// the dispatches in order in one compute pass and submits it.
+pub(crate) fn submit(
+    ctx: &GpuContext,
+    params: &wgpu::Buffer,
+    limits: &PlanLimits,
+    dispatches: &[Dispatch<'_>],
+) -> Result<()> {
+    debug_assert!(dispatches.len() <= OPS_PER_SUBMIT);
+    let mut bytes = vec![0u8; dispatches.len() * PARAMS_STRIDE as usize];
+    for (k, d) in dispatches.iter().enumerate() {
+        let at = k * PARAMS_STRIDE as usize;
+        bytes[at..at + std::mem::size_of::<Params>()]
+            .copy_from_slice(bytemuck::bytes_of(&d.params));
+    }
+    ctx.queue().write_buffer(params, 0, &bytes);
+    let mut encoder = ctx
+        .device()
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+    {
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("sweeps"),
+            timestamp_writes: None,
+        });
+        for (k, d) in dispatches.iter().enumerate() {
+            let (x, y) = limits.fold_dispatch(d.invocations)?;
+            if x == 0 {
+                continue;
+            }
+            pass.set_pipeline(d.pipeline);
+            pass.set_bind_group(0, d.bind_group, &[(k as u64 * PARAMS_STRIDE) as u32]);
+            pass.dispatch_workgroups(x, y, 1);
+        }
+    }
+    ctx.queue().submit([encoder.finish()]);
+    Ok(())
+}
 
 /// A bind group whose binding 0 is one `Params` slot of `params` (at a dynamic offset) and whose
 /// bindings 1.. are the whole of each `storage` buffer.

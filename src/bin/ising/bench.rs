@@ -7,6 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ising_wgpu::io::read_edge_list;
 use ising_wgpu::{
     Backend, Blocks, Error, Init, IsingModel, Lattice, SamplingProgram, SamplingSchedule,
+    SitePackedInit, SitePackedLattice,
 };
 use serde_json::json;
 
@@ -40,7 +41,7 @@ pub(crate) struct BenchArgs {
     /// An edge-list graph (e.g. data/pegasus14.edges) with random normal weights and biases.
     #[arg(long, value_name = "FILE.edges")]
     graph: Option<PathBuf>,
-    /// Parallel chains.
+    /// Parallel chains; with --lattice, 1 runs one site-packed lattice (x side a multiple of 64).
     #[arg(long, default_value_t = 64)]
     chains: usize,
     /// Inverse temperature.
@@ -60,6 +61,132 @@ pub(crate) struct BenchArgs {
 }
 
 pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
+    if args.sweeps == 0 {
+        return Err(Error::InvalidArgument {
+            what: "--sweeps",
+            why: "at least one sweep is needed".into(),
+        });
+    }
+    let backend = args.run.open()?;
+    let report = match (args.lattice, args.chains) {
+        (Some(dimension), 1) => site_packed(args, dimension, &backend)?,
+        _ => chain_major(args, &backend)?,
+    };
+    let flips_per_ns = report.flips / report.seconds / 1e9;
+    if !args.json {
+        eprintln!(
+            "{}, {}: {} x {} sweeps in {:.3} s on {}: {flips_per_ns:.3} flips/ns",
+            report.name,
+            report.layout,
+            report.chains,
+            args.sweeps,
+            report.seconds,
+            backend.name()
+        );
+    }
+    let workgroup_size = match &backend {
+        Backend::Gpu(ctx) => Some(ising_wgpu::tuned_workgroup_size(ctx)?),
+        Backend::Cpu { .. } => None,
+    };
+    Ok(json!({
+        "flips_per_ns": flips_per_ns,
+        "energy_per_site": report.energy_per_site,
+        "abs_magnetization": report.abs_magnetization,
+        "seconds": report.seconds,
+        "sweeps": args.sweeps,
+        "chains": report.chains,
+        "nodes": report.nodes,
+        "layout": report.layout,
+        "backend": backend.name(),
+        "workgroup_size": workgroup_size,
+    })
+    .to_string())
+}
+
+/// What one benchmark measured.
+struct Report {
+    name: String,
+    /// "site-packed", or "chain-major" with the sweep path taken.
+    layout: &'static str,
+    chains: usize,
+    nodes: u64,
+    /// Spin updates timed.
+    flips: f64,
+    seconds: f64,
+    energy_per_site: f64,
+    abs_magnetization: f64,
+}
+
+/// Runs `sweeps` sweeps in up to 100 chunks under a progress bar (hidden with `quiet`): `step(n, last)`
+/// runs `n` sweeps, `last` on the final chunk. Returns the seconds taken.
+fn timed(
+    sweeps: u64,
+    quiet: bool,
+    mut step: impl FnMut(u64, bool) -> ising_wgpu::Result<()>,
+) -> ising_wgpu::Result<f64> {
+    let chunks = sweeps.div_ceil(100).min(100);
+    let bar = ProgressBar::new(sweeps);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} sweeps [{elapsed_precise}]")
+            .expect("a valid template"),
+    );
+    if quiet {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let start = Instant::now();
+    let mut done = 0;
+    for k in 0..chunks {
+        let n = sweeps * (k + 1) / chunks - done;
+        step(n, k + 1 == chunks)?;
+        done += n;
+        bar.set_position(done);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    Ok(seconds)
+}
+
+/// One lattice, 32 sites a word: the state and its observables stay on the device until the end.
+fn site_packed(
+    args: &BenchArgs,
+    dimension: Dimension,
+    backend: &Backend,
+) -> ising_wgpu::Result<Report> {
+    let l = u32::try_from(args.size).map_err(|_| Error::InvalidArgument {
+        what: "--size",
+        why: format!("{} is too large for a site-packed lattice", args.size),
+    })?;
+    let lattice = match dimension {
+        Dimension::Two => SitePackedLattice::square(l, l, 1.0, 0.0, args.beta)?,
+        Dimension::Three => SitePackedLattice::cubic(l, l, l, 1.0, 0.0, args.beta)?,
+    };
+    let mut sampler = backend.site_packed(&lattice, args.seed, SitePackedInit::Uniform)?;
+    // Untimed: kernel compilation and first dispatches.
+    sampler.sweep(2)?;
+    sampler.observables()?;
+    let mut observed = None;
+    let seconds = timed(args.sweeps, args.json, |n, last| {
+        sampler.sweep(n)?;
+        if last {
+            observed = Some(sampler.observables()?);
+        }
+        Ok(())
+    })?;
+    let o = observed.expect("the last chunk measures");
+    Ok(Report {
+        name: format!("{:?} torus", lattice.sides()),
+        layout: "site-packed",
+        chains: 1,
+        nodes: lattice.num_sites(),
+        flips: args.sweeps as f64 * lattice.num_sites() as f64,
+        seconds,
+        energy_per_site: o.energy_per_site,
+        abs_magnetization: o.magnetization.abs(),
+    })
+}
+
+/// Many chains, 32 a word: the general path on a graph, the lattice path on a lattice.
+fn chain_major(args: &BenchArgs, backend: &Backend) -> ising_wgpu::Result<Report> {
     let (name, program) = match (&args.graph, args.lattice) {
         (Some(path), _) => {
             let graph = read_edge_list(path)?;
@@ -82,42 +209,21 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
         }
         (None, None) => unreachable!("clap requires --lattice or --graph"),
     };
-    if args.sweeps == 0 {
-        return Err(Error::InvalidArgument {
-            what: "--sweeps",
-            why: "at least one sweep is needed".into(),
-        });
-    }
     let model = program.model();
-    let backend = args.run.open()?;
     let mut sampler = backend.sampler(&program, args.chains, args.seed, Init::Hinton, None)?;
     // Untimed: kernel compilation and first dispatches.
     sampler.sample(&SamplingSchedule::new(2, 1, 1)?, &[0])?;
-    let chunks = args.sweeps.div_ceil(100).min(100);
-    let bar = ProgressBar::new(args.sweeps);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} sweeps [{elapsed_precise}]")
-            .expect("a valid template"),
-    );
-    if args.json {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
     let nodes: Vec<u32> = (0..model.num_nodes() as u32).collect();
-    let start = Instant::now();
-    let mut done = 0;
-    let mut last = None;
-    for k in 0..chunks {
-        let sweeps = args.sweeps * (k + 1) / chunks - done;
-        let observed: &[u32] = if k + 1 == chunks { &nodes } else { &[0] };
-        last = Some(sampler.sample(&SamplingSchedule::new(sweeps, 1, 1)?, observed)?);
-        done += sweeps;
-        bar.set_position(done);
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    bar.finish_and_clear();
-    let state = last
-        .expect("at least one chunk")
-        .index_axis_move(ndarray::Axis(0), 0); // chains x nodes
+    let mut state = None;
+    let seconds = timed(args.sweeps, args.json, |n, last| {
+        let observed: &[u32] = if last { &nodes } else { &[0] };
+        let samples = sampler.sample(&SamplingSchedule::new(n, 1, 1)?, observed)?;
+        if last {
+            state = Some(samples.index_axis_move(ndarray::Axis(0), 0)); // chains x nodes
+        }
+        Ok(())
+    })?;
+    let state = state.expect("the last chunk reads the state");
     let sites = model.num_nodes() as f64;
     // Energy without beta: -(sum b s + sum J s s), per chain.
     let mut unit = model.clone();
@@ -129,32 +235,20 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
         .map(|r| r.iter().map(|&s| f64::from(s)).sum::<f64>().abs() / sites)
         .sum::<f64>()
         / args.chains as f64;
-    let flips = args.sweeps as f64 * program.num_free() as f64 * args.chains as f64;
-    let flips_per_ns = flips / seconds / 1e9;
-    if !args.json {
-        eprintln!(
-            "{name}: {} chains x {} sweeps in {seconds:.3} s on {}: {flips_per_ns:.3} flips/ns",
-            args.chains,
-            args.sweeps,
-            backend.name()
-        );
-    }
-    let workgroup_size = match &backend {
-        Backend::Gpu(ctx) => Some(ising_wgpu::tuned_workgroup_size(ctx)?),
-        Backend::Cpu { .. } => None,
-    };
-    Ok(json!({
-        "flips_per_ns": flips_per_ns,
-        "workgroup_size": workgroup_size,
-        "energy_per_site": energy_per_site,
-        "abs_magnetization": abs_magnetization,
-        "seconds": seconds,
-        "sweeps": args.sweeps,
-        "chains": args.chains,
-        "nodes": model.num_nodes(),
-        "backend": backend.name(),
+    Ok(Report {
+        name,
+        layout: if sampler.lattice_path() {
+            "chain-major, lattice path"
+        } else {
+            "chain-major, general path"
+        },
+        chains: args.chains,
+        nodes: model.num_nodes() as u64,
+        flips: args.sweeps as f64 * program.num_free() as f64 * args.chains as f64,
+        seconds,
+        energy_per_site,
+        abs_magnetization,
     })
-    .to_string())
 }
 
 /// Weights and biases drawn from a standard normal (Box-Muller on Philox draws keyed by `seed`).

@@ -1,0 +1,138 @@
+// One huge lattice, site-packed (src/backend/site_packed/mod.rs has the layout): `site_packed` updates
+// every word of colour `p.colour`, one invocation a word of 32 sites; `site_packed_measure` counts up
+// spins and agreeing neighbour pairs per workgroup. Each colour may span two bindings (`p.slab_words`
+// words in the first). Needs common.wgsl, philox.wgsl and count_draw.wgsl. Host twin: `CpuSitePacked`.
+//
+// Parameters: p.block_len = words a colour, p.words = words a row (reciprocal in p.words_reciprocal),
+// p.ly with p.ly_reciprocal, p.lz.
+
+@group(0) @binding(1) var<storage, read_write> even_lo: array<u32>;
+@group(0) @binding(2) var<storage, read_write> even_hi: array<u32>;
+@group(0) @binding(3) var<storage, read_write> odd_lo: array<u32>;
+@group(0) @binding(4) var<storage, read_write> odd_hi: array<u32>;
+@group(0) @binding(5) var<storage, read_write> partials: array<u32>;
+
+const SITE_PACKED_WORD: u32 = 0xffffffffu;
+
+// Word `g` of `colour`, from whichever binding holds it.
+fn load(colour: u32, g: u32) -> u32 {
+    let lo = g < p.slab_words;
+    let h = g - p.slab_words;
+    if (colour == 0u) {
+        if (lo) {
+            return even_lo[g];
+        }
+        return even_hi[h];
+    }
+    if (lo) {
+        return odd_lo[g];
+    }
+    return odd_hi[h];
+}
+
+fn store(colour: u32, g: u32, value: u32) {
+    let lo = g < p.slab_words;
+    let h = g - p.slab_words;
+    if (colour == 0u) {
+        if (lo) {
+            even_lo[g] = value;
+        } else {
+            even_hi[h] = value;
+        }
+    } else if (lo) {
+        odd_lo[g] = value;
+    } else {
+        odd_hi[h] = value;
+    }
+}
+
+// The other colour's words holding the neighbours of word `g` of `colour`, as
+// `SitePackedLattice::neighbour_words`; the first 4 (2D) or 6 (3D) count.
+fn neighbour_words(colour: u32, g: u32) -> array<u32, 6> {
+    let other = 1u - colour;
+    let r = p.words;
+    let rk = div_mod(g, r, p.words_reciprocal);
+    let k = rk.y;
+    let yz = div_mod(rk.x, p.ly, p.ly_reciprocal);
+    let y = yz.y;
+    let z = yz.x;
+    let start = g - k;
+    let same = load(other, g);
+    var shifted: u32;
+    if (((colour + y + z) & 1u) == 0u) {
+        shifted = (same << 1u) | (load(other, start + select(k - 1u, r - 1u, k == 0u)) >> 31u);
+    } else {
+        shifted = (same >> 1u) | (load(other, start + select(k + 1u, 0u, k + 1u == r)) << 31u);
+    }
+    let plane = r * p.ly;
+    var words = array<u32, 6>(
+        same,
+        shifted,
+        load(other, select(g + r, g + r - plane, y + 1u == p.ly)),
+        load(other, select(g - r, g + plane - r, y == 0u)),
+        0u,
+        0u,
+    );
+    if (p.lz > 1u) {
+        let volume = plane * p.lz;
+        words[4] = load(other, select(g + plane, g + plane - volume, z + 1u == p.lz));
+        words[5] = load(other, select(g - plane, g + volume - plane, z == 0u));
+    }
+    return words;
+}
+
+fn degree() -> u32 {
+    return select(4u, 6u, p.lz > 1u);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn site_packed(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(num_workgroups) num_wg: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let g = linear_index(wg, num_wg, local);
+    if (g >= p.block_len) {
+        return;
+    }
+    let words = neighbour_words(p.colour, g);
+    var c = vec3<u32>(0u);
+    for (var i = 0u; i < degree(); i += 1u) {
+        add_word(&c, words[i]);
+    }
+    store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD));
+}
+
+var<workgroup> sums: array<atomic<u32>, 2>;
+
+// Per workgroup: up spins of both colours' words and agreeing pairs of colour 0's words with their
+// neighbours, at partials[2 * workgroup] and partials[2 * workgroup + 1].
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn site_packed_measure(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(num_workgroups) num_wg: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    if (local == 0u) {
+        atomicStore(&sums[0], 0u);
+        atomicStore(&sums[1], 0u);
+    }
+    workgroupBarrier();
+    let g = linear_index(wg, num_wg, local);
+    if (g < p.block_len) {
+        let a = load(0u, g);
+        let words = neighbour_words(0u, g);
+        var agreements = 0u;
+        for (var i = 0u; i < degree(); i += 1u) {
+            agreements += countOneBits(~(a ^ words[i]));
+        }
+        atomicAdd(&sums[0], countOneBits(a) + countOneBits(load(1u, g)));
+        atomicAdd(&sums[1], agreements);
+    }
+    workgroupBarrier();
+    if (local == 0u) {
+        let slot = wg.y * num_wg.x + wg.x;
+        partials[2u * slot] = atomicLoad(&sums[0]);
+        partials[2u * slot + 1u] = atomicLoad(&sums[1]);
+    }
+}

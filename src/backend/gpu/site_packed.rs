@@ -1,0 +1,238 @@
+//! [`GpuSitePacked`]: one site-packed lattice swept by `shaders/site_packed.wgsl`.
+
+use wgpu::util::DeviceExt;
+
+use super::context::GpuContext;
+use super::pipelines::{Access, Params, Pipeline, build, reciprocal};
+use super::plan::PlanLimits;
+use super::transfer::{Dispatch, OPS_PER_SUBMIT, Readback, bind_group, params_buffer, submit};
+use crate::backend::count_draw::CountDraw;
+use crate::backend::site_packed::{
+    Observables, SitePackedInit, SitePackedLattice, SitePackedSampler,
+};
+use crate::error::{Error, Result};
+use crate::rng::MAX_SWEEP;
+use crate::shaders;
+
+/// One site-packed lattice on a GPU; the same draws as [`crate::CpuSitePacked`] for a seed.
+pub struct GpuSitePacked {
+    ctx: GpuContext,
+    limits: PlanLimits,
+    lattice: SitePackedLattice,
+    draw: CountDraw,
+    update: Pipeline,
+    measure: Pipeline,
+    /// `[colour][slab]`: each colour's words, the second slab empty unless one binding is too small.
+    spins: [[wgpu::Buffer; 2]; 2],
+    slab_words: usize,
+    partials: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+    params: wgpu::Buffer,
+    seed: u64,
+    next_sweep: u64,
+    readback: Readback,
+}
+
+impl GpuSitePacked {
+    /// Starts `lattice` from `init` on `ctx`'s device, drawing with `seed`.
+    pub fn new(
+        ctx: &GpuContext,
+        lattice: &SitePackedLattice,
+        seed: u64,
+        init: SitePackedInit,
+    ) -> Result<Self> {
+        let limits = PlanLimits {
+            workgroup_size: super::tuned_workgroup_size(ctx)?,
+            ..PlanLimits::of_device(&ctx.device().limits())
+        };
+        Self::with_limits(ctx, lattice, seed, init, limits)
+    }
+
+    /// As [`GpuSitePacked::new`], planning with `limits` (at most the device's): a lower binding
+    /// limit splits each colour over two bindings, which tests use on small lattices.
+    pub fn with_limits(
+        ctx: &GpuContext,
+        lattice: &SitePackedLattice,
+        seed: u64,
+        init: SitePackedInit,
+        limits: PlanLimits,
+    ) -> Result<Self> {
+        let words = lattice.words_per_colour();
+        let per_binding = (limits.max_storage() / 4) as usize;
+        if words > 2 * per_binding {
+            return Err(Error::DeviceLimit {
+                what: format!(
+                    "one colour of the {:?} site-packed lattice ({words} words)",
+                    lattice.sides()
+                ),
+                bytes: 4 * words as u64,
+                limit: 2 * limits.max_storage(),
+                limit_name: "2 x max_storage_buffer_binding_size",
+                hint: "a colour spans at most two bindings; use a smaller lattice or a device with larger buffers",
+            });
+        }
+        let (x, y) = limits.fold_dispatch(words as u64)?;
+        let slab_words = words.min(per_binding);
+        let host = lattice.initial_words(init, seed);
+        let device = ctx.device();
+        ctx.checked("site-packed set-up", || {
+            let storage = |label: &str, words: &[u32]| {
+                device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some(label),
+                    contents: bytemuck::cast_slice(if words.is_empty() { &[0] } else { words }),
+                    usage: wgpu::BufferUsages::STORAGE
+                        | wgpu::BufferUsages::COPY_SRC
+                        | wgpu::BufferUsages::COPY_DST,
+                })
+            };
+            let spins = host.each_ref().map(|colour| {
+                let (lo, hi) = colour.split_at(slab_words);
+                [storage("spins", lo), storage("spins_hi", hi)]
+            });
+            let partials = storage("partials", &vec![0; 2 * (x * y) as usize]);
+            let update = build(
+                ctx,
+                &shaders::SITE_PACKED,
+                &[Access::ReadWrite; 5],
+                limits.workgroup_size,
+            );
+            let measure = build(
+                ctx,
+                &shaders::SITE_PACKED_MEASURE,
+                &[Access::ReadWrite; 5],
+                limits.workgroup_size,
+            );
+            let params = params_buffer(device);
+            let [[even_lo, even_hi], [odd_lo, odd_hi]] = &spins;
+            let bind_group = bind_group(
+                ctx,
+                &update.layout,
+                &params,
+                &[even_lo, even_hi, odd_lo, odd_hi, &partials],
+            );
+            let (j, h, beta) = lattice.parameters();
+            Ok(GpuSitePacked {
+                ctx: ctx.clone(),
+                limits,
+                lattice: lattice.clone(),
+                draw: CountDraw::new(j, h, beta, lattice.degree()),
+                update,
+                measure,
+                spins,
+                slab_words,
+                partials,
+                bind_group,
+                params,
+                seed,
+                next_sweep: 0,
+                readback: Readback::default(),
+            })
+        })
+    }
+
+    /// Whether each colour spans two bindings.
+    pub fn split_bindings(&self) -> bool {
+        self.slab_words < self.lattice.words_per_colour()
+    }
+
+    /// Parameters of a dispatch over the words of `colour` in `sweep`.
+    fn params(&self, colour: u32, sweep: u64) -> Params {
+        let [_, ly, _] = self.lattice.sides();
+        let row = self.lattice.words_per_row() as u32;
+        Params {
+            block_len: self.lattice.words_per_colour() as u32,
+            words: row,
+            colour,
+            sides: self.lattice.sides(),
+            reciprocals: [reciprocal(row), 0, reciprocal(ly)],
+            slab_words: self.slab_words as u32,
+            sweep_lo: sweep as u32,
+            sweep_hi: (sweep >> 32) as u32,
+            seed_lo: self.seed as u32,
+            seed_hi: (self.seed >> 32) as u32,
+            plane_tables: self.draw.packed_tables(),
+            ..Params::default()
+        }
+    }
+
+    fn dispatch<'a>(&'a self, pipeline: &'a Pipeline, params: Params) -> Dispatch<'a> {
+        Dispatch {
+            pipeline: &pipeline.pipeline,
+            bind_group: &self.bind_group,
+            params,
+            invocations: self.lattice.words_per_colour() as u64,
+        }
+    }
+}
+
+impl SitePackedSampler for GpuSitePacked {
+    fn sweep(&mut self, sweeps: u64) -> Result<()> {
+        let last = self.next_sweep.checked_add(sweeps);
+        if last.is_none_or(|l| l > MAX_SWEEP) {
+            return Err(Error::invalid("sweeps", "the sweep count would pass 2^59"));
+        }
+        let ctx = self.ctx.clone();
+        ctx.checked("site-packed sweeps", || {
+            let mut done = 0;
+            while done < sweeps {
+                let batch = (sweeps - done).min(OPS_PER_SUBMIT as u64 / 2);
+                let dispatches: Vec<Dispatch> = (0..batch)
+                    .flat_map(|s| {
+                        let sweep = self.next_sweep + done + s;
+                        [0, 1].map(|colour| self.dispatch(&self.update, self.params(colour, sweep)))
+                    })
+                    .collect();
+                submit(&self.ctx, &self.params, &self.limits, &dispatches)?;
+                done += batch;
+            }
+            Ok(())
+        })?;
+        self.next_sweep += sweeps;
+        Ok(())
+    }
+
+    fn observables(&mut self) -> Result<Observables> {
+        let ctx = self.ctx.clone();
+        let partials = ctx.checked("site-packed measurement", || {
+            let measure = self.dispatch(&self.measure, self.params(0, 0));
+            submit(&self.ctx, &self.params, &self.limits, &[measure])?;
+            let partials = self.partials.clone();
+            self.readback.read(&self.ctx, &partials, partials.size())
+        })?;
+        let (ups, agreements) = partials.chunks(2).fold((0u64, 0u64), |(u, a), pair| {
+            (u + u64::from(pair[0]), a + u64::from(pair[1]))
+        });
+        Ok(self.lattice.observables_of(ups, agreements))
+    }
+
+    fn spins(&mut self) -> Result<Vec<i8>> {
+        let ctx = self.ctx.clone();
+        let words = self.lattice.words_per_colour();
+        let colours = ctx.checked("site-packed read-back", || {
+            let mut colours = [Vec::new(), Vec::new()];
+            for (colour, slabs) in colours.iter_mut().zip(self.spins.clone()) {
+                colour.extend(self.readback.read(
+                    &self.ctx,
+                    &slabs[0],
+                    4 * self.slab_words as u64,
+                )?);
+                if words > self.slab_words {
+                    let rest = 4 * (words - self.slab_words) as u64;
+                    colour.extend(self.readback.read(&self.ctx, &slabs[1], rest)?);
+                }
+            }
+            Ok(colours)
+        })?;
+        Ok(self.lattice.unpack(&colours))
+    }
+
+    fn set_parameters(&mut self, coupling: f32, field: f32, beta: f32) -> Result<()> {
+        self.lattice.set_parameters(coupling, field, beta)?;
+        self.draw = CountDraw::new(coupling, field, beta, self.lattice.degree());
+        Ok(())
+    }
+
+    fn backend_name(&self) -> String {
+        format!("gpu: {}", self.ctx.describe())
+    }
+}

@@ -1,0 +1,348 @@
+//! One huge periodic lattice, site-packed: bit `b` of word `k` of a row holds site `x = 2 (32 k + b) + s`
+//! of one colour, where `s = (colour + y + z) % 2`; 32 sites a word, 1 bit a site, so a 2^15 x 2^15
+//! lattice is 128 MiB. The chain-major layout of the other samplers spends a word per site on one chain.
+//!
+//! Each colour (checkerboard half) is an array of `rows x lx / 64` words, rows `y + ly z` in order.
+//! Seen from a word of one colour, the other colour's same word holds the neighbours at `y +- 1`,
+//! `z +- 1` (in those rows) and one of `x +- 1` (in its own row); the other of `x +- 1` is that word
+//! shifted by one site, with one bit from the next or previous word. The draws are
+//! [`rng::bernoulli_word_sliced`](crate::rng::bernoulli_word_sliced) with node `colour * W + word`
+//! (`W` words a colour) and word [`SITE_PACKED_WORD`], so every backend draws the same numbers.
+
+mod cpu;
+
+pub use cpu::CpuSitePacked;
+
+use crate::error::{Error, Result, check_finite};
+use crate::rng::{Purpose, bernoulli_word, threshold};
+
+/// The counter's word field of every site-packed draw (chain-major draws use the chain word there,
+/// which never reaches it).
+pub const SITE_PACKED_WORD: u32 = u32::MAX;
+
+/// A periodic square or cubic lattice with coupling `j`, field `h` and inverse temperature `beta`
+/// (`H = -j sum s_i s_j - h sum s_i`), in the site-packed layout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SitePackedLattice {
+    sides: [u32; 3],
+    coupling: f32,
+    field: f32,
+    beta: f32,
+}
+
+/// Energy and magnetisation of one state.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Observables {
+    /// `H / sites`, without beta.
+    pub energy_per_site: f64,
+    /// `sum s_i / sites`.
+    pub magnetization: f64,
+}
+
+/// How the site-packed spins start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SitePackedInit {
+    /// Every spin up (cold start).
+    AllUp,
+    /// Each spin up with probability 1/2 (hot start), drawn with the init counters.
+    Uniform,
+}
+
+/// The calls site-packed samplers offer on every backend. Sweeps update colour 0, then colour 1.
+pub trait SitePackedSampler {
+    /// Runs `sweeps` sweeps.
+    fn sweep(&mut self, sweeps: u64) -> Result<()>;
+
+    /// Energy per site and magnetisation of the current state (reduced where the spins live).
+    fn observables(&mut self) -> Result<Observables>;
+
+    /// The current spins, -1/+1, site `x + lx (y + ly z)` at index `x + lx (y + ly z)`.
+    fn spins(&mut self) -> Result<Vec<i8>>;
+
+    /// Sets coupling, field and beta for the following sweeps; spins stay.
+    fn set_parameters(&mut self, coupling: f32, field: f32, beta: f32) -> Result<()>;
+
+    /// A short name of the backend, such as "cpu".
+    fn backend_name(&self) -> String;
+}
+
+impl SitePackedLattice {
+    /// An `lx` by `ly` torus; `lx` a multiple of 64, `ly` even and at least 4.
+    pub fn square(lx: u32, ly: u32, coupling: f32, field: f32, beta: f32) -> Result<Self> {
+        Self::new([lx, ly, 1], coupling, field, beta)
+    }
+
+    /// An `lx` by `ly` by `lz` periodic cube; `lx` a multiple of 64, `ly` and `lz` even and at least 4.
+    pub fn cubic(lx: u32, ly: u32, lz: u32, coupling: f32, field: f32, beta: f32) -> Result<Self> {
+        Self::new([lx, ly, lz], coupling, field, beta)
+    }
+
+    fn new(sides: [u32; 3], coupling: f32, field: f32, beta: f32) -> Result<Self> {
+        let [lx, ly, lz] = sides;
+        if lx == 0 || lx % 64 != 0 {
+            return Err(Error::invalid(
+                "site-packed lattice",
+                format!(
+                    "lx = {lx}: the x side must be a positive multiple of 64 (32 sites of a colour a word)"
+                ),
+            ));
+        }
+        for (name, side) in [("ly", ly), ("lz", lz)] {
+            if (side < 4 || side % 2 != 0) && !(name == "lz" && side == 1) {
+                return Err(Error::invalid(
+                    "site-packed lattice",
+                    format!("{name} = {side}: periodic sides must be even and at least 4"),
+                ));
+            }
+        }
+        let sites = u64::from(lx) * u64::from(ly) * u64::from(lz);
+        if sites / 64 > u64::from(u32::MAX) {
+            return Err(Error::invalid(
+                "site-packed lattice",
+                format!("{sites} sites: at most 2^32 words of 32 sites a colour"),
+            ));
+        }
+        let mut lattice = SitePackedLattice {
+            sides,
+            coupling: 0.0,
+            field: 0.0,
+            beta: 0.0,
+        };
+        lattice.set_parameters(coupling, field, beta)?;
+        Ok(lattice)
+    }
+
+    /// Sets coupling, field and beta (finite).
+    pub fn set_parameters(&mut self, coupling: f32, field: f32, beta: f32) -> Result<()> {
+        for (name, value) in [("coupling", coupling), ("field", field), ("beta", beta)] {
+            check_finite(|| name.to_string(), f64::from(value))?;
+        }
+        (self.coupling, self.field, self.beta) = (coupling, field, beta);
+        Ok(())
+    }
+
+    /// Sides `[lx, ly, lz]`, `lz = 1` for a square lattice.
+    pub fn sides(&self) -> [u32; 3] {
+        self.sides
+    }
+
+    /// Coupling `j`, field `h` and beta.
+    pub fn parameters(&self) -> (f32, f32, f32) {
+        (self.coupling, self.field, self.beta)
+    }
+
+    /// Number of sites.
+    pub fn num_sites(&self) -> u64 {
+        self.sides.iter().map(|&s| u64::from(s)).product()
+    }
+
+    /// Neighbours per site: 4 or 6.
+    pub fn degree(&self) -> usize {
+        if self.sides[2] > 1 { 6 } else { 4 }
+    }
+
+    /// Words of each colour.
+    pub fn words_per_colour(&self) -> usize {
+        (self.num_sites() / 64) as usize
+    }
+
+    /// Words of a row of one colour.
+    pub(crate) fn words_per_row(&self) -> usize {
+        self.sides[0] as usize / 64
+    }
+
+    /// The words of `other` (the other colour) that hold the neighbours of word `g` of `colour`, bit
+    /// for bit: same word (`y`, `z` row neighbours follow), the `x` neighbour shifted in from the
+    /// adjacent word, `y +- 1`, then in 3D `z +- 1`. The first [`Self::degree`] entries count.
+    pub(crate) fn neighbour_words(&self, colour: usize, g: usize, other: &[u32]) -> [u32; 6] {
+        let [_, ly, lz] = self.sides.map(|s| s as usize);
+        let r = self.words_per_row();
+        let (row, k) = (g / r, g % r);
+        let (y, z) = (row % ly, row / ly);
+        let start = g - k;
+        let same = other[g];
+        let shifted = if (colour + y + z).is_multiple_of(2) {
+            (same << 1) | (other[start + (k + r - 1) % r] >> 31)
+        } else {
+            (same >> 1) | (other[start + (k + 1) % r] << 31)
+        };
+        let plane = r * ly;
+        let at_y = |y: usize| other[g - r * (row % ly) + r * y];
+        let at_z = |z: usize| other[g - plane * (row / ly) + plane * z];
+        [
+            same,
+            shifted,
+            at_y((y + 1) % ly),
+            at_y((y + ly - 1) % ly),
+            at_z((z + 1) % lz),
+            at_z((z + lz - 1) % lz),
+        ]
+    }
+
+    /// The starting words of both colours.
+    pub(crate) fn initial_words(&self, init: SitePackedInit, seed: u64) -> [Vec<u32>; 2] {
+        let w = self.words_per_colour();
+        let t = [threshold(0.5); 32];
+        std::array::from_fn(|colour| match init {
+            SitePackedInit::AllUp => vec![u32::MAX; w],
+            SitePackedInit::Uniform => (0..w)
+                .map(|g| {
+                    let node = (colour * w + g) as u32;
+                    bernoulli_word(seed, 0, node, SITE_PACKED_WORD, Purpose::Init, &t)
+                })
+                .collect(),
+        })
+    }
+
+    /// Energy and magnetisation from `ups` up spins and `agreements` agreeing neighbour pairs.
+    pub(crate) fn observables_of(&self, ups: u64, agreements: u64) -> Observables {
+        let sites = self.num_sites() as f64;
+        let edges = self.degree() as f64 * sites / 2.0;
+        let bonds = 2.0 * agreements as f64 - edges;
+        let magnetisation = 2.0 * ups as f64 - sites;
+        Observables {
+            energy_per_site: -(f64::from(self.coupling) * bonds
+                + f64::from(self.field) * magnetisation)
+                / sites,
+            magnetization: magnetisation / sites,
+        }
+    }
+
+    /// Energy and magnetisation of both colours' words.
+    pub(crate) fn observables_of_words(&self, colours: &[Vec<u32>; 2]) -> Observables {
+        let (ups, agreements) = self.count(colours);
+        self.observables_of(ups, agreements)
+    }
+
+    /// Up spins and agreeing neighbour pairs of both colours' words (each pair counted once, from
+    /// colour 0).
+    fn count(&self, colours: &[Vec<u32>; 2]) -> (u64, u64) {
+        let [even, odd] = colours;
+        let mut ups = 0u64;
+        let mut agreements = 0u64;
+        for g in 0..self.words_per_colour() {
+            ups += u64::from(even[g].count_ones() + odd[g].count_ones());
+            let neighbours = self.neighbour_words(0, g, odd);
+            agreements += neighbours[..self.degree()]
+                .iter()
+                .map(|&n| u64::from((!(even[g] ^ n)).count_ones()))
+                .sum::<u64>();
+        }
+        (ups, agreements)
+    }
+
+    /// Spins by site from both colours' words.
+    pub(crate) fn unpack(&self, colours: &[Vec<u32>; 2]) -> Vec<i8> {
+        let [lx, ly, _] = self.sides.map(|s| s as usize);
+        let r = self.words_per_row();
+        let mut spins = vec![-1i8; self.num_sites() as usize];
+        for (site, spin) in spins.iter_mut().enumerate() {
+            let (x, row) = (site % lx, site / lx);
+            let colour = (x + row % ly + row / ly) % 2;
+            let j = x / 2;
+            if (colours[colour][row * r + j / 32] >> (j % 32)) & 1 == 1 {
+                *spin = 1;
+            }
+        }
+        spins
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Lattice;
+
+    /// Spins by site from a chain-major-free description: site i up when `up(i)`.
+    fn pack(lattice: &SitePackedLattice, up: impl Fn(usize) -> bool) -> [Vec<u32>; 2] {
+        let [lx, ly, _] = lattice.sides().map(|s| s as usize);
+        let r = lattice.words_per_row();
+        let mut colours = [
+            vec![0u32; lattice.words_per_colour()],
+            vec![0; lattice.words_per_colour()],
+        ];
+        for site in 0..lattice.num_sites() as usize {
+            let (x, row) = (site % lx, site / lx);
+            let colour = (x + row % ly + row / ly) % 2;
+            if up(site) {
+                colours[colour][row * r + x / 64] |= 1 << ((x / 2) % 32);
+            }
+        }
+        colours
+    }
+
+    #[test]
+    fn neighbour_words_hold_the_lattice_neighbours_bit_for_bit() {
+        for lattice in [
+            SitePackedLattice::square(128, 6, 1.0, 0.0, 1.0).unwrap(),
+            SitePackedLattice::cubic(64, 4, 6, 1.0, 0.0, 1.0).unwrap(),
+        ] {
+            let [lx, ly, lz] = lattice.sides().map(|s| s as usize);
+            let reference = match lz {
+                1 => Lattice::square(lx, ly, true).unwrap(),
+                _ => Lattice::cubic(lx, ly, lz, true).unwrap(),
+            };
+            let csr = crate::graph::Csr::new(&reference.model(1.0, 0.0, 1.0).unwrap());
+            // Probe each site: only its neighbours up; every word's neighbour words must show, in
+            // the probed site's bit, exactly as many up neighbours as it has (all of them).
+            for probe in (0..lattice.num_sites() as usize).step_by(37) {
+                let neighbours = &csr.col()[csr.row(probe)];
+                let colours = pack(&lattice, |i| neighbours.contains(&(i as u32)));
+                let (x, row) = (probe % lx, probe / lx);
+                let colour = (x + row % ly + row / ly) % 2;
+                let g = row * lattice.words_per_row() + x / 64;
+                let words = lattice.neighbour_words(colour, g, &colours[1 - colour]);
+                let bit = (x / 2) % 32;
+                let ups = words[..lattice.degree()]
+                    .iter()
+                    .filter(|&&w| (w >> bit) & 1 == 1)
+                    .count();
+                assert_eq!(
+                    ups,
+                    lattice.degree(),
+                    "site {probe} of {:?}",
+                    lattice.sides()
+                );
+                // And the unpacked spins are the packed ones.
+                let spins = lattice.unpack(&colours);
+                for (i, &s) in spins.iter().enumerate() {
+                    assert_eq!(s == 1, neighbours.contains(&(i as u32)), "site {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn observables_count_bonds_and_spins() {
+        let lattice = SitePackedLattice::cubic(64, 4, 4, 0.5, 0.25, 1.0).unwrap();
+        let all_up = lattice.initial_words(SitePackedInit::AllUp, 0);
+        let o = lattice.observables_of_words(&all_up);
+        assert_eq!(o.magnetization, 1.0);
+        assert_eq!(o.energy_per_site, -(0.5 * 3.0 + 0.25));
+        // Checkerboard (all of colour 0 up, colour 1 down): every bond disagrees.
+        let w = lattice.words_per_colour();
+        let neel = [vec![u32::MAX; w], vec![0; w]];
+        let o = lattice.observables_of_words(&neel);
+        assert_eq!((o.magnetization, o.energy_per_site), (0.0, 0.5 * 3.0));
+    }
+
+    #[test]
+    fn bad_sides_and_parameters_are_named() {
+        let e = SitePackedLattice::square(96, 8, 1.0, 0.0, 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("lx = 96") && e.contains("multiple of 64"), "{e}");
+        let e = SitePackedLattice::cubic(64, 8, 3, 1.0, 0.0, 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("lz = 3"), "{e}");
+        let e = SitePackedLattice::square(64, 2, 1.0, 0.0, 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ly = 2"), "{e}");
+        let e = SitePackedLattice::square(64, 4, 1.0, 0.0, f32::NAN)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("beta"), "{e}");
+    }
+}
