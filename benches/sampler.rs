@@ -9,24 +9,6 @@ use ising_wgpu::{
     SamplingProgram, SamplingSchedule,
 };
 
-/// Random normal biases and weights (Box-Muller on a fixed LCG), beta = 1, as in THRML's benchmark.
-fn random_normal_model(num_nodes: usize, edges: Vec<(u32, u32)>) -> IsingModel {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut normal = move || {
-        let mut uniform = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-        };
-        let (u, v) = (uniform(), uniform());
-        ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
-    };
-    let weights = (0..edges.len()).map(|_| normal()).collect();
-    let biases = (0..num_nodes).map(|_| normal()).collect();
-    IsingModel::new(num_nodes, edges, weights, biases, 1.0).expect("valid model")
-}
-
 /// Times `sweeps` sweeps (one sample read back at the end), after a short untimed warm-up that
 /// also compiles the kernels.
 fn flips_per_ns(
@@ -54,7 +36,8 @@ fn flips_per_ns(
 fn main() {
     let torus = Lattice::square(256, 256, true).expect("lattice");
     let torus_program = SamplingProgram::new(
-        random_normal_model(torus.num_sites(), torus.edges().to_vec()),
+        IsingModel::random_normal(torus.num_sites(), torus.edges().to_vec(), 1.0, 0)
+            .expect("model"),
         Blocks::Auto,
         &[],
     )
@@ -62,7 +45,7 @@ fn main() {
     let pegasus = read_edge_list(concat!(env!("CARGO_MANIFEST_DIR"), "/data/pegasus14.edges"))
         .expect("graph");
     let pegasus_program = SamplingProgram::new(
-        random_normal_model(pegasus.num_nodes, pegasus.edges),
+        IsingModel::random_normal(pegasus.num_nodes, pegasus.edges, 1.0, 0).expect("model"),
         Blocks::Auto,
         &[],
     )

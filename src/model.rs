@@ -21,6 +21,33 @@ pub struct IsingModel {
 }
 
 impl IsingModel {
+    /// A model on `edges` with weights and biases drawn from a standard normal (Box-Muller on Philox
+    /// draws keyed by `seed`), the random models of THRML's benchmarks and of `ising bench --graph`.
+    ///
+    /// ```
+    /// let m = ising_wgpu::IsingModel::random_normal(3, vec![(0, 1), (1, 2)], 1.0, 7)?;
+    /// assert_eq!(m, ising_wgpu::IsingModel::random_normal(3, vec![(0, 1), (1, 2)], 1.0, 7)?);
+    /// # Ok::<(), ising_wgpu::Error>(())
+    /// ```
+    pub fn random_normal(
+        num_nodes: usize,
+        edges: Vec<(u32, u32)>,
+        beta: f32,
+        seed: u64,
+    ) -> Result<Self> {
+        let key = [seed as u32, (seed >> 32) as u32];
+        let normal = |index: usize| {
+            let r = crate::rng::philox4x32_10([index as u32, (index >> 32) as u32, 0, 0xB0A7], key);
+            let u = (f64::from(r[0]) + 0.5) / 4_294_967_296.0;
+            let v = f64::from(r[1]) / 4_294_967_296.0;
+            ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
+        };
+        let m = edges.len();
+        let weights = (0..m).map(normal).collect();
+        let biases = (m..m + num_nodes).map(normal).collect();
+        IsingModel::new(num_nodes, edges, weights, biases, beta)
+    }
+
     /// Builds and validates a model.
     ///
     /// Errors name the culprit: zero nodes, `weights`/`biases` of the wrong length, an edge endpoint out

@@ -190,7 +190,8 @@ fn chain_major(args: &BenchArgs, backend: &Backend) -> ising_wgpu::Result<Report
     let (name, program) = match (&args.graph, args.lattice) {
         (Some(path), _) => {
             let graph = read_edge_list(path)?;
-            let model = normal_model(graph.num_nodes, graph.edges, args.beta, args.seed)?;
+            let model =
+                IsingModel::random_normal(graph.num_nodes, graph.edges, args.beta, args.seed)?;
             (
                 path.display().to_string(),
                 SamplingProgram::new(model, Blocks::Auto, &[])?,
@@ -249,25 +250,4 @@ fn chain_major(args: &BenchArgs, backend: &Backend) -> ising_wgpu::Result<Report
         energy_per_site,
         abs_magnetization,
     })
-}
-
-/// Weights and biases drawn from a standard normal (Box-Muller on Philox draws keyed by `seed`).
-fn normal_model(
-    num_nodes: usize,
-    edges: Vec<(u32, u32)>,
-    beta: f32,
-    seed: u64,
-) -> ising_wgpu::Result<IsingModel> {
-    let key = [seed as u32, (seed >> 32) as u32];
-    let normal = |index: usize| {
-        let r =
-            ising_wgpu::rng::philox4x32_10([index as u32, (index >> 32) as u32, 0, 0xB0A7], key);
-        let u = (f64::from(r[0]) + 0.5) / 4_294_967_296.0;
-        let v = f64::from(r[1]) / 4_294_967_296.0;
-        ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
-    };
-    let m = edges.len();
-    let weights = (0..m).map(normal).collect();
-    let biases = (m..m + num_nodes).map(normal).collect();
-    IsingModel::new(num_nodes, edges, weights, biases, beta)
 }
