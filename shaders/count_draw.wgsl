@@ -24,13 +24,15 @@ fn plane_table(q: u32) -> u32 {
     return (words[(q / 4u) % 4u] >> (8u * (q % 4u))) & 0xffu;
 }
 
-// The lanes whose count is one of the counts in `table` (bit k: count k).
-fn lanes_in(lanes: ptr<function, array<u32, 8>>, table: u32) -> u32 {
-    var t = 0u;
-    for (var k = 0u; k < 8u; k += 1u) {
-        t |= (*lanes)[k] & (0u - ((table >> k) & 1u));
-    }
-    return t;
+// The lanes whose count (bits c.x, c.y, c.z) is one of the counts in `table` (bit k: count k): a
+// multiplexer tree over the count's bits, with the table's bits as all-ones or all-zero words.
+fn lanes_in(c: vec3<u32>, table: u32) -> u32 {
+    let t = vec4<u32>(0u) - ((vec4<u32>(table) >> vec4<u32>(0u, 2u, 4u, 6u)) & vec4<u32>(1u));
+    let u = vec4<u32>(0u) - ((vec4<u32>(table) >> vec4<u32>(1u, 3u, 5u, 7u)) & vec4<u32>(1u));
+    // Even count k in t[k / 2], odd count k in u[k / 2]; choose by bit 0, then bit 1, then bit 2.
+    let by_bit0 = t ^ ((t ^ u) & vec4<u32>(c.x));
+    let by_bit1 = by_bit0.xz ^ ((by_bit0.xz ^ by_bit0.yw) & vec2<u32>(c.y));
+    return by_bit1.x ^ ((by_bit1.x ^ by_bit1.y) & c.z);
 }
 
 // Compares bit planes q0..q0+3 of the uniforms (`u`) with those of the thresholds.
@@ -39,10 +41,10 @@ fn compare_planes(
     tied: ptr<function, u32>,
     u: vec4<u32>,
     q0: u32,
-    lanes: ptr<function, array<u32, 8>>,
+    c: vec3<u32>,
 ) {
     for (var o = 0u; o < 4u; o += 1u) {
-        let t = lanes_in(lanes, plane_table(q0 + o));
+        let t = lanes_in(c, plane_table(q0 + o));
         *below |= *tied & t & ~u[o];
         *tied &= ~(u[o] ^ t);
     }
@@ -50,11 +52,6 @@ fn compare_planes(
 
 // The 32 draws of `(node, word)` in sweep `p.sweep_*` for lanes with up-neighbour counts `c`.
 fn count_draw(c: vec3<u32>, node: u32, word: u32) -> u32 {
-    let low = array<u32, 4>(~c.y & ~c.x, ~c.y & c.x, c.y & ~c.x, c.y & c.x);
-    var lanes: array<u32, 8>;
-    for (var n = 0u; n < 8u; n += 1u) {
-        lanes[n] = low[n & 3u] & select(~c.z, c.z, n >= 4u);
-    }
     // Most significant bits first: `below` is decided, `tied` still equal so far.
     let key = vec2<u32>(p.seed_lo, p.seed_hi);
     let counter = vec4<u32>(node, word, p.sweep_lo, p.sweep_hi << 5u);
@@ -66,7 +63,7 @@ fn count_draw(c: vec3<u32>, node: u32, word: u32) -> u32 {
             break;
         }
         let u = philox4x32_10(counter + vec4<u32>(0u, 0u, 0u, call), key);
-        compare_planes(&below, &tied, u, 4u * call, &lanes);
+        compare_planes(&below, &tied, u, 4u * call, c);
     }
-    return below | lanes_in(&lanes, plane_table(24u));
+    return below | lanes_in(c, plane_table(24u));
 }

@@ -15,6 +15,8 @@ pub(crate) struct CountDraw {
     /// Entry `q < 24`: bit `k` set when the threshold of count `k` has bit `23 - q`; entry 24: bit `k`
     /// set when the threshold of count `k` is `2^24` (probability 1).
     plane_tables: [u8; 25],
+    /// The tables as [`table_masks`], for the host's draws.
+    plane_masks: [[u32; 8]; 25],
 }
 
 impl CountDraw {
@@ -40,6 +42,7 @@ impl CountDraw {
             degree,
             thresholds,
             plane_tables,
+            plane_masks: plane_tables.map(table_masks),
         }
     }
 
@@ -73,20 +76,15 @@ impl CountDraw {
         word: u32,
         neighbours: impl IntoIterator<Item = u32>,
     ) -> u32 {
-        let lanes = lanes_by_count(&count_planes(neighbours));
-        let select = |table: u8| {
-            (0..8)
-                .filter(|k| (table >> k) & 1 == 1)
-                .fold(0, |m, k| m | lanes[k])
-        };
+        let counts = count_planes(neighbours);
         bernoulli_word_sliced(
             seed,
             sweep,
             node,
             word,
             Purpose::Update,
-            |q| select(self.plane_tables[q]),
-            select(self.plane_tables[24]),
+            |q| lanes_in(&counts, &self.plane_masks[q]),
+            lanes_in(&counts, &self.plane_masks[24]),
         )
     }
 }
@@ -101,10 +99,19 @@ fn count_planes(words: impl IntoIterator<Item = u32>) -> [u32; 3] {
     })
 }
 
-/// The lanes whose count (in the planes of [`count_planes`]) is `k`, for `k` in `0..8`.
-fn lanes_by_count(&[c0, c1, c2]: &[u32; 3]) -> [u32; 8] {
-    let low = [!c1 & !c0, !c1 & c0, c1 & !c0, c1 & c0];
-    std::array::from_fn(|k| low[k & 3] & if k >= 4 { c2 } else { !c2 })
+/// The bits of `table` as all-ones or all-zero words.
+fn table_masks(table: u8) -> [u32; 8] {
+    std::array::from_fn(|k| 0u32.wrapping_sub(u32::from(table >> k) & 1))
+}
+
+/// The lanes whose count (in the planes of [`count_planes`]) is one of the counts of a table (bit `k`:
+/// count `k`) given as [`table_masks`]: a multiplexer tree over the count's bits.
+#[inline]
+fn lanes_in(&[c0, c1, c2]: &[u32; 3], t: &[u32; 8]) -> u32 {
+    let pick = |a: u32, b: u32, c: u32| a ^ ((a ^ b) & c);
+    let (t01, t23) = (pick(t[0], t[1], c0), pick(t[2], t[3], c0));
+    let (t45, t67) = (pick(t[4], t[5], c0), pick(t[6], t[7], c0));
+    pick(pick(t01, t23, c1), pick(t45, t67, c1), c2)
 }
 
 #[cfg(test)]
@@ -123,12 +130,18 @@ mod tests {
             7,
         ];
         for n in 0..=words.len() {
-            let lanes = lanes_by_count(&count_planes(words[..n].iter().copied()));
+            let counts = count_planes(words[..n].iter().copied());
+            let lanes: [u32; 8] = std::array::from_fn(|k| lanes_in(&counts, &table_masks(1 << k)));
             for l in 0..32 {
                 let want = words[..n].iter().filter(|&&w| (w >> l) & 1 == 1).count();
                 let got: Vec<usize> = (0..8).filter(|&k| (lanes[k] >> l) & 1 == 1).collect();
                 assert_eq!(got, [want], "{n} words, lane {l}");
             }
+            // A table of several counts selects their union.
+            assert_eq!(
+                lanes_in(&counts, &table_masks(0b1010_0110)),
+                lanes[1] | lanes[2] | lanes[5] | lanes[7]
+            );
         }
     }
 
@@ -157,12 +170,13 @@ mod tests {
         let mut half = 0;
         for node in 0..200 {
             let up = certain.draw((5, 7), node, 0, neighbours);
-            let lanes = lanes_by_count(&count_planes(neighbours));
+            let counts = count_planes(neighbours);
+            let lanes: [u32; 5] = std::array::from_fn(|k| lanes_in(&counts, &table_masks(1 << k)));
             assert_eq!(up & (lanes[0] | lanes[1]), 0);
             assert_eq!(up & (lanes[3] | lanes[4]), lanes[3] | lanes[4]);
             half += (up & lanes[2]).count_ones();
         }
-        let lanes2 = lanes_by_count(&count_planes(neighbours))[2].count_ones() * 200;
+        let lanes2 = lanes_in(&count_planes(neighbours), &table_masks(1 << 2)).count_ones() * 200;
         let (mean, n) = (f64::from(half) / f64::from(lanes2), f64::from(lanes2));
         assert!(
             (mean - 0.5).abs() < 5.0 * (0.25 / n).sqrt(),

@@ -1,4 +1,8 @@
-//! The site-packed lattice on the CPU: each colour's words split across threads.
+//! The site-packed lattice on the CPU: each colour's words split across threads that stay alive for a
+//! whole call and meet at a barrier after each colour.
+
+use std::sync::Barrier;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use super::{Observables, SITE_PACKED_WORD, SitePackedInit, SitePackedLattice, SitePackedSampler};
 use crate::backend::count_draw::CountDraw;
@@ -9,7 +13,10 @@ use crate::rng::MAX_SWEEP;
 pub struct CpuSitePacked {
     lattice: SitePackedLattice,
     draw: CountDraw,
-    colours: [Vec<u32>; 2],
+    /// Both colours' words. Atomic so that threads may write their share of one colour while others
+    /// read it in the next half-sweep, ordered by the barrier (relaxed loads and stores are plain
+    /// moves).
+    colours: [Vec<AtomicU32>; 2],
     seed: u64,
     next_sweep: u64,
     threads: usize,
@@ -21,7 +28,9 @@ impl CpuSitePacked {
         let (j, h, beta) = lattice.parameters();
         Ok(CpuSitePacked {
             draw: CountDraw::new(j, h, beta, lattice.degree()),
-            colours: lattice.initial_words(init, seed),
+            colours: lattice
+                .initial_words(init, seed)
+                .map(|words| words.into_iter().map(AtomicU32::new).collect()),
             lattice: lattice.clone(),
             seed,
             next_sweep: 0,
@@ -35,34 +44,11 @@ impl CpuSitePacked {
         self
     }
 
-    /// Updates every word of `colour` in `sweep`.
-    fn update_colour(&mut self, colour: usize, sweep: u64) {
-        let w = self.lattice.words_per_colour();
-        let [even, odd] = &mut self.colours;
-        let (mine, other) = if colour == 0 {
-            (even, &*odd)
-        } else {
-            (odd, &*even)
-        };
-        let chunk = w.div_ceil(self.threads).max(1);
-        let (lattice, draw, seed) = (&self.lattice, &self.draw, self.seed);
-        std::thread::scope(|scope| {
-            for (part, words) in mine.chunks_mut(chunk).enumerate() {
-                scope.spawn(move || {
-                    for (offset, word) in words.iter_mut().enumerate() {
-                        let g = part * chunk + offset;
-                        let neighbours = lattice.neighbour_words(colour, g, other);
-                        let node = (colour * w + g) as u32;
-                        *word = draw.draw(
-                            (seed, sweep),
-                            node,
-                            SITE_PACKED_WORD,
-                            neighbours[..lattice.degree()].iter().copied(),
-                        );
-                    }
-                });
-            }
-        });
+    /// Both colours' words as they are now.
+    fn words(&self) -> [Vec<u32>; 2] {
+        self.colours
+            .each_ref()
+            .map(|c| c.iter().map(|w| w.load(Relaxed)).collect())
     }
 }
 
@@ -72,21 +58,46 @@ impl SitePackedSampler for CpuSitePacked {
         if last.is_none_or(|l| l > MAX_SWEEP) {
             return Err(Error::invalid("sweeps", "the sweep count would pass 2^59"));
         }
-        for _ in 0..sweeps {
-            for colour in 0..2 {
-                self.update_colour(colour, self.next_sweep);
+        let w = self.lattice.words_per_colour();
+        let chunk = w.div_ceil(self.threads).max(1);
+        let parts = w.div_ceil(chunk);
+        let barrier = Barrier::new(parts);
+        let (lattice, draw, seed, first) = (&self.lattice, &self.draw, self.seed, self.next_sweep);
+        let (colours, barrier) = (&self.colours, &barrier);
+        std::thread::scope(|scope| {
+            for part in 0..parts {
+                scope.spawn(move || {
+                    let mine = part * chunk..((part + 1) * chunk).min(w);
+                    for sweep in first..first + sweeps {
+                        for colour in 0..2 {
+                            let other = &colours[1 - colour];
+                            for g in mine.clone() {
+                                let neighbours =
+                                    lattice.neighbour_words(colour, g, |i| other[i].load(Relaxed));
+                                let up = draw.draw(
+                                    (seed, sweep),
+                                    (colour * w + g) as u32,
+                                    SITE_PACKED_WORD,
+                                    neighbours[..lattice.degree()].iter().copied(),
+                                );
+                                colours[colour][g].store(up, Relaxed);
+                            }
+                            barrier.wait();
+                        }
+                    }
+                });
             }
-            self.next_sweep += 1;
-        }
+        });
+        self.next_sweep += sweeps;
         Ok(())
     }
 
     fn observables(&mut self) -> Result<Observables> {
-        Ok(self.lattice.observables_of_words(&self.colours))
+        Ok(self.lattice.observables_of_words(&self.words()))
     }
 
     fn spins(&mut self) -> Result<Vec<i8>> {
-        Ok(self.lattice.unpack(&self.colours))
+        Ok(self.lattice.unpack(&self.words()))
     }
 
     fn set_parameters(&mut self, coupling: f32, field: f32, beta: f32) -> Result<()> {

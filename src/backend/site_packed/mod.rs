@@ -154,21 +154,26 @@ impl SitePackedLattice {
     /// The words of `other` (the other colour) that hold the neighbours of word `g` of `colour`, bit
     /// for bit: same word (`y`, `z` row neighbours follow), the `x` neighbour shifted in from the
     /// adjacent word, `y +- 1`, then in 3D `z +- 1`. The first [`Self::degree`] entries count.
-    pub(crate) fn neighbour_words(&self, colour: usize, g: usize, other: &[u32]) -> [u32; 6] {
+    pub(crate) fn neighbour_words(
+        &self,
+        colour: usize,
+        g: usize,
+        other: impl Fn(usize) -> u32,
+    ) -> [u32; 6] {
         let [_, ly, lz] = self.sides.map(|s| s as usize);
         let r = self.words_per_row();
         let (row, k) = (g / r, g % r);
         let (y, z) = (row % ly, row / ly);
         let start = g - k;
-        let same = other[g];
+        let same = other(g);
         let shifted = if (colour + y + z).is_multiple_of(2) {
-            (same << 1) | (other[start + (k + r - 1) % r] >> 31)
+            (same << 1) | (other(start + (k + r - 1) % r) >> 31)
         } else {
-            (same >> 1) | (other[start + (k + 1) % r] << 31)
+            (same >> 1) | (other(start + (k + 1) % r) << 31)
         };
         let plane = r * ly;
-        let at_y = |y: usize| other[g - r * (row % ly) + r * y];
-        let at_z = |z: usize| other[g - plane * (row / ly) + plane * z];
+        let at_y = |y: usize| other(g - r * (row % ly) + r * y);
+        let at_z = |z: usize| other(g - plane * (row / ly) + plane * z);
         [
             same,
             shifted,
@@ -222,7 +227,7 @@ impl SitePackedLattice {
         let mut agreements = 0u64;
         for g in 0..self.words_per_colour() {
             ups += u64::from(even[g].count_ones() + odd[g].count_ones());
-            let neighbours = self.neighbour_words(0, g, odd);
+            let neighbours = self.neighbour_words(0, g, |i| odd[i]);
             agreements += neighbours[..self.degree()]
                 .iter()
                 .map(|&n| u64::from((!(even[g] ^ n)).count_ones()))
@@ -291,7 +296,7 @@ mod tests {
                 let (x, row) = (probe % lx, probe / lx);
                 let colour = (x + row % ly + row / ly) % 2;
                 let g = row * lattice.words_per_row() + x / 64;
-                let words = lattice.neighbour_words(colour, g, &colours[1 - colour]);
+                let words = lattice.neighbour_words(colour, g, |i| colours[1 - colour][i]);
                 let bit = (x / 2) % 32;
                 let ups = words[..lattice.degree()]
                     .iter()
