@@ -10,8 +10,7 @@
 use clap::Parser;
 use ising_wgpu::physics::{BETA_C, onsager_energy_per_site, yang_magnetization};
 use ising_wgpu::{
-    Blocks, CpuSampler, GpuContext, GpuSampler, Init, Lattice, Sampler, SamplingProgram,
-    SamplingSchedule, mean_and_stderr,
+    CpuSampler, GpuContext, GpuSampler, Init, Lattice, Sampler, SamplingSchedule, mean_and_stderr,
 };
 use ndarray::{Array2, Axis};
 use plotters::prelude::*;
@@ -66,8 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut points: Vec<Point> = Vec::new();
     for k in (0..args.points).rev() {
         let beta = 0.25 + 0.45 * k as f64 / (args.points - 1).max(1) as f64;
-        let model = lattice.model(1.0, 0.0, beta as f32)?;
-        let program = SamplingProgram::new(model, Blocks::Given(lattice.blocks().to_vec()), &[])?;
+        let program = lattice.program(1.0, 0.0, beta as f32)?; // the lattice path
         let init = Init::States(state.clone());
         let mut sampler: Box<dyn Sampler> = match &gpu {
             Some(ctx) => Box::new(GpuSampler::new(

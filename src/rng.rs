@@ -113,23 +113,74 @@ pub fn bernoulli_word_sliced(
     threshold_plane: impl Fn(usize) -> u32,
     always: u32,
 ) -> u32 {
+    let [up] = bernoulli_words_sliced(
+        seed,
+        sweep,
+        [(node, word)],
+        purpose,
+        |_, q| threshold_plane(q),
+        [always],
+    );
+    up
+}
+
+/// [`bernoulli_word_sliced`] for `N` words side by side (`(node, word)` pairs `keys`; `threshold_plane(i,
+/// q)` and `always[i]` for word `i`), the same results computed so that the compiler can use vector
+/// instructions across the words; each call past the first is drawn only while some word still ties.
+pub fn bernoulli_words_sliced<const N: usize>(
+    seed: u64,
+    sweep: u64,
+    keys: [(u32, u32); N],
+    purpose: Purpose,
+    threshold_plane: impl Fn(usize, usize) -> u32,
+    always: [u32; N],
+) -> [u32; N] {
     debug_assert!(sweep <= MAX_SWEEP);
     let key = [seed as u32, (seed >> 32) as u32];
     let tag = (((sweep >> 32) as u32) << 5) | ((purpose as u32) << 3);
-    // Compare most significant bits first: `below` is decided, `tied` still equal so far.
-    let (mut below, mut tied) = (0u32, u32::MAX);
+    // Most significant bits first: `below` is decided, `tied` still equal so far.
+    let (mut below, mut tied) = ([0u32; N], [u32::MAX; N]);
     for c in 0..6 {
-        let planes = philox4x32_10([node, word, sweep as u32, tag | c as u32], key);
-        for (o, &u) in planes.iter().enumerate() {
-            let t = threshold_plane(4 * c + o);
-            below |= tied & t & !u;
-            tied &= !(u ^ t);
+        let planes: [[u32; N]; 4] = philox4x32_10_many(
+            std::array::from_fn(|i| [keys[i].0, keys[i].1, sweep as u32, tag | c as u32]),
+            key,
+        );
+        for (o, plane) in planes.iter().enumerate() {
+            for i in 0..N {
+                let (t, u) = (threshold_plane(i, 4 * c + o), plane[i]);
+                below[i] |= tied[i] & t & !u;
+                tied[i] &= !(u ^ t);
+            }
         }
-        if tied == 0 {
+        if tied.iter().all(|&t| t == 0) {
             break;
         }
     }
-    below | always
+    std::array::from_fn(|i| below[i] | always[i])
+}
+
+/// [`philox4x32_10`] of `N` counters with one key, output word by output word: `result[o][i]` is
+/// output `o` of counter `i`.
+#[inline]
+fn philox4x32_10_many<const N: usize>(counters: [[u32; 4]; N], key: [u32; 2]) -> [[u32; N]; 4] {
+    let mut c: [[u32; N]; 4] = std::array::from_fn(|o| std::array::from_fn(|i| counters[i][o]));
+    let mut k = key;
+    for round in 0..10 {
+        if round > 0 {
+            k = [k[0].wrapping_add(W0), k[1].wrapping_add(W1)];
+        }
+        let mut next = [[0u32; N]; 4];
+        for i in 0..N {
+            let p0 = u64::from(M0) * u64::from(c[0][i]);
+            let p1 = u64::from(M1) * u64::from(c[2][i]);
+            next[0][i] = (p1 >> 32) as u32 ^ c[1][i] ^ k[0];
+            next[1][i] = p1 as u32;
+            next[2][i] = (p0 >> 32) as u32 ^ c[3][i] ^ k[1];
+            next[3][i] = p0 as u32;
+        }
+        c = next;
+    }
+    c
 }
 
 #[cfg(test)]

@@ -26,12 +26,12 @@ done
 echo "== lattice path: J = 1 torus 256x256 at beta_c, 64 and 1024 chains; 3D 64^3, 64 chains"
 for backend in cpu gpu; do
   ising bench --lattice 2d --size 256 --chains 64 --beta 0.44068679 --sweeps 200 --backend "$backend"
-  ising bench --lattice 2d --size 256 --chains 1024 --beta 0.44068679 --sweeps 20 --backend "$backend"
+  ising bench --lattice 2d --size 256 --chains 1024 --beta 0.44068679 --sweeps 40 --backend "$backend"
   ising bench --lattice 3d --size 64 --chains 64 --beta 0.2216544 --sweeps 20 --backend "$backend"
 done
 if [ -f "$peers/thrml_ising_peer.py" ]; then
   for chains in 64 1024; do
-    sweeps=$(( chains == 64 ? 200 : 20 ))
+    sweeps=$(( chains == 64 ? 200 : 40 ))
     echo "== THRML: J = 1 torus 256x256 at beta_c, $chains chains, $sweeps sweeps"
     "$python" "$peers/thrml_ising_peer.py" ising --L 256 --beta 0.44068679 --chains "$chains" \
       --sweeps "$sweeps" --samples 1 --repeats 2 | grep per_sec

@@ -1,10 +1,13 @@
 //! Draws whose probability depends only on how many of a site's neighbours are up: one coupling and
 //! one field. The counts come from bit-sliced adds of the neighbours' words, the draw from
-//! [`bernoulli_word_sliced`], whose threshold bits are functions of the count's bits looked up in a
+//! [`bernoulli_words_sliced`], whose threshold bits are functions of the count's bits looked up in a
 //! table of 8 bits per bit plane: no per-lane loop at all. Shared by the lattice path and the
 //! site-packed lattice; the WGSL twins are in `shaders/count_draw.wgsl`.
 
-use crate::rng::{Purpose, bernoulli_word_sliced};
+use crate::rng::{Purpose, bernoulli_words_sliced};
+
+/// Words drawn side by side by the host's sweeps (vector instructions across words).
+pub(crate) const BATCH: usize = 4;
 
 /// The thresholds of each count of up neighbours for one coupling, field and beta, as bit-plane tables.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +50,7 @@ impl CountDraw {
     }
 
     /// Neighbours per site.
+    #[cfg(test)]
     pub(crate) fn degree(&self) -> usize {
         self.degree
     }
@@ -67,24 +71,24 @@ impl CountDraw {
         packed
     }
 
-    /// The 32 draws of `(node, word)` in `sweep` for lanes whose up-neighbour counts are `neighbours`'
-    /// per-lane sums (at most `degree` words).
-    pub(crate) fn draw(
+    /// The 32 draws of each of `N` words side by side (vector instructions across words) in `sweep`:
+    /// `keys[i]` is word `i`'s `(node, word)` and `neighbours[i]` its neighbours' words, of which the
+    /// first `degree` count; each lane is up with the probability of its count of up neighbours.
+    pub(crate) fn draw<const N: usize>(
         &self,
         (seed, sweep): (u64, u64),
-        node: u32,
-        word: u32,
-        neighbours: impl IntoIterator<Item = u32>,
-    ) -> u32 {
-        let counts = count_planes(neighbours);
-        bernoulli_word_sliced(
+        keys: [(u32, u32); N],
+        neighbours: &[[u32; 6]; N],
+    ) -> [u32; N] {
+        let counts: [[u32; 3]; N] =
+            std::array::from_fn(|i| count_planes(neighbours[i][..self.degree].iter().copied()));
+        bernoulli_words_sliced(
             seed,
             sweep,
-            node,
-            word,
+            keys,
             Purpose::Update,
-            |q| lanes_in(&counts, &self.plane_masks[q]),
-            lanes_in(&counts, &self.plane_masks[24]),
+            |i, q| lanes_in(&counts[i], &self.plane_masks[q]),
+            std::array::from_fn(|i| lanes_in(&counts[i], &self.plane_masks[24])),
         )
     }
 }
@@ -169,7 +173,8 @@ mod tests {
         let neighbours = [0x0000_ffff, 0x00ff_00ff, 0x0f0f_0f0f, 0x3333_3333];
         let mut half = 0;
         for node in 0..200 {
-            let up = certain.draw((5, 7), node, 0, neighbours);
+            let [a, b, c, d] = neighbours;
+            let [up] = certain.draw((5, 7), [(node, 0)], &[[a, b, c, d, 0, 0]]);
             let counts = count_planes(neighbours);
             let lanes: [u32; 5] = std::array::from_fn(|k| lanes_in(&counts, &table_masks(1 << k)));
             assert_eq!(up & (lanes[0] | lanes[1]), 0);

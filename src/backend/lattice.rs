@@ -2,7 +2,7 @@
 //! come from index arithmetic (no CSR, no weights) and the draws from [`CountDraw`].
 //! `shaders/lattice.wgsl` is its GPU twin, bit for bit.
 
-use super::count_draw::CountDraw;
+use super::count_draw::{BATCH, CountDraw};
 use super::sweep::WordSlice;
 use crate::program::SamplingProgram;
 
@@ -41,8 +41,8 @@ impl LatticeUpdate {
         &self.draw
     }
 
-    /// The neighbours of `site` (`x + lx * (y + ly * z)`): `x +- 1`, `y +- 1`, then in 3D `z +- 1`; the
-    /// first `degree` entries count.
+    /// The neighbours of `site` (`x + lx * (y + ly * z)`): `x +- 1`, `y +- 1`, then `z +- 1` (the site
+    /// itself in 2D); the first `degree` entries count.
     fn neighbours(&self, site: u32) -> [u32; 6] {
         let [lx, ly, lz] = self.sides;
         let (x, y, z) = (site % lx, (site / lx) % ly, site / (lx * ly));
@@ -57,16 +57,48 @@ impl LatticeUpdate {
         ]
     }
 
-    /// The update of every word of `site` in `sweep`, with the draws of `seed`.
-    pub(crate) fn update_site(&self, spins: &mut WordSlice<'_>, site: u32, seed: u64, sweep: u64) {
-        let neighbours = self.neighbours(site);
+    /// The update of every word of every site of `block` (one colour) in `sweep`, with the draws of
+    /// `seed`, [`BATCH`] (site, word) pairs at a time.
+    pub(crate) fn update_block(
+        &self,
+        spins: &mut WordSlice<'_>,
+        block: &[u32],
+        seed: u64,
+        sweep: u64,
+    ) {
+        let items = block.len() * spins.stride;
+        let whole = items - items % BATCH;
+        for first in (0..whole).step_by(BATCH) {
+            self.update_items::<BATCH>(spins, block, first, (seed, sweep));
+        }
+        for item in whole..items {
+            self.update_items::<1>(spins, block, item, (seed, sweep));
+        }
+    }
+
+    /// Updates items `first..first + N` of `block`, item `j` being word `j % stride` of site
+    /// `block[j / stride]`.
+    fn update_items<const N: usize>(
+        &self,
+        spins: &mut WordSlice<'_>,
+        block: &[u32],
+        first: usize,
+        seed_sweep: (u64, u64),
+    ) {
         let stride = spins.stride;
-        for w in 0..stride {
-            let words = neighbours[..self.draw.degree()]
-                .iter()
-                .map(|&j| spins.bits[j as usize * stride + w]);
-            let word = (spins.first_word + w) as u32;
-            let up = self.draw.draw((seed, sweep), site, word, words);
+        let item = |i: usize| (block[(first + i) / stride], (first + i) % stride);
+        let neighbours = std::array::from_fn(|i| {
+            let (site, w) = item(i);
+            self.neighbours(site)
+                .map(|j| spins.bits[j as usize * stride + w])
+        });
+        let keys = std::array::from_fn(|i| {
+            let (site, w) = item(i);
+            (site, (spins.first_word + w) as u32)
+        });
+        let up: [u32; N] = self.draw.draw(seed_sweep, keys, &neighbours);
+        for (i, up) in up.into_iter().enumerate() {
+            let (site, w) = item(i);
             spins.bits[site as usize * stride + w] = up & spins.masks[w];
         }
     }

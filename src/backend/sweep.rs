@@ -172,11 +172,11 @@ impl SweepKernel {
     /// One sweep (every block once, in order) over the words of `spins`, using sweep index `sweep`.
     pub(crate) fn sweep(&self, spins: &mut WordSlice<'_>, sweep: u64) {
         for block in &self.blocks {
+            if let Some(lattice) = &self.lattice {
+                lattice.update_block(spins, block, self.seed, sweep);
+                continue;
+            }
             for &node in block {
-                if let Some(lattice) = &self.lattice {
-                    lattice.update_site(spins, node, self.seed, sweep);
-                    continue;
-                }
                 for w in 0..spins.stride {
                     let new = self.update_word(spins, node, w, sweep);
                     spins.bits[node as usize * spins.stride + w] = new;

@@ -5,7 +5,7 @@ use std::sync::Barrier;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use super::{Observables, SITE_PACKED_WORD, SitePackedInit, SitePackedLattice, SitePackedSampler};
-use crate::backend::count_draw::CountDraw;
+use crate::backend::count_draw::{BATCH, CountDraw};
 use crate::error::{Error, Result};
 use crate::rng::MAX_SWEEP;
 
@@ -52,6 +52,33 @@ impl CpuSitePacked {
     }
 }
 
+/// The update of one colour in one sweep.
+struct Update<'a> {
+    lattice: &'a SitePackedLattice,
+    draw: &'a CountDraw,
+    colours: &'a [Vec<AtomicU32>; 2],
+    colour: usize,
+    seed_sweep: (u64, u64),
+}
+
+impl Update<'_> {
+    /// Updates words `first..first + N` of the colour, side by side.
+    fn words<const N: usize>(&self, first: usize) {
+        let other = &self.colours[1 - self.colour];
+        let w = self.lattice.words_per_colour();
+        let neighbours = std::array::from_fn(|i| {
+            self.lattice
+                .neighbour_words(self.colour, first + i, |j| other[j].load(Relaxed))
+        });
+        let keys =
+            std::array::from_fn(|i| ((self.colour * w + first + i) as u32, SITE_PACKED_WORD));
+        let up: [u32; N] = self.draw.draw(self.seed_sweep, keys, &neighbours);
+        for (i, up) in up.into_iter().enumerate() {
+            self.colours[self.colour][first + i].store(up, Relaxed);
+        }
+    }
+}
+
 impl SitePackedSampler for CpuSitePacked {
     fn sweep(&mut self, sweeps: u64) -> Result<()> {
         let last = self.next_sweep.checked_add(sweeps);
@@ -70,17 +97,19 @@ impl SitePackedSampler for CpuSitePacked {
                     let mine = part * chunk..((part + 1) * chunk).min(w);
                     for sweep in first..first + sweeps {
                         for colour in 0..2 {
-                            let other = &colours[1 - colour];
-                            for g in mine.clone() {
-                                let neighbours =
-                                    lattice.neighbour_words(colour, g, |i| other[i].load(Relaxed));
-                                let up = draw.draw(
-                                    (seed, sweep),
-                                    (colour * w + g) as u32,
-                                    SITE_PACKED_WORD,
-                                    neighbours[..lattice.degree()].iter().copied(),
-                                );
-                                colours[colour][g].store(up, Relaxed);
+                            let update = Update {
+                                lattice,
+                                draw,
+                                colours,
+                                colour,
+                                seed_sweep: (seed, sweep),
+                            };
+                            let whole = mine.end - mine.len() % BATCH;
+                            for g in (mine.start..whole).step_by(BATCH) {
+                                update.words::<BATCH>(g);
+                            }
+                            for g in whole..mine.end {
+                                update.words::<1>(g);
                             }
                             barrier.wait();
                         }
