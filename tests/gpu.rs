@@ -230,6 +230,34 @@ fn lattice_path_draws_identical_spins_on_gpu_and_cpu() {
 }
 
 #[test]
+fn parameter_updates_switch_between_lattice_and_general_paths_on_both_backends() {
+    let Some(ctx) = gpu() else { return };
+    let lattice = Lattice::square(8, 6, true).unwrap();
+    let program = lattice.program(1.0, 0.0, 0.4).unwrap();
+    let mut cpu = CpuSampler::new(&program, 40, 5, Init::Uniform, None).unwrap();
+    let mut gpu = GpuSampler::new(&ctx, &program, 40, 5, Init::Uniform, None).unwrap();
+    let nodes: Vec<u32> = (0..48).collect();
+    let schedule = SamplingSchedule::new(0, 3, 1).unwrap();
+    let mut uneven = program.model().clone();
+    uneven
+        .set_weights((0..96).map(|k| 0.5 + 0.01 * k as f32).collect())
+        .unwrap();
+    for (model, on_lattice) in [(&uneven, false), (program.model(), true)] {
+        cpu.set_parameters(model).unwrap();
+        gpu.set_parameters(model).unwrap();
+        assert_eq!(
+            (cpu.lattice_path(), gpu.lattice_path()),
+            (on_lattice, on_lattice)
+        );
+        assert_eq!(
+            cpu.sample(&schedule, &nodes).unwrap(),
+            gpu.sample(&schedule, &nodes).unwrap(),
+            "lattice path {on_lattice}"
+        );
+    }
+}
+
+#[test]
 fn spins_past_the_binding_limit_split_into_chain_groups_and_large_dispatches_fold() {
     let Some(ctx) = gpu() else { return };
     let model = random_model(12, 12, 0.4);
