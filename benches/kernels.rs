@@ -8,8 +8,9 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use ising_wgpu::io::read_edge_list;
 use ising_wgpu::{
-    Backend, Blocks, GpuContext, Init, IsingModel, Lattice, SamplingProgram, SamplingSchedule,
-    SitePackedInit, SitePackedLattice,
+    Backend, Blocks, GpuContext, GpuSitePacked, Init, IsingModel, Lattice, PlanLimits,
+    SamplingProgram, SamplingSchedule, SitePackedInit, SitePackedKernel, SitePackedLattice,
+    SitePackedSampler, tuned_workgroup_size,
 };
 
 /// The CPU, and the GPU when an adapter exists.
@@ -61,15 +62,36 @@ fn kernels(c: &mut Criterion) {
     sweeps(&mut group, &backends, &general, 64, 10);
     group.finish();
 
-    let lattice = SitePackedLattice::square(1024, 1024, 1.0, 0.0, 0.440_686_8).expect("lattice");
-    let mut group = c.benchmark_group("site-packed, 1024 x 1024 torus");
+    let lattice = SitePackedLattice::square(2048, 2048, 1.0, 0.0, 0.440_686_8).expect("lattice");
+    let mut group = c.benchmark_group("site-packed, 2048 x 2048 torus");
     group.throughput(Throughput::Elements(10 * lattice.num_sites()));
+    let mut site_packed: Vec<(&str, Box<dyn SitePackedSampler>)> = Vec::new();
     for (name, backend) in &backends {
-        let mut sampler = backend
-            .site_packed(&lattice, 0, SitePackedInit::Uniform)
-            .expect("sampler");
+        let init = SitePackedInit::Uniform;
+        match backend {
+            Backend::Gpu(ctx) => {
+                let limits = PlanLimits {
+                    workgroup_size: tuned_workgroup_size(ctx).expect("tuning"),
+                    ..PlanLimits::of_device(&ctx.device().limits())
+                };
+                for (kernel, name) in [
+                    (SitePackedKernel::Words, "gpu, a word an invocation"),
+                    (SitePackedKernel::Tiles, "gpu, tiles in workgroup memory"),
+                ] {
+                    let sampler =
+                        GpuSitePacked::with_limits(ctx, &lattice, 0, init, limits, kernel);
+                    site_packed.push((name, Box::new(sampler.expect("sampler"))));
+                }
+            }
+            Backend::Cpu { .. } => site_packed.push((
+                name,
+                backend.site_packed(&lattice, 0, init).expect("sampler"),
+            )),
+        }
+    }
+    for (name, mut sampler) in site_packed {
         sampler.sweep(2).expect("warm-up");
-        group.bench_function(*name, |b| {
+        group.bench_function(name, |b| {
             b.iter(|| {
                 sampler.sweep(10).expect("sweeps");
                 sampler.observables().expect("observables")

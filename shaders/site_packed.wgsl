@@ -1,6 +1,7 @@
 // One huge lattice, site-packed (src/backend/site_packed/mod.rs has the layout): `site_packed` updates
-// every word of colour `p.colour`, one invocation a word of 32 sites; `site_packed_measure` counts up
-// spins and agreeing neighbour pairs per workgroup. Each colour may span two bindings (`p.slab_words`
+// every word of colour `p.colour`, one invocation a word of 32 sites; `site_packed_tiled` does the same
+// a tile of rows x words per workgroup, reading the other colour's words once into workgroup memory;
+// `site_packed_measure` counts up spins and agreeing neighbour pairs per workgroup. Each colour may span two bindings (`p.slab_words`
 // words in the first). Needs common.wgsl, philox.wgsl and count_draw.wgsl. Host twin: `CpuSitePacked`.
 //
 // Parameters: p.block_len = words a colour, p.words = words a row (reciprocal in p.words_reciprocal),
@@ -46,6 +47,22 @@ fn store(colour: u32, g: u32, value: u32) {
     }
 }
 
+// The other colour's word shifted by one site within the row, filled from its previous word (even
+// rows of the colour: x - 1) or its next word (odd rows: x + 1).
+fn shifted(parity: u32, same: u32, prev: u32, next: u32) -> u32 {
+    return select((same >> 1u) | (next << 31u), (same << 1u) | (prev >> 31u), parity == 0u);
+}
+
+// The other colour's words at z +- 1 of word `g` in plane `z` (3D only).
+fn vertical_words(other: u32, g: u32, z: u32) -> vec2<u32> {
+    let plane = p.words * p.ly;
+    let volume = plane * p.lz;
+    return vec2<u32>(
+        load(other, select(g + plane, g + plane - volume, z + 1u == p.lz)),
+        load(other, select(g - plane, g + volume - plane, z == 0u)),
+    );
+}
+
 // The other colour's words holding the neighbours of word `g` of `colour`, as
 // `SitePackedLattice::neighbour_words`; the first 4 (2D) or 6 (3D) count.
 fn neighbour_words(colour: u32, g: u32) -> array<u32, 6> {
@@ -58,25 +75,21 @@ fn neighbour_words(colour: u32, g: u32) -> array<u32, 6> {
     let z = yz.x;
     let start = g - k;
     let same = load(other, g);
-    var shifted: u32;
-    if (((colour + y + z) & 1u) == 0u) {
-        shifted = (same << 1u) | (load(other, start + select(k - 1u, r - 1u, k == 0u)) >> 31u);
-    } else {
-        shifted = (same >> 1u) | (load(other, start + select(k + 1u, 0u, k + 1u == r)) << 31u);
-    }
+    let prev = load(other, start + select(k - 1u, r - 1u, k == 0u));
+    let next = load(other, start + select(k + 1u, 0u, k + 1u == r));
     let plane = r * p.ly;
     var words = array<u32, 6>(
         same,
-        shifted,
+        shifted((colour + y + z) & 1u, same, prev, next),
         load(other, select(g + r, g + r - plane, y + 1u == p.ly)),
         load(other, select(g - r, g + plane - r, y == 0u)),
         0u,
         0u,
     );
     if (p.lz > 1u) {
-        let volume = plane * p.lz;
-        words[4] = load(other, select(g + plane, g + plane - volume, z + 1u == p.lz));
-        words[5] = load(other, select(g - plane, g + volume - plane, z == 0u));
+        let v = vertical_words(other, g, z);
+        words[4] = v.x;
+        words[5] = v.y;
     }
     return words;
 }
@@ -99,6 +112,58 @@ fn site_packed(
     var c = vec3<u32>(0u);
     for (var i = 0u; i < degree(); i += 1u) {
         add_word(&c, words[i]);
+    }
+    store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD));
+}
+
+// Tiles of `site_packed_tiled`: TILE_ROWS rows (y) of TILE_WORDS words of one z plane, read with a
+// halo of one row and one word on each side (`GpuSitePacked` mirrors these numbers).
+const TILE_ROWS: u32 = 8u;
+const TILE_WORDS: u32 = 32u;
+const HALO_WORDS: u32 = TILE_WORDS + 2u;
+var<workgroup> tile: array<u32, 340>; // (TILE_ROWS + 2) x HALO_WORDS
+
+@compute @workgroup_size(256) // TILE_ROWS x TILE_WORDS
+fn site_packed_tiled(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(num_workgroups) num_wg: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let r = p.words;
+    let tiles_k = (r + TILE_WORDS - 1u) / TILE_WORDS;
+    let tiles_y = (p.ly + TILE_ROWS - 1u) / TILE_ROWS;
+    let t = wg.y * num_wg.x + wg.x;
+    let z = t / (tiles_k * tiles_y);
+    let inside = z < p.lz; // past the last tile when the dispatch was folded
+    let y0 = ((t / tiles_k) % tiles_y) * TILE_ROWS;
+    let k0 = (t % tiles_k) * TILE_WORDS;
+    let other = 1u - p.colour;
+    // Halo slot (i, j) holds row y0 - 1 + i, word k0 - 1 + j, both wrapped.
+    for (var s = local; s < (TILE_ROWS + 2u) * HALO_WORDS; s += 256u) {
+        let y = (y0 + s / HALO_WORDS + p.ly - 1u) % p.ly;
+        let k = (k0 + s % HALO_WORDS + r - 1u) % r;
+        tile[s] = select(0u, load(other, (y + p.ly * z) * r + k), inside);
+    }
+    workgroupBarrier();
+    let i = local / TILE_WORDS + 1u;
+    let j = local % TILE_WORDS + 1u;
+    let y = y0 + i - 1u;
+    let k = k0 + j - 1u;
+    if (!inside || y >= p.ly || k >= r) {
+        return;
+    }
+    let g = (y + p.ly * z) * r + k;
+    let at = i * HALO_WORDS + j;
+    let same = tile[at];
+    var c = vec3<u32>(0u);
+    add_word(&c, same);
+    add_word(&c, shifted((p.colour + y + z) & 1u, same, tile[at - 1u], tile[at + 1u]));
+    add_word(&c, tile[at + HALO_WORDS]);
+    add_word(&c, tile[at - HALO_WORDS]);
+    if (p.lz > 1u) {
+        let v = vertical_words(other, g, z);
+        add_word(&c, v.x);
+        add_word(&c, v.y);
     }
     store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD));
 }

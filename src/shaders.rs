@@ -96,6 +96,12 @@ pub const SITE_PACKED: Kernel = Kernel {
     body: include_str!("../shaders/site_packed.wgsl"),
 };
 
+/// Update of one colour of a site-packed lattice, a tile of 8 rows x 32 words per workgroup of 256.
+pub const SITE_PACKED_TILED: Kernel = Kernel {
+    entry: "site_packed_tiled",
+    ..SITE_PACKED
+};
+
 /// Per-workgroup up spins and agreeing pairs of a site-packed lattice.
 pub const SITE_PACKED_MEASURE: Kernel = Kernel {
     entry: "site_packed_measure",
@@ -127,10 +133,11 @@ pub const PHILOX_KAT: Kernel = Kernel {
 };
 
 /// Every kernel, for validation.
-pub const ALL: [Kernel; 7] = [
+pub const ALL: [Kernel; 8] = [
     GIBBS,
     LATTICE,
     SITE_PACKED,
+    SITE_PACKED_TILED,
     SITE_PACKED_MEASURE,
     COUNT,
     GATHER,

@@ -9,7 +9,7 @@ use common::{assert_within_5_se, backends, gpu};
 use ising_wgpu::physics::{kaufman_energy_per_site, onsager_energy_per_site, yang_magnetization};
 use ising_wgpu::{
     Backend, CpuSitePacked, GpuSitePacked, Init, Lattice, PlanLimits, SamplingSchedule,
-    SitePackedInit, SitePackedLattice, SitePackedSampler, mean_and_stderr,
+    SitePackedInit, SitePackedKernel, SitePackedLattice, SitePackedSampler, mean_and_stderr,
 };
 use ndarray::Axis;
 
@@ -32,20 +32,23 @@ fn gpu_and_cpu_draw_identical_site_packed_spins() {
         ),
     ] {
         let words = lattice.words_per_colour() as u64;
-        // Each colour split over two bindings, and at most 2 workgroups of 32 a dimension.
+        // Each colour split over two bindings, and at most 4 workgroups of 32 a dimension.
         let small = PlanLimits {
             max_binding_bytes: 4 * (words / 2 + 1),
-            max_workgroups_per_dim: 2,
+            max_workgroups_per_dim: 4,
             workgroup_size: 32,
             ..device
         };
-        for limits in [device, small] {
+        let runs = [device, small]
+            .into_iter()
+            .flat_map(|l| [SitePackedKernel::Words, SitePackedKernel::Tiles].map(|k| (l, k)));
+        for (limits, kernel) in runs {
             let mut cpu = CpuSitePacked::new(&lattice, seed, SitePackedInit::Uniform)
                 .unwrap()
                 .with_threads(3);
+            let init = SitePackedInit::Uniform;
             let mut gpu =
-                GpuSitePacked::with_limits(&ctx, &lattice, seed, SitePackedInit::Uniform, limits)
-                    .unwrap();
+                GpuSitePacked::with_limits(&ctx, &lattice, seed, init, limits, kernel).unwrap();
             assert_eq!(gpu.split_bindings(), limits == small);
             assert_eq!(cpu.spins().unwrap(), gpu.spins().unwrap(), "initial spins");
             for step in 0..4 {
@@ -59,7 +62,8 @@ fn gpu_and_cpu_draw_identical_site_packed_spins() {
                 gpu.sweep(step + 1).unwrap();
                 let (a, b) = (cpu.spins().unwrap(), gpu.spins().unwrap());
                 let differing = a.iter().zip(&b).filter(|(x, y)| x != y).count();
-                assert_eq!(differing, 0, "{:?} after call {step}", lattice.sides());
+                let sides = lattice.sides();
+                assert_eq!(differing, 0, "{sides:?}, {kernel:?}, after call {step}");
                 assert_eq!(cpu.observables().unwrap(), gpu.observables().unwrap());
             }
         }
@@ -74,7 +78,8 @@ fn a_colour_larger_than_two_bindings_is_a_clear_error() {
         max_binding_bytes: 256,
         ..PlanLimits::of_device(&ctx.device().limits())
     };
-    let e = GpuSitePacked::with_limits(&ctx, &lattice, 0, SitePackedInit::AllUp, limits)
+    let kernel = SitePackedKernel::Tiles;
+    let e = GpuSitePacked::with_limits(&ctx, &lattice, 0, SitePackedInit::AllUp, limits, kernel)
         .err()
         .expect("too large")
         .to_string();

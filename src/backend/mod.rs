@@ -8,7 +8,10 @@ mod site_packed;
 mod sweep;
 
 pub use cpu::CpuSampler;
-pub use gpu::{GpuContext, GpuSampler, GpuSitePacked, PlanLimits, tuned_workgroup_size};
+pub use gpu::{
+    GpuContext, GpuSampler, GpuSitePacked, PlanLimits, SitePackedKernel, tuned_site_packed_kernel,
+    tuned_workgroup_size,
+};
 pub use site_packed::{
     CpuSitePacked, Observables, SITE_PACKED_WORD, SitePackedInit, SitePackedLattice,
     SitePackedSampler,

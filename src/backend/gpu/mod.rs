@@ -11,5 +11,5 @@ mod tune;
 pub use context::GpuContext;
 pub use plan::PlanLimits;
 pub use sampler::GpuSampler;
-pub use site_packed::GpuSitePacked;
-pub use tune::tuned_workgroup_size;
+pub use site_packed::{GpuSitePacked, SitePackedKernel};
+pub use tune::{tuned_site_packed_kernel, tuned_workgroup_size};

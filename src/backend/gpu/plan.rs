@@ -58,20 +58,21 @@ impl PlanLimits {
         })
     }
 
-    /// Workgroups `(x, y)` covering `invocations`, folded into a second dimension past the
-    /// per-dimension limit; kernels rebuild the linear index from `num_workgroups`.
-    pub(crate) fn fold_dispatch(&self, invocations: u64) -> Result<(u32, u32)> {
-        let groups = invocations.div_ceil(u64::from(self.workgroup_size.max(1)));
+    /// Workgroups of `workgroup_size` invocations covering `invocations`.
+    pub(crate) fn workgroups(&self, invocations: u64) -> u64 {
+        invocations.div_ceil(u64::from(self.workgroup_size.max(1)))
+    }
+
+    /// `groups` workgroups as `(x, y)`, folded into a second dimension past the per-dimension limit;
+    /// kernels rebuild the linear index from `num_workgroups`.
+    pub(crate) fn fold(&self, groups: u64) -> Result<(u32, u32)> {
         let max = u64::from(self.max_workgroups_per_dim);
         let x = groups.min(max);
         let y = if x == 0 { 0 } else { groups.div_ceil(x) };
         if y > max {
             return Err(Error::invalid(
                 "dispatch",
-                format!(
-                    "{invocations} invocations exceed {max} x {max} workgroups of {}",
-                    self.workgroup_size
-                ),
+                format!("{groups} workgroups exceed {max} x {max}"),
             ));
         }
         Ok((x as u32, y as u32))
@@ -217,10 +218,11 @@ mod tests {
     #[test]
     fn large_dispatches_fold_into_two_dimensions() {
         let l = limits(1 << 30, 100);
-        assert_eq!(l.fold_dispatch(0).unwrap(), (0, 0));
-        assert_eq!(l.fold_dispatch(64 * 100).unwrap(), (100, 1));
-        assert_eq!(l.fold_dispatch(64 * 100 + 1).unwrap(), (100, 2));
-        assert_eq!(l.fold_dispatch(64 * 100 * 100).unwrap(), (100, 100));
-        assert!(l.fold_dispatch(64 * 100 * 100 + 1).is_err());
+        let fold = |invocations| l.fold(l.workgroups(invocations));
+        assert_eq!(fold(0).unwrap(), (0, 0));
+        assert_eq!(fold(64 * 100).unwrap(), (100, 1));
+        assert_eq!(fold(64 * 100 + 1).unwrap(), (100, 2));
+        assert_eq!(fold(64 * 100 * 100).unwrap(), (100, 100));
+        assert!(fold(64 * 100 * 100 + 1).is_err());
     }
 }

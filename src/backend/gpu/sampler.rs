@@ -313,7 +313,7 @@ impl GpuSampler {
                     pipeline,
                     bind_group,
                     params: op.params,
-                    invocations: op.invocations,
+                    workgroups: self.limits.workgroups(op.invocations),
                 }
             })
             .collect();

@@ -14,12 +14,27 @@ use crate::error::{Error, Result};
 use crate::rng::MAX_SWEEP;
 use crate::shaders;
 
+/// Rows and words of a tile of [`SitePackedKernel::Tiles`] (`TILE_ROWS`, `TILE_WORDS` in
+/// `shaders/site_packed.wgsl`).
+const TILE: (u32, u32) = (8, 32);
+
+/// How the update kernel spreads a colour over invocations; the results are the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SitePackedKernel {
+    /// One invocation a word, reading its neighbour words from the buffers.
+    Words,
+    /// One workgroup of 256 a tile of 8 rows x 32 words, which reads the other colour's words of the
+    /// tile and its halo once into workgroup memory.
+    Tiles,
+}
+
 /// One site-packed lattice on a GPU; the same draws as [`crate::CpuSitePacked`] for a seed.
 pub struct GpuSitePacked {
     ctx: GpuContext,
     limits: PlanLimits,
     lattice: SitePackedLattice,
     draw: CountDraw,
+    kernel: SitePackedKernel,
     update: Pipeline,
     measure: Pipeline,
     /// `[colour][slab]`: each colour's words, the second slab empty unless one binding is too small.
@@ -34,7 +49,9 @@ pub struct GpuSitePacked {
 }
 
 impl GpuSitePacked {
-    /// Starts `lattice` from `init` on `ctx`'s device, drawing with `seed`.
+    /// Starts `lattice` from `init` on `ctx`'s device, drawing with `seed`, with the workgroup size and
+    /// the kernel measured fastest on the device ([`super::tuned_workgroup_size`],
+    /// [`super::tuned_site_packed_kernel`]).
     pub fn new(
         ctx: &GpuContext,
         lattice: &SitePackedLattice,
@@ -45,17 +62,19 @@ impl GpuSitePacked {
             workgroup_size: super::tuned_workgroup_size(ctx)?,
             ..PlanLimits::of_device(&ctx.device().limits())
         };
-        Self::with_limits(ctx, lattice, seed, init, limits)
+        let kernel = super::tuned_site_packed_kernel(ctx)?;
+        Self::with_limits(ctx, lattice, seed, init, limits, kernel)
     }
 
-    /// As [`GpuSitePacked::new`], planning with `limits` (at most the device's): a lower binding
-    /// limit splits each colour over two bindings, which tests use on small lattices.
+    /// As [`GpuSitePacked::new`], planning with `limits` (at most the device's) and running `kernel`:
+    /// a lower binding limit splits each colour over two bindings, which tests use on small lattices.
     pub fn with_limits(
         ctx: &GpuContext,
         lattice: &SitePackedLattice,
         seed: u64,
         init: SitePackedInit,
         limits: PlanLimits,
+        kernel: SitePackedKernel,
     ) -> Result<Self> {
         let words = lattice.words_per_colour();
         let per_binding = (limits.max_storage() / 4) as usize;
@@ -71,7 +90,8 @@ impl GpuSitePacked {
                 hint: "a colour spans at most two bindings; use a smaller lattice or a device with larger buffers",
             });
         }
-        let (x, y) = limits.fold_dispatch(words as u64)?;
+        limits.fold(update_workgroups(lattice, kernel, &limits))?;
+        let (x, y) = limits.fold(limits.workgroups(words as u64))?;
         let slab_words = words.min(per_binding);
         let host = lattice.initial_words(init, seed);
         let device = ctx.device();
@@ -116,6 +136,7 @@ impl GpuSitePacked {
                 limits,
                 lattice: lattice.clone(),
                 draw: CountDraw::new(j, h, beta, lattice.degree()),
+                kernel,
                 update,
                 measure,
                 spins,
@@ -155,12 +176,33 @@ impl GpuSitePacked {
         }
     }
 
-    fn dispatch<'a>(&'a self, pipeline: &'a Pipeline, params: Params) -> Dispatch<'a> {
+    fn dispatch<'a>(
+        &'a self,
+        pipeline: &'a Pipeline,
+        params: Params,
+        workgroups: u64,
+    ) -> Dispatch<'a> {
         Dispatch {
             pipeline: &pipeline.pipeline,
             bind_group: &self.bind_group,
             params,
-            invocations: self.lattice.words_per_colour() as u64,
+            workgroups,
+        }
+    }
+}
+
+/// Workgroups of one colour's update with `kernel`.
+fn update_workgroups(
+    lattice: &SitePackedLattice,
+    kernel: SitePackedKernel,
+    limits: &PlanLimits,
+) -> u64 {
+    let [_, ly, lz] = lattice.sides().map(u64::from);
+    let row = lattice.words_per_row() as u64;
+    match kernel {
+        SitePackedKernel::Words => limits.workgroups(lattice.words_per_colour() as u64),
+        SitePackedKernel::Tiles => {
+            lz * ly.div_ceil(u64::from(TILE.0)) * row.div_ceil(u64::from(TILE.1))
         }
     }
 }
@@ -179,7 +221,11 @@ impl SitePackedSampler for GpuSitePacked {
                 let dispatches: Vec<Dispatch> = (0..batch)
                     .flat_map(|s| {
                         let sweep = self.next_sweep + done + s;
-                        [0, 1].map(|colour| self.dispatch(&self.update, self.params(colour, sweep)))
+                        [0, 1].map(|colour| {
+                            let groups =
+                                update_workgroups(&self.lattice, self.kernel, &self.limits);
+                            self.dispatch(&self.update, self.params(colour, sweep), groups)
+                        })
                     })
                     .collect();
                 submit(&self.ctx, &self.params, &self.limits, &dispatches)?;
@@ -194,7 +240,10 @@ impl SitePackedSampler for GpuSitePacked {
     fn observables(&mut self) -> Result<Observables> {
         let ctx = self.ctx.clone();
         let partials = ctx.checked("site-packed measurement", || {
-            let measure = self.dispatch(&self.measure, self.params(0, 0));
+            let groups = self
+                .limits
+                .workgroups(self.lattice.words_per_colour() as u64);
+            let measure = self.dispatch(&self.measure, self.params(0, 0), groups);
             submit(&self.ctx, &self.params, &self.limits, &[measure])?;
             let partials = self.partials.clone();
             self.readback.read(&self.ctx, &partials, partials.size())

@@ -24,8 +24,8 @@ pub(crate) struct Dispatch<'a> {
     pub(crate) pipeline: &'a wgpu::ComputePipeline,
     pub(crate) bind_group: &'a wgpu::BindGroup,
     pub(crate) params: Params,
-    /// Invocations, folded into a second dimension past the per-dimension limit.
-    pub(crate) invocations: u64,
+    /// Workgroups, folded into a second dimension past the per-dimension limit.
+    pub(crate) workgroups: u64,
 }
 
 /// Writes each dispatch's parameters into its slot of `params` (at most [`OPS_PER_SUBMIT`]), records
@@ -53,7 +53,7 @@ pub(crate) fn submit(
             timestamp_writes: None,
         });
         for (k, d) in dispatches.iter().enumerate() {
-            let (x, y) = limits.fold_dispatch(d.invocations)?;
+            let (x, y) = limits.fold(d.workgroups)?;
             if x == 0 {
                 continue;
             }

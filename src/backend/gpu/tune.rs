@@ -1,4 +1,4 @@
-//! Choosing the workgroup size by measurement, once per process and adapter.
+//! Choosing the workgroup size and the site-packed kernel by measurement, once per process and adapter.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -7,6 +7,8 @@ use std::time::Instant;
 use super::context::GpuContext;
 use super::plan::PlanLimits;
 use super::sampler::GpuSampler;
+use super::site_packed::{GpuSitePacked, SitePackedKernel};
+use crate::backend::site_packed::{SitePackedInit, SitePackedLattice, SitePackedSampler};
 use crate::backend::{Init, Sampler};
 use crate::error::Result;
 use crate::graph::Lattice;
@@ -15,21 +17,33 @@ use crate::program::{Blocks, SamplingProgram, SamplingSchedule};
 /// Workgroup sizes tried, where the device allows them.
 const CANDIDATES: [u32; 4] = [32, 64, 128, 256];
 
+/// `measure()` once per process and adapter, then the cached result.
+fn cached<T: Copy>(
+    cache: &OnceLock<Mutex<HashMap<String, T>>>,
+    ctx: &GpuContext,
+    measure: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let key = ctx.describe();
+    let cache = cache.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).copied()) {
+        return Ok(found);
+    }
+    let found = measure()?;
+    if let Ok(mut cache) = cache.lock() {
+        cache.insert(key, found);
+    }
+    Ok(found)
+}
+
 /// The fastest workgroup size of the Gibbs kernel on `ctx`'s adapter: each candidate runs 20 sweeps of
 /// 256 chains on a 128 x 128 torus with inexact couplings (the float path); measured once per process
 /// and adapter, then cached. Samples never depend on the choice.
 pub fn tuned_workgroup_size(ctx: &GpuContext) -> Result<u32> {
     static TUNED: OnceLock<Mutex<HashMap<String, u32>>> = OnceLock::new();
-    let key = ctx.describe();
-    let cache = TUNED.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(&size) = cache
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&key).copied())
-        .as_ref()
-    {
-        return Ok(size);
-    }
+    cached(&TUNED, ctx, || measure_workgroup_size(ctx))
+}
+
+fn measure_workgroup_size(ctx: &GpuContext) -> Result<u32> {
     let lattice = Lattice::square(128, 128, true)?;
     let program = SamplingProgram::new(
         lattice.model(0.3, 0.1, 1.0)?,
@@ -54,8 +68,40 @@ pub fn tuned_workgroup_size(ctx: &GpuContext) -> Result<u32> {
             best = (seconds, size);
         }
     }
-    if let Ok(mut cache) = cache.lock() {
-        cache.insert(key, best.1);
-    }
     Ok(best.1)
+}
+
+/// The faster site-packed update kernel on `ctx`'s adapter: each runs 10 sweeps of a 1024 x 1024
+/// torus (after 2 untimed ones); measured once per process and adapter, then cached. Samples never
+/// depend on the choice.
+pub fn tuned_site_packed_kernel(ctx: &GpuContext) -> Result<SitePackedKernel> {
+    static TUNED: OnceLock<Mutex<HashMap<String, SitePackedKernel>>> = OnceLock::new();
+    cached(&TUNED, ctx, || {
+        let lattice = SitePackedLattice::square(1024, 1024, 1.0, 0.0, 0.44)?;
+        let limits = PlanLimits {
+            workgroup_size: tuned_workgroup_size(ctx)?,
+            ..PlanLimits::of_device(&ctx.device().limits())
+        };
+        let mut best = (f64::INFINITY, SitePackedKernel::Words);
+        for kernel in [SitePackedKernel::Words, SitePackedKernel::Tiles] {
+            let mut sampler = GpuSitePacked::with_limits(
+                ctx,
+                &lattice,
+                0,
+                SitePackedInit::Uniform,
+                limits,
+                kernel,
+            )?;
+            sampler.sweep(2)?;
+            sampler.observables()?;
+            let start = Instant::now();
+            sampler.sweep(10)?;
+            sampler.observables()?;
+            let seconds = start.elapsed().as_secs_f64();
+            if seconds < best.0 {
+                best = (seconds, kernel);
+            }
+        }
+        Ok(best.1)
+    })
 }
