@@ -1,6 +1,6 @@
 // One huge lattice, site-packed (src/backend/site_packed/mod.rs has the layout): `site_packed` updates
 // every word of colour `p.colour`, one invocation a word of 32 sites; `site_packed_tiled` does the same
-// a tile of rows x words per workgroup, reading the other colour's words once into workgroup memory;
+// a tile of rows x 32 words per workgroup, reading the other colour's words once into workgroup memory;
 // `site_packed_measure` counts up spins and agreeing neighbour pairs per workgroup. Each colour may span two bindings (`p.slab_words`
 // words in the first). Needs common.wgsl, philox.wgsl and count_draw.wgsl. Host twin: `CpuSitePacked`.
 //
@@ -116,30 +116,32 @@ fn site_packed(
     store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD));
 }
 
-// Tiles of `site_packed_tiled`: TILE_ROWS rows (y) of TILE_WORDS words of one z plane, read with a
-// halo of one row and one word on each side (`GpuSitePacked` mirrors these numbers).
-const TILE_ROWS: u32 = 8u;
+// Tiles of `site_packed_tiled`: WORKGROUP_SIZE / TILE_WORDS rows (y, at most MAX_TILE_ROWS) of
+// TILE_WORDS words of one z plane, read with a halo of one row and one word on each side
+// (`GpuSitePacked` mirrors these numbers).
 const TILE_WORDS: u32 = 32u;
+const MAX_TILE_ROWS: u32 = 8u;
 const HALO_WORDS: u32 = TILE_WORDS + 2u;
-var<workgroup> tile: array<u32, 340>; // (TILE_ROWS + 2) x HALO_WORDS
+var<workgroup> tile: array<u32, 340>; // (MAX_TILE_ROWS + 2) x HALO_WORDS
 
-@compute @workgroup_size(256) // TILE_ROWS x TILE_WORDS
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn site_packed_tiled(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(num_workgroups) num_wg: vec3<u32>,
     @builtin(local_invocation_index) local: u32,
 ) {
+    let rows = WORKGROUP_SIZE / TILE_WORDS;
     let r = p.words;
     let tiles_k = (r + TILE_WORDS - 1u) / TILE_WORDS;
-    let tiles_y = (p.ly + TILE_ROWS - 1u) / TILE_ROWS;
+    let tiles_y = (p.ly + rows - 1u) / rows;
     let t = wg.y * num_wg.x + wg.x;
     let z = t / (tiles_k * tiles_y);
     let inside = z < p.lz; // past the last tile when the dispatch was folded
-    let y0 = ((t / tiles_k) % tiles_y) * TILE_ROWS;
+    let y0 = ((t / tiles_k) % tiles_y) * rows;
     let k0 = (t % tiles_k) * TILE_WORDS;
     let other = 1u - p.colour;
     // Halo slot (i, j) holds row y0 - 1 + i, word k0 - 1 + j, both wrapped.
-    for (var s = local; s < (TILE_ROWS + 2u) * HALO_WORDS; s += 256u) {
+    for (var s = local; s < (rows + 2u) * HALO_WORDS; s += WORKGROUP_SIZE) {
         let y = (y0 + s / HALO_WORDS + p.ly - 1u) % p.ly;
         let k = (k0 + s % HALO_WORDS + r - 1u) % r;
         tile[s] = select(0u, load(other, (y + p.ly * z) * r + k), inside);

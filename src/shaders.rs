@@ -96,7 +96,7 @@ pub const SITE_PACKED: Kernel = Kernel {
     body: include_str!("../shaders/site_packed.wgsl"),
 };
 
-/// Update of one colour of a site-packed lattice, a tile of 8 rows x 32 words per workgroup of 256.
+/// Update of one colour of a site-packed lattice, a tile of rows of 32 words per workgroup.
 pub const SITE_PACKED_TILED: Kernel = Kernel {
     entry: "site_packed_tiled",
     ..SITE_PACKED

@@ -30,12 +30,17 @@ fn gpu_and_cpu_draw_identical_site_packed_spins() {
             SitePackedLattice::cubic(64, 4, 6, 0.5, -0.25, 0.3).unwrap(),
             5,
         ),
+        // Several tiles along x and y, partial ones at the ends.
+        (
+            SitePackedLattice::square(64 * 40, 12, 0.8, 0.05, 0.5).unwrap(),
+            6,
+        ),
     ] {
         let words = lattice.words_per_colour() as u64;
-        // Each colour split over two bindings, and at most 4 workgroups of 32 a dimension.
+        // Each colour split over two bindings, and at most 8 workgroups of 32 a dimension.
         let small = PlanLimits {
             max_binding_bytes: 4 * (words / 2 + 1),
-            max_workgroups_per_dim: 4,
+            max_workgroups_per_dim: 8,
             workgroup_size: 32,
             ..device
         };

@@ -14,17 +14,19 @@ use crate::error::{Error, Result};
 use crate::rng::MAX_SWEEP;
 use crate::shaders;
 
-/// Rows and words of a tile of [`SitePackedKernel::Tiles`] (`TILE_ROWS`, `TILE_WORDS` in
-/// `shaders/site_packed.wgsl`).
-const TILE: (u32, u32) = (8, 32);
+/// Words of a tile row of [`SitePackedKernel::Tiles`] and the most rows (`TILE_WORDS`, `MAX_TILE_ROWS`
+/// in `shaders/site_packed.wgsl`); a tile has one row per 32 invocations of the workgroup.
+const TILE_WORDS: u32 = 32;
+const MAX_TILE_ROWS: u32 = 8;
 
 /// How the update kernel spreads a colour over invocations; the results are the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SitePackedKernel {
     /// One invocation a word, reading its neighbour words from the buffers.
     Words,
-    /// One workgroup of 256 a tile of 8 rows x 32 words, which reads the other colour's words of the
-    /// tile and its halo once into workgroup memory.
+    /// One workgroup a tile of 32 words x (workgroup size / 32) rows, which reads the other colour's
+    /// words of the tile and its halo once into workgroup memory. Needs a workgroup size that is a
+    /// multiple of 32, at most 256.
     Tiles,
 }
 
@@ -89,6 +91,17 @@ impl GpuSitePacked {
                 limit_name: "2 x max_storage_buffer_binding_size",
                 hint: "a colour spans at most two bindings; use a smaller lattice or a device with larger buffers",
             });
+        }
+        let size = limits.workgroup_size;
+        if kernel == SitePackedKernel::Tiles
+            && (!size.is_multiple_of(TILE_WORDS) || size > TILE_WORDS * MAX_TILE_ROWS)
+        {
+            return Err(Error::invalid(
+                "workgroup size",
+                format!(
+                    "{size}: tiles need a multiple of 32 up to 256; use SitePackedKernel::Words"
+                ),
+            ));
         }
         limits.fold(update_workgroups(lattice, kernel, &limits))?;
         let (x, y) = limits.fold(limits.workgroups(words as u64))?;
@@ -202,7 +215,8 @@ fn update_workgroups(
     match kernel {
         SitePackedKernel::Words => limits.workgroups(lattice.words_per_colour() as u64),
         SitePackedKernel::Tiles => {
-            lz * ly.div_ceil(u64::from(TILE.0)) * row.div_ceil(u64::from(TILE.1))
+            let rows = u64::from(limits.workgroup_size / TILE_WORDS);
+            lz * ly.div_ceil(rows) * row.div_ceil(u64::from(TILE_WORDS))
         }
     }
 }

@@ -84,9 +84,15 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
             backend.name()
         );
     }
-    let workgroup_size = match &backend {
-        Backend::Gpu(ctx) => Some(ising_wgpu::tuned_workgroup_size(ctx)?),
-        Backend::Cpu { .. } => None,
+    let (workgroup_size, kernel) = match &backend {
+        Backend::Gpu(ctx) => (
+            Some(ising_wgpu::tuned_workgroup_size(ctx)?),
+            (report.layout == "site-packed")
+                .then(|| ising_wgpu::tuned_site_packed_kernel(ctx))
+                .transpose()?
+                .map(|k| format!("{k:?}").to_lowercase()),
+        ),
+        Backend::Cpu { .. } => (None, None),
     };
     Ok(json!({
         "flips_per_ns": flips_per_ns,
@@ -99,6 +105,7 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
         "layout": report.layout,
         "backend": backend.name(),
         "workgroup_size": workgroup_size,
+        "site_packed_kernel": kernel,
     })
     .to_string())
 }
