@@ -116,13 +116,13 @@ fn site_packed(
     store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD));
 }
 
-// Tiles of `site_packed_tiled`: WORKGROUP_SIZE / TILE_WORDS rows (y, at most MAX_TILE_ROWS) of
-// TILE_WORDS words of one z plane, read with a halo of one row and one word on each side
-// (`GpuSitePacked` mirrors these numbers).
+// Tiles of `site_packed_tiled`: TILE_ROWS rows (y) of TILE_WORDS words of one z plane, read with a
+// halo of one row and one word on each side; each invocation updates every (WORKGROUP_SIZE / 32)-th
+// row of its column (`GpuSitePacked` mirrors these numbers; the size is a multiple of 32, at most 256).
 const TILE_WORDS: u32 = 32u;
-const MAX_TILE_ROWS: u32 = 8u;
+const TILE_ROWS: u32 = 8u;
 const HALO_WORDS: u32 = TILE_WORDS + 2u;
-var<workgroup> tile: array<u32, 340>; // (MAX_TILE_ROWS + 2) x HALO_WORDS
+var<workgroup> tile: array<u32, 340>; // (TILE_ROWS + 2) x HALO_WORDS
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn site_packed_tiled(
@@ -130,44 +130,44 @@ fn site_packed_tiled(
     @builtin(num_workgroups) num_wg: vec3<u32>,
     @builtin(local_invocation_index) local: u32,
 ) {
-    let rows = WORKGROUP_SIZE / TILE_WORDS;
     let r = p.words;
     let tiles_k = (r + TILE_WORDS - 1u) / TILE_WORDS;
-    let tiles_y = (p.ly + rows - 1u) / rows;
+    let tiles_y = (p.ly + TILE_ROWS - 1u) / TILE_ROWS;
     let t = wg.y * num_wg.x + wg.x;
     let z = t / (tiles_k * tiles_y);
     let inside = z < p.lz; // past the last tile when the dispatch was folded
-    let y0 = ((t / tiles_k) % tiles_y) * rows;
+    let y0 = ((t / tiles_k) % tiles_y) * TILE_ROWS;
     let k0 = (t % tiles_k) * TILE_WORDS;
     let other = 1u - p.colour;
     // Halo slot (i, j) holds row y0 - 1 + i, word k0 - 1 + j, both wrapped.
-    for (var s = local; s < (rows + 2u) * HALO_WORDS; s += WORKGROUP_SIZE) {
+    for (var s = local; s < (TILE_ROWS + 2u) * HALO_WORDS; s += WORKGROUP_SIZE) {
         let y = (y0 + s / HALO_WORDS + p.ly - 1u) % p.ly;
         let k = (k0 + s % HALO_WORDS + r - 1u) % r;
         tile[s] = select(0u, load(other, (y + p.ly * z) * r + k), inside);
     }
     workgroupBarrier();
-    let i = local / TILE_WORDS + 1u;
     let j = local % TILE_WORDS + 1u;
-    let y = y0 + i - 1u;
     let k = k0 + j - 1u;
-    if (!inside || y >= p.ly || k >= r) {
-        return;
+    for (var i = local / TILE_WORDS + 1u; i <= TILE_ROWS; i += WORKGROUP_SIZE / TILE_WORDS) {
+        let y = y0 + i - 1u;
+        if (!inside || y >= p.ly || k >= r) {
+            break;
+        }
+        let g = (y + p.ly * z) * r + k;
+        let at = i * HALO_WORDS + j;
+        let same = tile[at];
+        var c = vec3<u32>(0u);
+        add_word(&c, same);
+        add_word(&c, shifted((p.colour + y + z) & 1u, same, tile[at - 1u], tile[at + 1u]));
+        add_word(&c, tile[at + HALO_WORDS]);
+        add_word(&c, tile[at - HALO_WORDS]);
+        if (p.lz > 1u) {
+            let v = vertical_words(other, g, z);
+            add_word(&c, v.x);
+            add_word(&c, v.y);
+        }
+        store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD));
     }
-    let g = (y + p.ly * z) * r + k;
-    let at = i * HALO_WORDS + j;
-    let same = tile[at];
-    var c = vec3<u32>(0u);
-    add_word(&c, same);
-    add_word(&c, shifted((p.colour + y + z) & 1u, same, tile[at - 1u], tile[at + 1u]));
-    add_word(&c, tile[at + HALO_WORDS]);
-    add_word(&c, tile[at - HALO_WORDS]);
-    if (p.lz > 1u) {
-        let v = vertical_words(other, g, z);
-        add_word(&c, v.x);
-        add_word(&c, v.y);
-    }
-    store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD));
 }
 
 var<workgroup> sums: array<atomic<u32>, 2>;

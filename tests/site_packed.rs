@@ -44,7 +44,12 @@ fn gpu_and_cpu_draw_identical_site_packed_spins() {
             workgroup_size: 32,
             ..device
         };
-        let runs = [device, small]
+        // And workgroups of 256: one row a tile per invocation.
+        let wide = PlanLimits {
+            workgroup_size: 256,
+            ..device
+        };
+        let runs = [device, small, wide]
             .into_iter()
             .flat_map(|l| [SitePackedKernel::Words, SitePackedKernel::Tiles].map(|k| (l, k)));
         for (limits, kernel) in runs {

@@ -14,19 +14,19 @@ use crate::error::{Error, Result};
 use crate::rng::MAX_SWEEP;
 use crate::shaders;
 
-/// Words of a tile row of [`SitePackedKernel::Tiles`] and the most rows (`TILE_WORDS`, `MAX_TILE_ROWS`
-/// in `shaders/site_packed.wgsl`); a tile has one row per 32 invocations of the workgroup.
+/// Words and rows of a tile of [`SitePackedKernel::Tiles`] (`TILE_WORDS`, `TILE_ROWS` in
+/// `shaders/site_packed.wgsl`).
 const TILE_WORDS: u32 = 32;
-const MAX_TILE_ROWS: u32 = 8;
+const TILE_ROWS: u32 = 8;
 
 /// How the update kernel spreads a colour over invocations; the results are the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SitePackedKernel {
     /// One invocation a word, reading its neighbour words from the buffers.
     Words,
-    /// One workgroup a tile of 32 words x (workgroup size / 32) rows, which reads the other colour's
-    /// words of the tile and its halo once into workgroup memory. Needs a workgroup size that is a
-    /// multiple of 32, at most 256.
+    /// One workgroup a tile of 8 rows x 32 words, which reads the other colour's words of the tile and
+    /// its halo once into workgroup memory. Needs a workgroup size that is a multiple of 32, at most
+    /// 256.
     Tiles,
 }
 
@@ -94,7 +94,7 @@ impl GpuSitePacked {
         }
         let size = limits.workgroup_size;
         if kernel == SitePackedKernel::Tiles
-            && (!size.is_multiple_of(TILE_WORDS) || size > TILE_WORDS * MAX_TILE_ROWS)
+            && (!size.is_multiple_of(TILE_WORDS) || size > TILE_WORDS * TILE_ROWS)
         {
             return Err(Error::invalid(
                 "workgroup size",
@@ -123,12 +123,11 @@ impl GpuSitePacked {
                 [storage("spins", lo), storage("spins_hi", hi)]
             });
             let partials = storage("partials", &vec![0; 2 * (x * y) as usize]);
-            let update = build(
-                ctx,
-                &shaders::SITE_PACKED,
-                &[Access::ReadWrite; 5],
-                limits.workgroup_size,
-            );
+            let update = match kernel {
+                SitePackedKernel::Words => &shaders::SITE_PACKED,
+                SitePackedKernel::Tiles => &shaders::SITE_PACKED_TILED,
+            };
+            let update = build(ctx, update, &[Access::ReadWrite; 5], limits.workgroup_size);
             let measure = build(
                 ctx,
                 &shaders::SITE_PACKED_MEASURE,
@@ -215,8 +214,7 @@ fn update_workgroups(
     match kernel {
         SitePackedKernel::Words => limits.workgroups(lattice.words_per_colour() as u64),
         SitePackedKernel::Tiles => {
-            let rows = u64::from(limits.workgroup_size / TILE_WORDS);
-            lz * ly.div_ceil(rows) * row.div_ceil(u64::from(TILE_WORDS))
+            lz * ly.div_ceil(u64::from(TILE_ROWS)) * row.div_ceil(u64::from(TILE_WORDS))
         }
     }
 }

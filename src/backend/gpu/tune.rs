@@ -82,8 +82,8 @@ pub fn tuned_site_packed_kernel(ctx: &GpuContext) -> Result<SitePackedKernel> {
             workgroup_size: tuned_workgroup_size(ctx)?,
             ..PlanLimits::of_device(&ctx.device().limits())
         };
-        let tiles_fit = limits.workgroup_size.is_multiple_of(32) && limits.workgroup_size <= 256;
-        if !tiles_fit {
+        let size = limits.workgroup_size;
+        if !size.is_multiple_of(32) || size > 256 {
             return Ok(SitePackedKernel::Words);
         }
         let kernels = [SitePackedKernel::Words, SitePackedKernel::Tiles];
