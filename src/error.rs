@@ -76,7 +76,7 @@ pub enum Error {
     /// A number is NaN or infinite (or overflows `f32`).
     #[error("{what} is not a finite number: {value}")]
     NonFinite {
-        /// Which number, e.g. "weights[3]".
+        /// Which number, e.g. `weights[3]`.
         what: String,
         /// Its value.
         value: f64,

@@ -8,6 +8,10 @@
 //! [`SamplingProgram`] -> a [`Sampler`] backend -> [`Moments`] or samples. [`exact`] enumerates
 //! small models and holds the closed-form lattice results the samplers are tested against.
 //!
+//! Lattices have two fast layouts: [`Lattice::program`] marks a periodic lattice for the samplers'
+//! lattice path (many chains, 32 a word), and [`SitePackedLattice`] packs one huge lattice 32 sites a
+//! word ([`Backend::site_packed`]).
+//!
 //! ```
 //! use ising_wgpu::{Blocks, CpuSampler, Init, IsingModel, Sampler, SamplingProgram, SamplingSchedule};
 //! // A 5-spin chain, THRML's first example.

@@ -571,4 +571,30 @@ fn bench_of_one_chain_runs_one_site_packed_lattice() {
     let out = run("96");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("multiple of 64"));
+    // Coupling and field of the lattice: at beta 1 the antiferromagnet orders (Neel), nearly every
+    // bond disagrees and -(J bonds + h M) / N is close to -2; with the sign of J lost it would be +2.
+    let v = stdout_json(&ising(&[
+        "bench",
+        "--lattice",
+        "2d",
+        "--size",
+        "64",
+        "--chains",
+        "1",
+        "--coupling",
+        "-1",
+        "--field",
+        "0.1",
+        "--beta",
+        "1",
+        "--sweeps",
+        "300",
+        "--backend",
+        "cpu",
+        "--json",
+    ]));
+    assert!(v["energy_per_site"].as_f64().unwrap() < -1.0, "{v}");
+    let graph = concat!(env!("CARGO_MANIFEST_DIR"), "/data/pegasus14.edges");
+    let out = ising(&["bench", "--graph", graph, "--field", "1"]);
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -27,7 +27,7 @@ enum Dimension {
 /// Arguments of `ising bench`.
 #[derive(clap::Args)]
 pub(crate) struct BenchArgs {
-    /// A periodic lattice with J = 1 and no field.
+    /// A periodic lattice with coupling --coupling and field --field.
     #[arg(
         long,
         value_enum,
@@ -35,6 +35,22 @@ pub(crate) struct BenchArgs {
         required_unless_present = "graph"
     )]
     lattice: Option<Dimension>,
+    /// Coupling J of every lattice edge.
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        conflicts_with = "graph",
+        allow_negative_numbers = true
+    )]
+    coupling: f32,
+    /// Field h of every lattice site.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        conflicts_with = "graph",
+        allow_negative_numbers = true
+    )]
+    field: f32,
     /// Side of the lattice.
     #[arg(long, default_value_t = 256)]
     size: usize,
@@ -164,8 +180,10 @@ fn site_packed(
         why: format!("{} is too large for a site-packed lattice", args.size),
     })?;
     let lattice = match dimension {
-        Dimension::Two => SitePackedLattice::square(l, l, 1.0, 0.0, args.beta)?,
-        Dimension::Three => SitePackedLattice::cubic(l, l, l, 1.0, 0.0, args.beta)?,
+        Dimension::Two => SitePackedLattice::square(l, l, args.coupling, args.field, args.beta)?,
+        Dimension::Three => {
+            SitePackedLattice::cubic(l, l, l, args.coupling, args.field, args.beta)?
+        }
     };
     let mut sampler = backend.site_packed(&lattice, args.seed, SitePackedInit::Uniform)?;
     // Untimed: kernel compilation and first dispatches.
@@ -212,7 +230,7 @@ fn chain_major(args: &BenchArgs, backend: &Backend) -> ising_wgpu::Result<Report
             };
             (
                 format!("{:?} torus", lattice.dims()),
-                lattice.program(1.0, 0.0, args.beta)?,
+                lattice.program(args.coupling, args.field, args.beta)?,
             )
         }
         (None, None) => unreachable!("clap requires --lattice or --graph"),
