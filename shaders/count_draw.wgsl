@@ -17,10 +17,16 @@ fn add_word(c: ptr<function, vec3<u32>>, word: u32) {
     *c = vec3<u32>((*c).x ^ word, (*c).y ^ carry0, (*c).z | carry1);
 }
 
+// The 25 bytes of `CountDraw::packed_tables`, four to a word.
+struct PlaneTables {
+    lo: vec4<u32>,
+    hi: vec4<u32>,
+}
+
 // Byte `q` of the plane tables: bit k set when the threshold of count k has bit 23 - q (q < 24), or
 // is 2^24 (q = 24).
-fn plane_table(q: u32) -> u32 {
-    let words = select(p.plane_tables_lo, p.plane_tables_hi, q >= 16u);
+fn plane_table(tables: PlaneTables, q: u32) -> u32 {
+    let words = select(tables.lo, tables.hi, q >= 16u);
     return (words[(q / 4u) % 4u] >> (8u * (q % 4u))) & 0xffu;
 }
 
@@ -42,16 +48,18 @@ fn compare_planes(
     u: vec4<u32>,
     q0: u32,
     c: vec3<u32>,
+    tables: PlaneTables,
 ) {
     for (var o = 0u; o < 4u; o += 1u) {
-        let t = lanes_in(c, plane_table(q0 + o));
+        let t = lanes_in(c, plane_table(tables, q0 + o));
         *below |= *tied & t & ~u[o];
         *tied &= ~(u[o] ^ t);
     }
 }
 
-// The 32 draws of `(node, word)` in sweep `p.sweep_*` for lanes with up-neighbour counts `c`.
-fn count_draw(c: vec3<u32>, node: u32, word: u32) -> u32 {
+// The 32 draws of `(node, word)` in sweep `p.sweep_*` for lanes with up-neighbour counts `c` and the
+// thresholds of `tables`.
+fn count_draw(c: vec3<u32>, node: u32, word: u32, tables: PlaneTables) -> u32 {
     // Most significant bits first: `below` is decided, `tied` still equal so far.
     let key = vec2<u32>(p.seed_lo, p.seed_hi);
     let counter = vec4<u32>(node, word, p.sweep_lo, p.sweep_hi << 5u);
@@ -63,7 +71,7 @@ fn count_draw(c: vec3<u32>, node: u32, word: u32) -> u32 {
             break;
         }
         let u = philox4x32_10(counter + vec4<u32>(0u, 0u, 0u, call), key);
-        compare_planes(&below, &tied, u, 4u * call, c);
+        compare_planes(&below, &tied, u, 4u * call, c, tables);
     }
-    return below | lanes_in(c, plane_table(24u));
+    return below | lanes_in(c, plane_table(tables, 24u));
 }

@@ -5,6 +5,8 @@
 // src/backend/lattice.rs.
 
 @group(0) @binding(1) var<storage, read_write> spins: array<u32>;
+@group(0) @binding(2) var<storage, read> field_tables: array<PlaneTables>; // one per distinct field
+@group(0) @binding(3) var<storage, read> site_field: array<u32>; // per site, its field's table
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn lattice(
@@ -38,6 +40,10 @@ fn lattice(
         add_word(&c, spins[select(site + plane, site + plane - volume, z + 1u == p.lz) * p.words + w]);
         add_word(&c, spins[select(site - plane, site + volume - plane, z == 0u) * p.words + w]);
     }
-    let up = count_draw(c, site, gw);
+    var tables = PlaneTables(p.plane_tables_lo, p.plane_tables_hi);
+    if (p.per_site_fields == 1u) {
+        tables = field_tables[site_field[site]];
+    }
+    let up = count_draw(c, site, gw, tables);
     spins[site * p.words + w] = up & lane_mask(gw, p.chains);
 }

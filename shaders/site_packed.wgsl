@@ -113,7 +113,7 @@ fn site_packed(
     for (var i = 0u; i < degree(); i += 1u) {
         add_word(&c, words[i]);
     }
-    store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD));
+    store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD, PlaneTables(p.plane_tables_lo, p.plane_tables_hi)));
 }
 
 // Tiles of `site_packed_tiled`: TILE_ROWS rows (y) of TILE_WORDS words of one z plane, read with a
@@ -166,7 +166,7 @@ fn site_packed_tiled(
             add_word(&c, v.x);
             add_word(&c, v.y);
         }
-        store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD));
+        store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD, PlaneTables(p.plane_tables_lo, p.plane_tables_hi)));
     }
 }
 

@@ -70,7 +70,8 @@ impl SamplingProgram {
 
     /// The sides `[lx, ly, lz]` (`lz = 1` in 2D) of the periodic lattice the program was built on by
     /// [`crate::Lattice::program`], when it has the lattice path's shape; `None` for other programs.
-    /// Samplers take the lattice path when this is set and the coupling and field are uniform.
+    /// Samplers take the lattice path when this is set, every coupling is equal and the fields take at
+    /// most 256 values (a uniform field, or a random field of a few values).
     pub fn lattice_sides(&self) -> Option<[u32; 3]> {
         self.lattice_sides
     }

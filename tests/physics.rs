@@ -176,11 +176,20 @@ fn yang_magnetisation_in_the_ordered_phase() {
 fn lattice_path_matches_exact_moments_with_field_and_antiferromagnetic_coupling() {
     // A 4 x 4 torus is the smallest lattice-path lattice and small enough to enumerate.
     let lattice = Lattice::square(4, 4, true).unwrap();
-    let program = lattice.program(-0.5, 0.25, 0.7).unwrap();
-    let exact = exact_moments(program.model(), &[]).unwrap();
-    for backend in backends() {
+    let uniform = lattice.program(-0.5, 0.25, 0.7).unwrap();
+    // And a random field of two values, one per site.
+    let mut random_field = uniform.clone();
+    let mut model = random_field.model().clone();
+    let fields = (0..16).map(|i| if (i * 5 + 3) % 7 < 3 { 0.5 } else { -0.25 });
+    model.set_biases(fields.collect()).unwrap();
+    random_field.set_parameters(&model).unwrap();
+    for (backend, program) in backends()
+        .iter()
+        .flat_map(|b| [(b, &uniform), (b, &random_field)])
+    {
+        let exact = exact_moments(program.model(), &[]).unwrap();
         let mut sampler = backend
-            .sampler(&program, 256, 5, Init::Uniform, None)
+            .sampler(program, 256, 5, Init::Uniform, None)
             .unwrap();
         assert!(sampler.lattice_path(), "{}", backend.name());
         let moments = sampler

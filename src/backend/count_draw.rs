@@ -70,27 +70,28 @@ impl CountDraw {
         }
         packed
     }
+}
 
-    /// The 32 draws of each of `N` words side by side (vector instructions across words) in `sweep`:
-    /// `keys[i]` is word `i`'s `(node, word)` and `neighbours[i]` its neighbours' words, of which the
-    /// first `degree` count; each lane is up with the probability of its count of up neighbours.
-    pub(crate) fn draw<const N: usize>(
-        &self,
-        (seed, sweep): (u64, u64),
-        keys: [(u32, u32); N],
-        neighbours: &[[u32; 6]; N],
-    ) -> [u32; N] {
-        let counts: [[u32; 3]; N] =
-            std::array::from_fn(|i| count_planes(neighbours[i][..self.degree].iter().copied()));
-        bernoulli_words_sliced(
-            seed,
-            sweep,
-            keys,
-            Purpose::Update,
-            |i, q| lanes_in(&counts[i], &self.plane_masks[q]),
-            std::array::from_fn(|i| lanes_in(&counts[i], &self.plane_masks[24])),
-        )
-    }
+/// The 32 draws of each of `N` words side by side (vector instructions across words) in `sweep`:
+/// `keys[i]` is word `i`'s `(node, word)`, `neighbours[i]` its neighbours' words (the first `degree`
+/// count) and `draws[i]` its thresholds; each lane is up with the probability of its count of up
+/// neighbours.
+pub(crate) fn draw<const N: usize>(
+    draws: [&CountDraw; N],
+    (seed, sweep): (u64, u64),
+    keys: [(u32, u32); N],
+    neighbours: &[[u32; 6]; N],
+) -> [u32; N] {
+    let counts: [[u32; 3]; N] =
+        std::array::from_fn(|i| count_planes(neighbours[i][..draws[i].degree].iter().copied()));
+    bernoulli_words_sliced(
+        seed,
+        sweep,
+        keys,
+        Purpose::Update,
+        |i, q| lanes_in(&counts[i], &draws[i].plane_masks[q]),
+        std::array::from_fn(|i| lanes_in(&counts[i], &draws[i].plane_masks[24])),
+    )
 }
 
 /// Bit planes of the per-lane number of set bits among at most 7 `words`: a ripple-carry add of each
@@ -174,7 +175,7 @@ mod tests {
         let mut half = 0;
         for node in 0..200 {
             let [a, b, c, d] = neighbours;
-            let [up] = certain.draw((5, 7), [(node, 0)], &[[a, b, c, d, 0, 0]]);
+            let [up] = draw([&certain], (5, 7), [(node, 0)], &[[a, b, c, d, 0, 0]]);
             let counts = count_planes(neighbours);
             let lanes: [u32; 5] = std::array::from_fn(|k| lanes_in(&counts, &table_masks(1 << k)));
             assert_eq!(up & (lanes[0] | lanes[1]), 0);

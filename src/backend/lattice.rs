@@ -1,33 +1,56 @@
-//! The lattice path: a periodic square or cubic lattice with one coupling and one field. Neighbours
-//! come from index arithmetic (no CSR, no weights) and the draws from [`CountDraw`].
+//! The lattice path: a periodic square or cubic lattice with one coupling and a field that takes few
+//! values (one, or up to [`MAX_FIELDS`], site by site). Neighbours come from index arithmetic (no
+//! CSR, no weights) and the draws from [`CountDraw`], one per distinct field.
 //! `shaders/lattice.wgsl` is its GPU twin, bit for bit.
 
-use super::count_draw::{BATCH, CountDraw};
+use std::collections::HashMap;
+
+use super::count_draw::{BATCH, CountDraw, draw};
 use super::sweep::WordSlice;
 use crate::program::SamplingProgram;
+
+/// Most distinct fields the lattice path takes; with more, the general path runs.
+pub(crate) const MAX_FIELDS: usize = 256;
 
 /// The geometry and thresholds of the lattice update of one program's current parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct LatticeUpdate {
     sides: [u32; 3],
-    draw: CountDraw,
+    /// One draw per distinct field, in order of first appearance.
+    draws: Vec<CountDraw>,
+    /// Per site, the index of its field's draw.
+    site_field: Vec<u32>,
 }
 
 impl LatticeUpdate {
-    /// The lattice update of `program`, when it was built on a lattice ([`SamplingProgram::lattice_sides`])
-    /// and every coupling and every field are equal; otherwise `None`, and the general path runs.
+    /// The lattice update of `program`, when it was built on a lattice ([`SamplingProgram::lattice_sides`]),
+    /// every coupling is equal and the fields take at most [`MAX_FIELDS`] values; otherwise `None`,
+    /// and the general path runs.
     pub(crate) fn of(program: &SamplingProgram) -> Option<Self> {
         let sides = program.lattice_sides()?;
         let model = program.model();
         let j = *model.weights().first()?;
-        let h = *model.biases().first()?;
-        if model.weights().iter().any(|&w| w != j) || model.biases().iter().any(|&b| b != h) {
+        if model.weights().iter().any(|&w| w != j) {
             return None;
         }
         let degree = if sides[2] > 1 { 6 } else { 4 };
+        let mut index = HashMap::new();
+        let mut draws = Vec::new();
+        let mut site_field = Vec::with_capacity(model.num_nodes());
+        for &h in model.biases() {
+            let k = *index.entry(h.to_bits()).or_insert_with(|| {
+                draws.push(CountDraw::new(j, h, model.beta(), degree));
+                draws.len() as u32 - 1
+            });
+            if draws.len() > MAX_FIELDS {
+                return None;
+            }
+            site_field.push(k);
+        }
         Some(LatticeUpdate {
             sides,
-            draw: CountDraw::new(j, h, model.beta(), degree),
+            draws,
+            site_field,
         })
     }
 
@@ -36,9 +59,14 @@ impl LatticeUpdate {
         self.sides
     }
 
-    /// The draw by count of up neighbours.
-    pub(crate) fn draw(&self) -> &CountDraw {
-        &self.draw
+    /// One draw per distinct field.
+    pub(crate) fn draws(&self) -> &[CountDraw] {
+        &self.draws
+    }
+
+    /// Per site, the index of its field's draw in [`LatticeUpdate::draws`].
+    pub(crate) fn site_fields(&self) -> &[u32] {
+        &self.site_field
     }
 
     /// The neighbours of `site` (`x + lx * (y + ly * z)`): `x +- 1`, `y +- 1`, then `z +- 1` (the site
@@ -96,7 +124,9 @@ impl LatticeUpdate {
             let (site, w) = item(i);
             (site, (spins.first_word + w) as u32)
         });
-        let up: [u32; N] = self.draw.draw(seed_sweep, keys, &neighbours);
+        let draws =
+            std::array::from_fn(|i| &self.draws[self.site_field[item(i).0 as usize] as usize]);
+        let up: [u32; N] = draw(draws, seed_sweep, keys, &neighbours);
         for (i, up) in up.into_iter().enumerate() {
             let (site, w) = item(i);
             spins.bits[site as usize * stride + w] = up & spins.masks[w];
@@ -117,10 +147,10 @@ mod tests {
         ] {
             let program = lattice.program(1.0, 0.5, 0.3).unwrap();
             let update = LatticeUpdate::of(&program).expect("uniform exact parameters");
-            assert_eq!(update.draw().degree(), 2 * lattice.dims().len());
+            assert_eq!(update.draws()[0].degree(), 2 * lattice.dims().len());
             let csr = Csr::new(program.model());
             for site in 0..lattice.num_sites() as u32 {
-                let mut got = update.neighbours(site)[..update.draw().degree()].to_vec();
+                let mut got = update.neighbours(site)[..update.draws()[0].degree()].to_vec();
                 let mut want = csr.col()[csr.row(site as usize)].to_vec();
                 got.sort_unstable();
                 want.sort_unstable();
@@ -130,10 +160,30 @@ mod tests {
     }
 
     #[test]
-    fn only_uniform_lattice_programs_take_the_path() {
+    fn lattice_programs_with_one_coupling_and_few_fields_take_the_path() {
         let torus = Lattice::square(8, 8, true).unwrap();
         assert!(LatticeUpdate::of(&torus.program(-0.5, 0.25, 1.0).unwrap()).is_some());
         assert!(LatticeUpdate::of(&torus.program(0.3, 0.1, 1.0).unwrap()).is_some());
+        // A field per site, with few values: one draw per value.
+        let mut fields = torus.program(0.5, 0.0, 1.0).unwrap();
+        let mut model = fields.model().clone();
+        model
+            .set_biases((0..64).map(|i| [0.25, -0.5, 0.0][i % 3]).collect())
+            .unwrap();
+        fields.set_parameters(&model).unwrap();
+        let update = LatticeUpdate::of(&fields).unwrap();
+        assert_eq!(update.draws().len(), 3);
+        assert_eq!(&update.site_fields()[..4], &[0, 1, 2, 0]);
+        assert_eq!(update.draws()[1], CountDraw::new(0.5, -0.5, 1.0, 4));
+        // More distinct fields than MAX_FIELDS: the general path.
+        let big = Lattice::square(20, 20, true).unwrap();
+        let mut many = big.program(1.0, 0.0, 1.0).unwrap();
+        let mut model = many.model().clone();
+        model
+            .set_biases((0..400).map(|i| i as f32 / 400.0).collect())
+            .unwrap();
+        many.set_parameters(&model).unwrap();
+        assert!(LatticeUpdate::of(&many).is_none());
         let mut program = torus.program(1.0, 0.0, 1.0).unwrap();
         let mut model = program.model().clone();
         let mut weights = model.weights().to_vec();

@@ -52,7 +52,7 @@ pub trait Sampler {
     fn backend_name(&self) -> String;
 
     /// Whether sweeps take the lattice path (see [`crate::Lattice::program`]): a periodic lattice
-    /// with one coupling and one field. It draws other numbers than the general path, from the same
+    /// with one coupling and fields of at most 256 values. It draws other numbers than the general path, from the same
     /// distribution.
     fn lattice_path(&self) -> bool;
 

@@ -36,8 +36,9 @@ pub(crate) struct Params {
     /// `reciprocal` of `words`, `lx / 2` and `ly`.
     pub(crate) reciprocals: [u32; 3],
     pub(crate) slab_words: u32,
+    pub(crate) per_site_fields: u32,
     /// WGSL aligns the `vec4` that follows to 16 bytes.
-    pub(crate) _pad: [u32; 3],
+    pub(crate) _pad: [u32; 2],
     pub(crate) plane_tables: [u32; 8],
 }
 
@@ -90,7 +91,12 @@ impl Pipelines {
                 &[ReadWrite, Read, Read, Read, Read, Read],
                 workgroup_size,
             ),
-            lattice: build(ctx, &shaders::LATTICE, &[ReadWrite], workgroup_size),
+            lattice: build(
+                ctx,
+                &shaders::LATTICE,
+                &[ReadWrite, Read, Read],
+                workgroup_size,
+            ),
             count: build(
                 ctx,
                 &shaders::COUNT,

@@ -13,7 +13,7 @@ use super::plan::{ChainGroup, PlanLimits, plan_groups, split_adjacency};
 use super::transfer::{
     Dispatch, OPS_PER_SUBMIT, Readback, bind_group, ensure, params_buffer, submit,
 };
-use crate::backend::lattice::LatticeUpdate;
+use crate::backend::lattice::{LatticeUpdate, MAX_FIELDS};
 use crate::backend::{
     Init, Sampler, check_count_capacity, check_sample_request, initial_host_state,
 };
@@ -37,6 +37,8 @@ pub struct GpuSampler {
     adj: [wgpu::Buffer; 2],
     adj_split: usize,
     biases: wgpu::Buffer,
+    /// The lattice path's plane tables per distinct field, and each site's field.
+    fields: [wgpu::Buffer; 2],
     edges: Option<wgpu::Buffer>,
     params: wgpu::Buffer,
     groups: Vec<Group>,
@@ -149,6 +151,16 @@ impl GpuSampler {
             storage("adj_hi", bytemuck::cast_slice(hi)),
         ];
         let biases = storage("biases", bytemuck::cast_slice(model.biases()));
+        // Room for the lattice path's fields, written when it runs (only lattice programs take it).
+        let site_fields = if program.lattice_sides().is_some() {
+            n
+        } else {
+            1
+        };
+        let fields = [
+            storage("field_tables", &vec![0; 32 * MAX_FIELDS]),
+            storage("site_field", &vec![0; 4 * site_fields]),
+        ];
         let block_nodes: Vec<u32> = program.blocks().concat();
         let block_nodes = storage("block_nodes", bytemuck::cast_slice(&block_nodes));
         let edge_words: Vec<u32> = model.edges().iter().flat_map(|&(i, j)| [i, j]).collect();
@@ -167,7 +179,12 @@ impl GpuSampler {
                     &params,
                     &[&spins, &row_ptr, &adj[0], &biases, &block_nodes, &adj[1]],
                 );
-                let lattice = bind_group(ctx, &pipelines.lattice.layout, &params, &[&spins]);
+                let lattice = bind_group(
+                    ctx,
+                    &pipelines.lattice.layout,
+                    &params,
+                    &[&spins, &fields[0], &fields[1]],
+                );
                 Group {
                     plan,
                     spins,
@@ -199,18 +216,20 @@ impl GpuSampler {
             adj,
             adj_split,
             biases,
+            fields,
             edges,
             params,
             groups,
             blocks,
             program: program.clone(),
-            lattice: LatticeUpdate::of(program),
+            lattice: None,
             chains,
             seed,
             next_sweep: 0,
             scratch: None,
             readback: Readback::default(),
         };
+        sampler.set_lattice();
         let mode = match init {
             Init::Hinton => Some(MODE_HINTON),
             Init::Uniform => Some(MODE_UNIFORM),
@@ -263,6 +282,25 @@ impl GpuSampler {
         }
     }
 
+    /// Takes the lattice path when the program's parameters allow it, with its fields uploaded.
+    fn set_lattice(&mut self) {
+        self.lattice = LatticeUpdate::of(&self.program);
+        if let Some(lattice) = self.lattice.as_ref().filter(|l| l.draws().len() > 1) {
+            let tables: Vec<u32> = lattice
+                .draws()
+                .iter()
+                .flat_map(|d| d.packed_tables())
+                .collect();
+            let queue = self.ctx.queue();
+            queue.write_buffer(&self.fields[0], 0, bytemuck::cast_slice(&tables));
+            queue.write_buffer(
+                &self.fields[1],
+                0,
+                bytemuck::cast_slice(lattice.site_fields()),
+            );
+        }
+    }
+
     /// The lattice fields of the parameters for `words` words a node (zero off the lattice path).
     fn lattice_params(&self, words: u32) -> Params {
         let Some(lattice) = &self.lattice else {
@@ -272,7 +310,8 @@ impl GpuSampler {
         Params {
             sides: lattice.sides(),
             reciprocals: [reciprocal(words), reciprocal(lx / 2), reciprocal(ly)],
-            plane_tables: lattice.draw().packed_tables(),
+            plane_tables: lattice.draws()[0].packed_tables(),
+            per_site_fields: u32::from(lattice.draws().len() > 1),
             ..Params::default()
         }
     }
@@ -587,7 +626,7 @@ impl Sampler for GpuSampler {
             queue.write_buffer(&self.adj[1], 0, bytemuck::cast_slice(hi));
         }
         queue.write_buffer(&self.biases, 0, bytemuck::cast_slice(model.biases()));
-        self.lattice = LatticeUpdate::of(&self.program);
+        self.set_lattice();
         Ok(())
     }
 

@@ -5,7 +5,7 @@ use std::sync::Barrier;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use super::{Observables, SITE_PACKED_WORD, SitePackedInit, SitePackedLattice, SitePackedSampler};
-use crate::backend::count_draw::{BATCH, CountDraw};
+use crate::backend::count_draw::{BATCH, CountDraw, draw};
 use crate::error::{Error, Result};
 use crate::rng::MAX_SWEEP;
 
@@ -72,7 +72,7 @@ impl Update<'_> {
         });
         let keys =
             std::array::from_fn(|i| ((self.colour * w + first + i) as u32, SITE_PACKED_WORD));
-        let up: [u32; N] = self.draw.draw(self.seed_sweep, keys, &neighbours);
+        let up: [u32; N] = draw([self.draw; N], self.seed_sweep, keys, &neighbours);
         for (i, up) in up.into_iter().enumerate() {
             self.colours[self.colour][first + i].store(up, Relaxed);
         }
