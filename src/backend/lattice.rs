@@ -76,12 +76,12 @@ impl LatticeUpdate {
         let (x, y, z) = (site % lx, (site / lx) % ly, site / (lx * ly));
         let at = |x: u32, y: u32, z: u32| x + lx * (y + ly * z);
         [
-            at((x + 1) % lx, y, z),
-            at((x + lx - 1) % lx, y, z),
-            at(x, (y + 1) % ly, z),
-            at(x, (y + ly - 1) % ly, z),
-            at(x, y, (z + 1) % lz),
-            at(x, y, (z + lz - 1) % lz),
+            at(next_on(lx, x), y, z),
+            at(prev_on(lx, x), y, z),
+            at(x, next_on(ly, y), z),
+            at(x, prev_on(ly, y), z),
+            at(x, y, next_on(lz, z)),
+            at(x, y, prev_on(lz, z)),
         ]
     }
 
@@ -132,6 +132,17 @@ impl LatticeUpdate {
             spins.bits[site as usize * stride + w] = up & spins.masks[w];
         }
     }
+}
+
+/// `v + 1` on a periodic side of length `side` (by comparison: a division costs more than the rest of
+/// a neighbour's work).
+pub(crate) fn next_on(side: u32, v: u32) -> u32 {
+    if v + 1 == side { 0 } else { v + 1 }
+}
+
+/// `v - 1` on a periodic side of length `side`.
+pub(crate) fn prev_on(side: u32, v: u32) -> u32 {
+    if v == 0 { side - 1 } else { v - 1 }
 }
 
 #[cfg(test)]

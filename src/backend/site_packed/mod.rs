@@ -13,6 +13,7 @@ mod cpu;
 
 pub use cpu::CpuSitePacked;
 
+use super::lattice::{next_on, prev_on};
 use crate::error::{Error, Result, check_finite};
 use crate::rng::{Purpose, bernoulli_word, threshold};
 
@@ -160,27 +161,27 @@ impl SitePackedLattice {
         g: usize,
         other: impl Fn(usize) -> u32,
     ) -> [u32; 6] {
-        let [_, ly, lz] = self.sides.map(|s| s as usize);
+        let [_, ly, lz] = self.sides;
         let r = self.words_per_row();
         let (row, k) = (g / r, g % r);
-        let (y, z) = (row % ly, row / ly);
+        let (y, z) = ((row % ly as usize) as u32, (row / ly as usize) as u32);
         let start = g - k;
         let same = other(g);
-        let shifted = if (colour + y + z).is_multiple_of(2) {
-            (same << 1) | (other(start + (k + r - 1) % r) >> 31)
+        let shifted = if (colour as u32 + y + z).is_multiple_of(2) {
+            (same << 1) | (other(start + prev_on(r as u32, k as u32) as usize) >> 31)
         } else {
-            (same >> 1) | (other(start + (k + 1) % r) << 31)
+            (same >> 1) | (other(start + next_on(r as u32, k as u32) as usize) << 31)
         };
-        let plane = r * ly;
-        let at_y = |y: usize| other(g - r * (row % ly) + r * y);
-        let at_z = |z: usize| other(g - plane * (row / ly) + plane * z);
+        let plane = r * ly as usize;
+        let at_y = |to: u32| other(g + r * to as usize - r * y as usize);
+        let at_z = |to: u32| other(g + plane * to as usize - plane * z as usize);
         [
             same,
             shifted,
-            at_y((y + 1) % ly),
-            at_y((y + ly - 1) % ly),
-            at_z((z + 1) % lz),
-            at_z((z + lz - 1) % lz),
+            at_y(next_on(ly, y)),
+            at_y(prev_on(ly, y)),
+            at_z(next_on(lz, z)),
+            at_z(prev_on(lz, z)),
         ]
     }
 
