@@ -86,7 +86,7 @@ impl LatticeUpdate {
     }
 
     /// The update of every word of every site of `block` (one colour) in `sweep`, with the draws of
-    /// `seed`, [`BATCH`] (site, word) pairs at a time.
+    /// `seed`, [`BATCH`] (site, word) pairs at a time; each site's neighbours are found once.
     pub(crate) fn update_block(
         &self,
         spins: &mut WordSlice<'_>,
@@ -94,44 +94,55 @@ impl LatticeUpdate {
         seed: u64,
         sweep: u64,
     ) {
-        let items = block.len() * spins.stride;
-        let whole = items - items % BATCH;
-        for first in (0..whole).step_by(BATCH) {
-            self.update_items::<BATCH>(spins, block, first, (seed, sweep));
+        let mut batch = [Item::default(); BATCH];
+        let mut n = 0;
+        for &site in block {
+            let neighbours = self.neighbours(site);
+            for word in 0..spins.stride {
+                batch[n] = Item {
+                    site,
+                    word,
+                    neighbours,
+                };
+                n += 1;
+                if n == BATCH {
+                    self.update_items(spins, &batch, (seed, sweep));
+                    n = 0;
+                }
+            }
         }
-        for item in whole..items {
-            self.update_items::<1>(spins, block, item, (seed, sweep));
+        for item in &batch[..n] {
+            self.update_items(spins, &[*item], (seed, sweep));
         }
     }
 
-    /// Updates items `first..first + N` of `block`, item `j` being word `j % stride` of site
-    /// `block[j / stride]`.
+    /// Updates the `N` items side by side.
     fn update_items<const N: usize>(
         &self,
         spins: &mut WordSlice<'_>,
-        block: &[u32],
-        first: usize,
+        items: &[Item; N],
         seed_sweep: (u64, u64),
     ) {
         let stride = spins.stride;
-        let item = |i: usize| (block[(first + i) / stride], (first + i) % stride);
-        let neighbours = std::array::from_fn(|i| {
-            let (site, w) = item(i);
-            self.neighbours(site)
-                .map(|j| spins.bits[j as usize * stride + w])
+        let neighbours = items.map(|it| {
+            it.neighbours
+                .map(|j| spins.bits[j as usize * stride + it.word])
         });
-        let keys = std::array::from_fn(|i| {
-            let (site, w) = item(i);
-            (site, (spins.first_word + w) as u32)
-        });
-        let draws =
-            std::array::from_fn(|i| &self.draws[self.site_field[item(i).0 as usize] as usize]);
+        let keys = items.map(|it| (it.site, (spins.first_word + it.word) as u32));
+        let draws = items.map(|it| &self.draws[self.site_field[it.site as usize] as usize]);
         let up: [u32; N] = draw(draws, seed_sweep, keys, &neighbours);
-        for (i, up) in up.into_iter().enumerate() {
-            let (site, w) = item(i);
-            spins.bits[site as usize * stride + w] = up & spins.masks[w];
+        for (it, up) in items.iter().zip(up) {
+            spins.bits[it.site as usize * stride + it.word] = up & spins.masks[it.word];
         }
     }
+}
+
+/// One word of one site, with the site's neighbours.
+#[derive(Clone, Copy, Default)]
+struct Item {
+    site: u32,
+    word: usize,
+    neighbours: [u32; 6],
 }
 
 /// `v + 1` on a periodic side of length `side` (by comparison: a division costs more than the rest of
