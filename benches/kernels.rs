@@ -10,7 +10,7 @@ use ising_wgpu::io::read_edge_list;
 use ising_wgpu::{
     Backend, Blocks, GpuContext, GpuSitePacked, Init, IsingModel, Lattice, PlanLimits,
     SamplingProgram, SamplingSchedule, SitePackedInit, SitePackedKernel, SitePackedLattice,
-    SitePackedSampler, tuned_workgroup_size,
+    SitePackedSampler,
 };
 
 /// The CPU, and the GPU when an adapter exists.
@@ -70,10 +70,7 @@ fn kernels(c: &mut Criterion) {
         let init = SitePackedInit::Uniform;
         match backend {
             Backend::Gpu(ctx) => {
-                let limits = PlanLimits {
-                    workgroup_size: tuned_workgroup_size(ctx).expect("tuning"),
-                    ..PlanLimits::of_device(&ctx.device().limits())
-                };
+                let limits = PlanLimits::tuned(ctx).expect("tuning");
                 for (kernel, name) in [
                     (SitePackedKernel::Words, "gpu, a word an invocation"),
                     (SitePackedKernel::Tiles, "gpu, tiles in workgroup memory"),

@@ -63,6 +63,7 @@ pub(crate) struct WordSlice<'a> {
 /// Thresholds by count of up neighbours, for the nodes whose couplings are all equal and whose field
 /// sums are exact in `f32`. (The GPU kernel sums floats: on lavapipe its 32 table look-ups a word
 /// cost more than the `exp` calls they replace; on hardware GPUs that is still to be measured.)
+#[derive(Default)]
 struct CountingTable {
     /// Per node, the offset in `thresholds` of its `degree + 1` thresholds, when it has them.
     offsets: Vec<Option<u32>>,
@@ -120,10 +121,15 @@ impl SweepKernel {
         let model = program.model();
         let csr = program.csr();
         let weights = csr.entry_weights(model.weights());
+        let lattice = LatticeUpdate::of(program);
+        // The lattice path needs no per-node tables.
         let CountingTable {
             offsets: by_count,
             thresholds,
-        } = CountingTable::new(program);
+        } = match lattice {
+            Some(_) => CountingTable::default(),
+            None => CountingTable::new(program),
+        };
         SweepKernel {
             row_ptr: csr.row_ptr().to_vec(),
             col: csr.col().to_vec(),
@@ -134,7 +140,7 @@ impl SweepKernel {
             seed,
             by_count,
             thresholds,
-            lattice: LatticeUpdate::of(program),
+            lattice,
         }
     }
 

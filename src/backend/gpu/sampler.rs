@@ -102,10 +102,7 @@ impl GpuSampler {
         init: Init,
         clamp_values: Option<ArrayView2<'_, i8>>,
     ) -> Result<Self> {
-        let limits = PlanLimits {
-            workgroup_size: super::tuned_workgroup_size(ctx)?,
-            ..PlanLimits::of_device(&ctx.device().limits())
-        };
+        let limits = PlanLimits::tuned(ctx)?;
         Self::with_limits(ctx, program, chains, seed, init, clamp_values, limits)
     }
 

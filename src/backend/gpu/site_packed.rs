@@ -60,10 +60,7 @@ impl GpuSitePacked {
         seed: u64,
         init: SitePackedInit,
     ) -> Result<Self> {
-        let limits = PlanLimits {
-            workgroup_size: super::tuned_workgroup_size(ctx)?,
-            ..PlanLimits::of_device(&ctx.device().limits())
-        };
+        let limits = PlanLimits::tuned(ctx)?;
         let kernel = super::tuned_site_packed_kernel(ctx)?;
         Self::with_limits(ctx, lattice, seed, init, limits, kernel)
     }

@@ -17,6 +17,17 @@ use crate::program::{Blocks, SamplingProgram, SamplingSchedule};
 /// Workgroup sizes tried, where the device allows them.
 const CANDIDATES: [u32; 4] = [32, 64, 128, 256];
 
+impl PlanLimits {
+    /// The device's limits with the workgroup size measured fastest on it ([`tuned_workgroup_size`]),
+    /// as the samplers plan with by default.
+    pub fn tuned(ctx: &GpuContext) -> Result<Self> {
+        Ok(PlanLimits {
+            workgroup_size: tuned_workgroup_size(ctx)?,
+            ..PlanLimits::of_device(&ctx.device().limits())
+        })
+    }
+}
+
 /// `measure()` once per process and adapter, then the cached result.
 fn cached<T: Copy>(
     cache: &OnceLock<Mutex<HashMap<String, T>>>,
@@ -78,10 +89,7 @@ pub fn tuned_site_packed_kernel(ctx: &GpuContext) -> Result<SitePackedKernel> {
     static TUNED: OnceLock<Mutex<HashMap<String, SitePackedKernel>>> = OnceLock::new();
     cached(&TUNED, ctx, || {
         let lattice = SitePackedLattice::square(2048, 2048, 1.0, 0.0, 0.44)?;
-        let limits = PlanLimits {
-            workgroup_size: tuned_workgroup_size(ctx)?,
-            ..PlanLimits::of_device(&ctx.device().limits())
-        };
+        let limits = PlanLimits::tuned(ctx)?;
         let size = limits.workgroup_size;
         if !size.is_multiple_of(32) || size > 256 {
             return Ok(SitePackedKernel::Words);
