@@ -23,29 +23,3 @@ fn threshold(p: f32) -> u32 {
 fn sigmoid(x: f32) -> f32 {
     return 1.0 / (1.0 + exp(-x));
 }
-
-// 32 Bernoulli draws of one (node, word), as `rng::bernoulli_word`: the top byte of each lane's
-// 24-bit uniform from calls 0 and 1, its low 16 bits from calls 2..6 only when the byte ties with
-// the threshold's. `counter` holds (node, word, sweep_lo, tag) with the call bits clear.
-fn bernoulli_word(counter: vec4<u32>, key: vec2<u32>, t: ptr<function, array<u32, 32>>) -> u32 {
-    let high0 = philox4x32_10(counter, key);
-    let high1 = philox4x32_10(counter + vec4<u32>(0u, 0u, 0u, 1u), key);
-    // Top bytes decide all but the tied lanes, without branches.
-    var up = 0u;
-    var tie = 0u;
-    for (var l = 0u; l < 32u; l += 1u) {
-        let r = select(high0, high1, l >= 16u);
-        let byte = (r[(l % 16u) / 4u] >> (8u * (l % 4u))) & 0xffu;
-        let top = (*t)[l] >> 16u;
-        up |= select(0u, 1u << l, byte < top);
-        tie |= select(0u, 1u << l, byte == top);
-    }
-    while (tie != 0u) {
-        let l = firstTrailingBit(tie);
-        let low_call = philox4x32_10(counter + vec4<u32>(0u, 0u, 0u, 2u + l / 8u), key);
-        let low = (low_call[(l % 8u) / 2u] >> (16u * (l % 2u))) & 0xffffu;
-        up |= select(0u, 1u << l, low < ((*t)[l] & 0xffffu));
-        tie &= tie - 1u;
-    }
-    return up;
-}

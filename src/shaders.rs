@@ -68,8 +68,36 @@ impl Kernel {
             }
         }
         parts.push(self.body);
-        parts.join("\n")
+        unroll(&parts.join("\n"))
     }
+}
+
+/// Writes out the unrolled blocks of a WGSL source: the lines between `//#unroll N` and `//#end` come
+/// N times, with `#L` replaced by 0, 1, ..., N - 1. Kernels use it for per-chain code, which must not
+/// index arrays at run time (CPU drivers turn that into per-lane memory traffic). A block left open
+/// runs to the end of the source.
+fn unroll(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut lines = source.lines();
+    while let Some(line) = lines.next() {
+        let Some(count) = line.trim().strip_prefix("//#unroll") else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let count: usize = count.trim().parse().unwrap_or(0);
+        let block: Vec<&str> = lines
+            .by_ref()
+            .take_while(|l| l.trim() != "//#end")
+            .collect();
+        for l in 0..count {
+            for line in &block {
+                out.push_str(&line.replace("#L", &l.to_string()));
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 /// Block Gibbs update over CSR weights, and initial draws.
@@ -143,3 +171,30 @@ pub const ALL: [Kernel; 8] = [
     GATHER,
     PHILOX_KAT,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unroll_repeats_blocks_with_the_index() {
+        let source = "a\n    //#unroll 3\n    x#L += #Lu;\n    y#L = 1;\n    //#end\nb #L\n";
+        assert_eq!(
+            unroll(source),
+            "a\n    x0 += 0u;\n    y0 = 1;\n    x1 += 1u;\n    y1 = 1;\n    x2 += 2u;\n    y2 = 1;\nb #L\n"
+        );
+    }
+
+    #[test]
+    fn sources_keep_no_unroll_markers() {
+        for kernel in ALL {
+            for multiply in Multiply::ALL {
+                for line in kernel.source(multiply).lines().map(str::trim) {
+                    assert!(!line.starts_with("//#"), "{} keeps {line}", kernel.name);
+                    let code = line.split("//").next().unwrap_or_default();
+                    assert!(!code.contains('#'), "{} keeps {line}", kernel.name);
+                }
+            }
+        }
+    }
+}
