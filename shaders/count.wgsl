@@ -12,24 +12,21 @@ fn count(
     @builtin(num_workgroups) num_wg: vec3<u32>,
     @builtin(local_invocation_index) local: u32,
 ) {
-    let idx = linear_index(wg, num_wg, local);
-    if (idx >= (p.n_nodes + p.n_edges) * p.words) {
-        return;
-    }
+    let index = linear_index(wg, num_wg, local);
+    let in_range = index < (p.n_nodes + p.n_edges) * p.words;
+    // Invocations past the items count nothing (see gibbs.wgsl on early returns).
+    let idx = select(0u, index, in_range);
     let item = idx / p.words;
     let w = idx % p.words;
-    var word: u32;
-    if (item < p.n_nodes) {
-        word = spins[item * p.words + w];
-    } else {
-        let e = edges[item - p.n_nodes];
-        word = ~(spins[e.x * p.words + w] ^ spins[e.y * p.words + w]);
-    }
-    word &= lane_mask(p.word_offset + w, p.chains);
+    let is_node = item < p.n_nodes;
+    let e = edges[select(item - p.n_nodes, 0u, is_node)];
+    let own = spins[select(e.x, item, is_node) * p.words + w];
+    let other = spins[e.y * p.words + w];
+    let word = select(~(own ^ other), own, is_node) & lane_mask(p.word_offset + w, p.chains);
     let base = item * p.group_chains + 32u * w;
-    for (var l = 0u; l < 32u; l += 1u) {
-        if (((word >> l) & 1u) == 1u) {
-            counts[base + l] += 1u;
-        }
+    if (in_range) {
+        //#unroll 32
+        counts[base + #Lu] += (word >> #Lu) & 1u;
+        //#end
     }
 }
