@@ -24,9 +24,14 @@ fn count(
     let other = spins[e.y * p.words + w];
     let word = select(~(own ^ other), own, is_node) & lane_mask(p.word_offset + w, p.chains);
     let base = item * p.group_chains + 32u * w;
-    if (in_range) {
+    // Counters past the group's last chain belong to the next item: a partial word stops before them.
+    if (in_range && 32u * (w + 1u) <= p.group_chains) {
         //#unroll 32
         counts[base + #Lu] += (word >> #Lu) & 1u;
         //#end
+    } else if (in_range) {
+        for (var l = 0u; 32u * w + l < p.group_chains; l += 1u) {
+            counts[base + l] += (word >> l) & 1u;
+        }
     }
 }
