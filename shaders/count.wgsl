@@ -1,5 +1,6 @@
 // Moment counts at a sample point: per chain, +1 spins per node and agreeing ends per edge.
-// One invocation per (item, word), items = nodes then edges; each owns its 32 counters, so no atomics.
+// One invocation per (item, word), items = nodes then edges; each owns its word's counters (fewer than
+// 32 in a group's partial last word), so no atomics.
 // Needs common.wgsl.
 
 @group(0) @binding(1) var<storage, read> spins: array<u32>;
