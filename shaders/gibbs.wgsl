@@ -35,12 +35,13 @@ fn gibbs(
     let w = idx % p.words;
     let gw = p.word_offset + w;
     let bias = biases[node];
+    let update = p.mode == 0u;
 
     // Field of each chain: bias plus +-J per neighbour, in CSR order.
     //#unroll 32
     var field#L = bias;
     //#end
-    if (p.mode == 0u) {
+    if (update) {
         for (var k = row_ptr[node]; k < row_ptr[node + 1u]; k += 1u) {
             let entry = adjacency(k);
             let word = spins[entry.x * p.words + w];
@@ -50,7 +51,6 @@ fn gibbs(
             //#end
         }
     }
-    let update = p.mode == 0u;
     let two_beta = 2.0 * p.beta;
     // Initial draws: P(up) = sigmoid(beta * bias) (hinton) or 1/2 (uniform).
     let init_threshold = select(threshold(sigmoid(p.beta * bias)), threshold(0.5), p.mode == 2u);

@@ -75,17 +75,17 @@ impl Kernel {
 /// Writes out the unrolled blocks of a WGSL source: the lines between `//#unroll N` and `//#end` come
 /// N times, with `#L` replaced by 0, 1, ..., N - 1. Kernels use it for per-chain code, which must not
 /// index arrays at run time (CPU drivers turn that into per-lane memory traffic). A block left open
-/// runs to the end of the source.
+/// runs to the end of the source; a marker without a count stays as it is, for the tests to find.
 fn unroll(source: &str) -> String {
     let mut out = String::with_capacity(source.len());
     let mut lines = source.lines();
     while let Some(line) = lines.next() {
-        let Some(count) = line.trim().strip_prefix("//#unroll") else {
+        let count = line.trim().strip_prefix("//#unroll");
+        let Some(count) = count.and_then(|c| c.trim().parse::<usize>().ok()) else {
             out.push_str(line);
             out.push('\n');
             continue;
         };
-        let count: usize = count.trim().parse().unwrap_or(0);
         let block: Vec<&str> = lines
             .by_ref()
             .take_while(|l| l.trim() != "//#end")
@@ -183,6 +183,12 @@ mod tests {
             unroll(source),
             "a\n    x0 += 0u;\n    y0 = 1;\n    x1 += 1u;\n    y1 = 1;\n    x2 += 2u;\n    y2 = 1;\nb #L\n"
         );
+    }
+
+    #[test]
+    fn unroll_keeps_a_marker_without_a_count() {
+        let source = "//#unroll three\nx#L\n//#end\n";
+        assert_eq!(unroll(source), source);
     }
 
     #[test]
