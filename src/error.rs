@@ -197,6 +197,21 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// A node has more neighbours than the adapter's shader loops can visit.
+    #[error(
+        "node {node} has {degree} neighbours, but the adapter '{adapter}' stops a shader's loops after {limit} iterations in all, and an update needs one per neighbour plus up to 32 for tied draws, so it would be cut short; use the CPU backend (--backend cpu) or a hardware GPU"
+    )]
+    LoopLimit {
+        /// The node.
+        node: u32,
+        /// Its number of neighbours.
+        degree: usize,
+        /// Adapter name.
+        adapter: String,
+        /// The adapter's loop limit.
+        limit: usize,
+    },
+
     /// The GPU reported an error (validation, out of memory, or a failed read-back).
     #[error("GPU error during {during}: {message}")]
     Gpu {

@@ -8,7 +8,7 @@ use common::{gpu, random_clamp, random_model};
 use ising_wgpu::rng::philox4x32_10;
 use ising_wgpu::shaders::Multiply;
 use ising_wgpu::{
-    Blocks, CpuSampler, GpuContext, GpuSampler, Init, Lattice, PlanLimits, Sampler,
+    Blocks, CpuSampler, GpuContext, GpuSampler, Init, IsingModel, Lattice, PlanLimits, Sampler,
     SamplingProgram, SamplingSchedule, exact_moments,
 };
 use ndarray::Array2;
@@ -335,6 +335,50 @@ fn an_adjacency_past_the_binding_limit_splits_into_two_bindings() {
         gpu.sample(&schedule, &nodes).unwrap(),
         cpu.sample(&schedule, &nodes).unwrap()
     );
+}
+
+/// A hub (node 0) joined to `leaves` leaves; only its last 50 edges carry weight, so a field loop cut
+/// short changes the hub's draws.
+fn star(leaves: u32) -> SamplingProgram {
+    let n = leaves as usize + 1;
+    let edges = (1..=leaves).map(|i| (0, i)).collect();
+    let weights = (1..=leaves)
+        .map(|i| match i {
+            i if i + 50 <= leaves => 0.0,
+            i if i % 2 == 0 => 0.7,
+            _ => -0.4,
+        })
+        .collect();
+    let model = IsingModel::new(n, edges, weights, vec![0.1; n], 1.0).unwrap();
+    SamplingProgram::new(model, Blocks::Auto, &[]).unwrap()
+}
+
+/// The hub's samples over 6 sweeps on the GPU equal the CPU's.
+fn hub_draws_as_on_the_cpu(ctx: &GpuContext, program: &SamplingProgram) {
+    let schedule = SamplingSchedule::new(0, 6, 1).unwrap();
+    let mut gpu = GpuSampler::new(ctx, program, 64, 17, Init::Hinton, None).unwrap();
+    let mut cpu = CpuSampler::new(program, 64, 17, Init::Hinton, None).unwrap();
+    assert_eq!(
+        gpu.sample(&schedule, &[0]).unwrap(),
+        cpu.sample(&schedule, &[0]).unwrap()
+    );
+}
+
+#[test]
+fn a_node_with_more_neighbours_than_the_adapter_loops_over_is_an_error() {
+    let Some(ctx) = gpu() else { return };
+    let Some(limit) = ctx.max_loop_iterations() else {
+        // No loop limit: a hub past llvmpipe's draws as on the CPU.
+        return hub_draws_as_on_the_cpu(&ctx, &star(70_000));
+    };
+    // One iteration per neighbour plus up to 32 for tied draws.
+    hub_draws_as_on_the_cpu(&ctx, &star(limit as u32 - 32));
+    let e = GpuSampler::new(&ctx, &star(limit as u32 - 31), 64, 17, Init::Hinton, None)
+        .err()
+        .expect("a hub past the loop limit must not sample")
+        .to_string();
+    let expected = format!("node 0 has {} neighbours", limit - 31);
+    assert!(e.contains(&expected) && e.contains("--backend cpu"), "{e}");
 }
 
 #[test]

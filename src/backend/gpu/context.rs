@@ -109,6 +109,16 @@ impl GpuContext {
         self.info.device_type == wgpu::DeviceType::Cpu
     }
 
+    /// The most loop iterations one shader invocation runs on this adapter, where the driver cuts
+    /// loops short silently: llvmpipe (lavapipe, and Mesa's software GL) ends all loops of an
+    /// invocation after 65535 iterations in total.
+    pub fn max_loop_iterations(&self) -> Option<usize> {
+        let llvmpipe = [&self.info.name, &self.info.driver]
+            .iter()
+            .any(|s| s.to_lowercase().contains("llvmpipe"));
+        llvmpipe.then_some(65_535)
+    }
+
     /// Runs `f` inside validation and out-of-memory error scopes, turning any error into
     /// [`Error::Gpu`] and a lost device into [`Error::DeviceLost`].
     pub(crate) fn checked<T>(

@@ -29,7 +29,9 @@ const MODE_UPDATE: u32 = 0;
 const MODE_HINTON: u32 = 1;
 const MODE_UNIFORM: u32 = 2;
 
-/// Block Gibbs sampling of many chains on a GPU; the same draws as [`crate::CpuSampler`] for a seed.
+/// Block Gibbs sampling of many chains on a GPU, with the random numbers of [`crate::CpuSampler`] for a
+/// seed: the spins agree bit for bit except where the device's `exp` differs from the host's in the
+/// last bit and a uniform lands exactly on that threshold (about one draw in 2^24).
 pub struct GpuSampler {
     ctx: GpuContext,
     pipelines: Pipelines,
@@ -121,6 +123,7 @@ impl GpuSampler {
         let model = program.model();
         let csr = program.csr();
         let (n, m) = (model.num_nodes(), model.num_edges());
+        check_loop_limit(ctx, program)?;
         let groups = plan_groups(n, m, chains, &limits)?;
         let adj_split = split_adjacency(csr.col().len(), &limits)?;
 
@@ -647,6 +650,35 @@ impl Sampler for GpuSampler {
             }
         }
         Ok(())
+    }
+}
+
+/// Most iterations of `gibbs.wgsl`'s loop over a word's tied draws.
+const TIE_ITERATIONS: usize = 32;
+
+/// An error when a free node has more neighbours than `ctx`'s shader loops visit: `gibbs.wgsl` loops
+/// once per neighbour and once per tied draw, and some drivers end long loops silently
+/// ([`GpuContext::max_loop_iterations`]).
+fn check_loop_limit(ctx: &GpuContext, program: &SamplingProgram) -> Result<()> {
+    let Some(limit) = ctx.max_loop_iterations() else {
+        return Ok(());
+    };
+    let row_ptr = program.csr().row_ptr();
+    let degree = |i: u32| (row_ptr[i as usize + 1] - row_ptr[i as usize]) as usize;
+    let busiest = program
+        .blocks()
+        .iter()
+        .flatten()
+        .copied()
+        .max_by_key(|&i| degree(i));
+    match busiest {
+        Some(node) if degree(node) + TIE_ITERATIONS > limit => Err(Error::LoopLimit {
+            node,
+            degree: degree(node),
+            adapter: ctx.adapter_info().name.clone(),
+            limit,
+        }),
+        _ => Ok(()),
     }
 }
 
