@@ -13,12 +13,15 @@
 @group(0) @binding(5) var<storage, read> block_nodes: array<u32>;
 @group(0) @binding(6) var<storage, read> adj_hi: array<vec2<u32>>;   // entries past p.adj_split
 
+// Whether the CSR continues in `adj_hi` (set by the host): without, the loop reads one binding.
+override SPLIT_ADJACENCY: bool = true;
+
 // CSR entry k, from whichever of the two adjacency bindings holds it.
 fn adjacency(k: u32) -> vec2<u32> {
-    if (k < p.adj_split) {
-        return adj[k];
+    if (SPLIT_ADJACENCY && k >= p.adj_split) {
+        return adj_hi[k - p.adj_split];
     }
-    return adj_hi[k - p.adj_split];
+    return adj[k];
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

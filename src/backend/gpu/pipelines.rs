@@ -69,9 +69,14 @@ pub(crate) enum Access {
 }
 
 impl Pipelines {
-    /// Compiles the kernels with `workgroup_size` invocations a workgroup; a shader or layout error is
-    /// an [`Error::Gpu`], not a panic.
-    pub(crate) fn new(ctx: &GpuContext, workgroup_size: u32) -> Result<Self> {
+    /// Compiles the kernels with `workgroup_size` invocations a workgroup, the Gibbs kernel reading
+    /// the CSR from two bindings only when `split_adjacency`; a shader or layout error is an
+    /// [`Error::Gpu`], not a panic.
+    pub(crate) fn new(
+        ctx: &GpuContext,
+        workgroup_size: u32,
+        split_adjacency: bool,
+    ) -> Result<Self> {
         let limits = ctx.device().limits();
         let most = limits
             .max_compute_invocations_per_workgroup
@@ -90,24 +95,28 @@ impl Pipelines {
                 &shaders::GIBBS,
                 &[ReadWrite, Read, Read, Read, Read, Read],
                 workgroup_size,
+                &[("SPLIT_ADJACENCY", f64::from(u8::from(split_adjacency)))],
             ),
             lattice: build(
                 ctx,
                 &shaders::LATTICE,
                 &[ReadWrite, Read, Read],
                 workgroup_size,
+                &[],
             ),
             count: build(
                 ctx,
                 &shaders::COUNT,
                 &[Read, Read, ReadWrite],
                 workgroup_size,
+                &[],
             ),
             gather: build(
                 ctx,
                 &shaders::GATHER,
                 &[Read, Read, ReadWrite],
                 workgroup_size,
+                &[],
             ),
         };
         match pollster::block_on(scope.pop()) {
@@ -121,12 +130,14 @@ impl Pipelines {
 }
 
 /// Builds one kernel's pipeline: binding 0 is the uniform `Params` at a dynamic offset, then one
-/// storage binding per entry of `storage`.
+/// storage binding per entry of `storage`; `overrides` sets the kernel's pipeline-overridable
+/// constants besides `WORKGROUP_SIZE`.
 pub(crate) fn build(
     ctx: &GpuContext,
     kernel: &Kernel,
     storage: &[Access],
     workgroup_size: u32,
+    overrides: &[(&str, f64)],
 ) -> Pipeline {
     let device = ctx.device();
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -175,13 +186,17 @@ pub(crate) fn build(
         bind_group_layouts: &[Some(&layout)],
         immediate_size: 0,
     });
+    let constants: Vec<(&str, f64)> =
+        std::iter::once(("WORKGROUP_SIZE", f64::from(workgroup_size)))
+            .chain(overrides.iter().copied())
+            .collect();
     let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
         label: Some(kernel.name),
         layout: Some(&pipeline_layout),
         module: &module,
         entry_point: Some(kernel.entry),
         compilation_options: wgpu::PipelineCompilationOptions {
-            constants: &[("WORKGROUP_SIZE", f64::from(workgroup_size))],
+            constants: &constants,
             ..Default::default()
         },
         cache: None,

@@ -168,7 +168,8 @@ impl GpuSampler {
         let edges_fit = limits.check_storage(String::new, 8 * m as u64, "").is_ok();
         let edges = edges_fit.then(|| storage("edges", bytemuck::cast_slice(&edge_words)));
         let params = params_buffer(device);
-        let pipelines = Pipelines::new(ctx, limits.workgroup_size)?;
+        let split = adj_split < csr.col().len();
+        let pipelines = Pipelines::new(ctx, limits.workgroup_size, split)?;
         let groups: Vec<Group> = groups
             .into_iter()
             .map(|plan| {

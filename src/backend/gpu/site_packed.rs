@@ -124,12 +124,19 @@ impl GpuSitePacked {
                 SitePackedKernel::Words => &shaders::SITE_PACKED,
                 SitePackedKernel::Tiles => &shaders::SITE_PACKED_TILED,
             };
-            let update = build(ctx, update, &[Access::ReadWrite; 5], limits.workgroup_size);
+            let update = build(
+                ctx,
+                update,
+                &[Access::ReadWrite; 5],
+                limits.workgroup_size,
+                &[],
+            );
             let measure = build(
                 ctx,
                 &shaders::SITE_PACKED_MEASURE,
                 &[Access::ReadWrite; 5],
                 limits.workgroup_size,
+                &[],
             );
             let params = params_buffer(device);
             let [[even_lo, even_hi], [odd_lo, odd_hi]] = &spins;
