@@ -1,10 +1,16 @@
-// One block Gibbs update (mode 0) or initial draw (modes 1, 2) per (node of the block, 32-chain word).
-// Needs common.wgsl and philox.wgsl. The host twin is `SweepKernel` in src/backend/sweep.rs.
+// One block Gibbs update (mode 0) or initial draw (modes 1, 2) per (node of the block, run of #WORDS
+// consecutive 32-chain words). Needs common.wgsl and philox.wgsl. The host twin is `SweepKernel` in
+// src/backend/sweep.rs.
 //
-// The lines between `//#unroll 32` and `//#end` are written out by the host once per chain L = 0..31 of
-// the word, with `#L` replaced by L (`shaders::unroll`), so that per-chain values live in registers:
-// CPU drivers such as lavapipe turn arrays indexed at run time into per-lane loads and stores. For the
-// same reason nothing returns early: after a return every store is masked lane by lane there.
+// The host writes the kernel for 1, 2 or 4 words per invocation (`#WORDS`, and `#CHAINS` = 32 x that):
+// more words share each neighbour's CSR entry among more chains, fewer spread a few chains over more
+// invocations (`PlanLimits::words_per_invocation`). Chain L of an invocation is bit L % 32 of its word
+// L / 32. The lines between `//#unroll N` and `//#end` are written out N times with `#L` replaced by
+// 0..N-1 (`shaders::unroll`), so that per-chain values live in registers: CPU drivers such as lavapipe
+// turn arrays indexed at run time into per-lane loads and stores. For the same reason nothing returns
+// early: after a return every store is masked lane by lane there.
+
+const WORDS: u32 = #WORDSu;
 
 @group(0) @binding(1) var<storage, read_write> spins: array<u32>;
 @group(0) @binding(2) var<storage, read> row_ptr: array<u32>;
@@ -31,26 +37,30 @@ fn gibbs(
     @builtin(local_invocation_index) local: u32,
 ) {
     let index = linear_index(wg, num_wg, local);
-    let in_block = index < p.block_len * p.words;
+    let runs = (p.words + WORDS - 1u) / WORDS;
+    let in_block = index < p.block_len * runs;
     // Invocations past the block work on its first item and store nothing.
     let idx = select(0u, index, in_block);
-    let node = block_nodes[p.block_offset + idx / p.words];
-    let w = idx % p.words;
+    let node = block_nodes[p.block_offset + idx / runs];
+    let w = WORDS * (idx % runs);
     let gw = p.word_offset + w;
     let bias = biases[node];
     let update = p.mode == 0u;
 
-    // Field of each chain: bias plus +-J per neighbour, in CSR order.
-    //#unroll 32
+    // Field of each chain: bias plus +-J per neighbour, in CSR order. A run reaching past the group's
+    // last word reads that word again for the missing ones; their chains are never stored.
+    //#unroll #CHAINS
     var field#L = bias;
     //#end
     if (update) {
         for (var k = row_ptr[node]; k < row_ptr[node + 1u]; k += 1u) {
             let entry = adjacency(k);
-            let word = spins[entry.x * p.words + w];
+            //#unroll #WORDS
+            let word#L = spins[entry.x * p.words + min(w + #Lu, p.words - 1u)];
+            //#end
             let j = bitcast<f32>(entry.y);
-            //#unroll 32
-            field#L += select(-j, j, ((word >> #Lu) & 1u) == 1u);
+            //#unroll #CHAINS
+            field#L += select(-j, j, ((word#Q >> #Ru) & 1u) == 1u);
             //#end
         }
     }
@@ -58,32 +68,36 @@ fn gibbs(
     // Initial draws: P(up) = sigmoid(beta * bias) (hinton) or 1/2 (uniform).
     let init_threshold = select(threshold(sigmoid(p.beta * bias)), threshold(0.5), p.mode == 2u);
 
-    // As `rng::bernoulli_word`: the top byte of each chain's 24-bit uniform, from calls 0 and 1,
-    // decides all chains but those whose byte ties with the threshold's; they compare their low
-    // 16 bits, from calls 2..6.
+    // As `rng::bernoulli_word`, per word: the top byte of each chain's 24-bit uniform, from calls 0
+    // and 1, decides all chains but those whose byte ties with the threshold's; they compare their
+    // low 16 bits, from calls 2..6.
     let key = vec2<u32>(p.seed_lo, p.seed_hi);
     let tag = (p.sweep_hi << 5u) | (select(1u, 0u, update) << 3u);
-    let counter = vec4<u32>(node, gw, p.sweep_lo, tag);
-    let high0 = philox4x32_10(counter, key);
-    let high1 = philox4x32_10(counter + vec4<u32>(0u, 0u, 0u, 1u), key);
-    var up = 0u;
-    var tie = 0u;
-    var low_threshold: array<u32, 32>;
-    //#unroll 32
+    //#unroll #WORDS
+    let counter#L = vec4<u32>(node, gw + #Lu, p.sweep_lo, tag);
+    let high_lo#L = philox4x32_10(counter#L, key);
+    let high_hi#L = philox4x32_10(counter#L + vec4<u32>(0u, 0u, 0u, 1u), key);
+    var up#L = 0u;
+    var tie#L = 0u;
+    //#end
+    var low_threshold: array<u32, #CHAINS>;
+    //#unroll #CHAINS
     let t#L = select(init_threshold, threshold(sigmoid(two_beta * field#L)), update);
-    let byte#L = (select(high0, high1, #Lu >= 16u)[(#Lu % 16u) / 4u] >> (8u * (#Lu % 4u))) & 0xffu;
-    up |= select(0u, 1u << #Lu, byte#L < (t#L >> 16u));
-    tie |= select(0u, 1u << #Lu, byte#L == (t#L >> 16u));
+    let byte#L = (select(high_lo#Q, high_hi#Q, #Ru >= 16u)[(#Ru % 16u) / 4u] >> (8u * (#Ru % 4u))) & 0xffu;
+    up#Q |= select(0u, 1u << #Ru, byte#L < (t#L >> 16u));
+    tie#Q |= select(0u, 1u << #Ru, byte#L == (t#L >> 16u));
     low_threshold[#L] = t#L & 0xffffu;
     //#end
-    while (tie != 0u) {
-        let l = firstTrailingBit(tie);
-        let low_call = philox4x32_10(counter + vec4<u32>(0u, 0u, 0u, 2u + l / 8u), key);
+    //#unroll #WORDS
+    while (tie#L != 0u) {
+        let l = firstTrailingBit(tie#L);
+        let low_call = philox4x32_10(counter#L + vec4<u32>(0u, 0u, 0u, 2u + l / 8u), key);
         let low = (low_call[(l % 8u) / 2u] >> (16u * (l % 2u))) & 0xffffu;
-        up |= select(0u, 1u << l, low < low_threshold[l]);
-        tie &= tie - 1u;
+        up#L |= select(0u, 1u << l, low < low_threshold[32u * #Lu + l]);
+        tie#L &= tie#L - 1u;
     }
-    if (in_block) {
-        spins[node * p.words + w] = up & lane_mask(gw, p.chains);
+    if (in_block && w + #Lu < p.words) {
+        spins[node * p.words + w + #Lu] = up#L & lane_mask(gw + #Lu, p.chains);
     }
+    //#end
 }

@@ -199,7 +199,7 @@ pub enum Error {
 
     /// A node has more neighbours than the adapter's shader loops can visit.
     #[error(
-        "node {node} has {degree} neighbours, but the adapter '{adapter}' stops a shader's loops after {limit} iterations in all, and an update needs one per neighbour plus up to 32 for tied draws, so it would be cut short; use the CPU backend (--backend cpu) or a hardware GPU"
+        "node {node} has {degree} neighbours, but the adapter '{adapter}' stops a shader's loops after {limit} iterations in all, and an update needs one per neighbour plus up to 33 per word of chains it draws, so it would be cut short; use the CPU backend (--backend cpu) or a hardware GPU"
     )]
     LoopLimit {
         /// The node.

@@ -44,7 +44,7 @@ pub mod train;
 pub use backend::{
     Backend, CpuSampler, CpuSitePacked, GpuContext, GpuSampler, GpuSitePacked, Init, Observables,
     PlanLimits, SITE_PACKED_WORD, Sampler, SitePackedInit, SitePackedKernel, SitePackedLattice,
-    SitePackedSampler, tuned_site_packed_kernel, tuned_workgroup_size,
+    SitePackedSampler, tuned_site_packed_kernel, tuned_words_per_invocation, tuned_workgroup_size,
 };
 pub use error::{Error, Result};
 pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics};

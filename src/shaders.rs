@@ -51,6 +51,8 @@ pub struct Kernel {
     /// What comes before the body, in order.
     snippets: &'static [Snippet],
     body: &'static str,
+    /// Words of 32 chains per invocation, where the body says `#WORDS` (and `#CHAINS` = 32 x that).
+    words: u32,
 }
 
 impl Kernel {
@@ -68,12 +70,18 @@ impl Kernel {
             }
         }
         parts.push(self.body);
-        unroll(&parts.join("\n"))
+        let chains = 32 * self.words;
+        let source = parts
+            .join("\n")
+            .replace("#WORDS", &self.words.to_string())
+            .replace("#CHAINS", &chains.to_string());
+        unroll(&source)
     }
 }
 
 /// Writes out the unrolled blocks of a WGSL source: the lines between `//#unroll N` and `//#end` come
-/// N times, with `#L` replaced by 0, 1, ..., N - 1. Kernels use it for per-chain code, which must not
+/// N times, with `#L` replaced by 0, 1, ..., N - 1, and `#Q` and `#R` by `#L / 32` and `#L % 32` (the
+/// word and bit of chain `#L`). Kernels use it for per-chain code, which must not
 /// index arrays at run time (CPU drivers turn that into per-lane memory traffic). A block left open
 /// runs to the end of the source; a marker without a count stays as it is, for the tests to find.
 fn unroll(source: &str) -> String {
@@ -92,7 +100,11 @@ fn unroll(source: &str) -> String {
             .collect();
         for l in 0..count {
             for line in &block {
-                out.push_str(&line.replace("#L", &l.to_string()));
+                let line = line
+                    .replace("#L", &l.to_string())
+                    .replace("#Q", &(l / 32).to_string())
+                    .replace("#R", &(l % 32).to_string());
+                out.push_str(&line);
                 out.push('\n');
             }
         }
@@ -100,13 +112,27 @@ fn unroll(source: &str) -> String {
     out
 }
 
-/// Block Gibbs update over CSR weights, and initial draws.
+/// Block Gibbs update over CSR weights, and initial draws, one word of 32 chains per invocation.
 pub const GIBBS: Kernel = Kernel {
     name: "gibbs.wgsl",
     entry: "gibbs",
     snippets: &[Snippet::Common, Snippet::Philox],
     body: include_str!("../shaders/gibbs.wgsl"),
+    words: 1,
 };
+
+/// [`GIBBS`] with two words per invocation.
+pub const GIBBS_2: Kernel = Kernel { words: 2, ..GIBBS };
+
+/// [`GIBBS`] with four words per invocation.
+pub const GIBBS_4: Kernel = Kernel { words: 4, ..GIBBS };
+
+/// The Gibbs kernel with `words` words per invocation (1, 2 or 4).
+pub fn gibbs(words: u32) -> Option<Kernel> {
+    [GIBBS, GIBBS_2, GIBBS_4]
+        .into_iter()
+        .find(|k| k.words == words)
+}
 
 /// Block Gibbs update of the lattice path (periodic lattice, one coupling, one field).
 pub const LATTICE: Kernel = Kernel {
@@ -114,6 +140,7 @@ pub const LATTICE: Kernel = Kernel {
     entry: "lattice",
     snippets: &[Snippet::Common, Snippet::Philox, Snippet::CountDraw],
     body: include_str!("../shaders/lattice.wgsl"),
+    words: 1,
 };
 
 /// Update of one colour of a site-packed lattice.
@@ -122,6 +149,7 @@ pub const SITE_PACKED: Kernel = Kernel {
     entry: "site_packed",
     snippets: &[Snippet::Common, Snippet::Philox, Snippet::CountDraw],
     body: include_str!("../shaders/site_packed.wgsl"),
+    words: 1,
 };
 
 /// Update of one colour of a site-packed lattice, a tile of rows of 32 words per workgroup.
@@ -142,6 +170,7 @@ pub const COUNT: Kernel = Kernel {
     entry: "count",
     snippets: &[Snippet::Common],
     body: include_str!("../shaders/count.wgsl"),
+    words: 1,
 };
 
 /// Copy of observed nodes' words into a sample slot.
@@ -150,6 +179,7 @@ pub const GATHER: Kernel = Kernel {
     entry: "gather",
     snippets: &[Snippet::Common],
     body: include_str!("../shaders/gather.wgsl"),
+    words: 1,
 };
 
 /// Philox of given counters and keys, for known-answer tests on a device.
@@ -158,11 +188,14 @@ pub const PHILOX_KAT: Kernel = Kernel {
     entry: "philox_kat",
     snippets: &[Snippet::Philox],
     body: include_str!("../shaders/philox_kat.wgsl"),
+    words: 1,
 };
 
 /// Every kernel, for validation.
-pub const ALL: [Kernel; 8] = [
+pub const ALL: [Kernel; 10] = [
     GIBBS,
+    GIBBS_2,
+    GIBBS_4,
     LATTICE,
     SITE_PACKED,
     SITE_PACKED_TILED,
@@ -182,6 +215,12 @@ mod tests {
         assert_eq!(
             unroll(source),
             "a\n    x0 += 0u;\n    y0 = 1;\n    x1 += 1u;\n    y1 = 1;\n    x2 += 2u;\n    y2 = 1;\nb #L\n"
+        );
+        let words = unroll("//#unroll 66\nw#Q b#R\n//#end\n");
+        let lines: Vec<&str> = words.lines().collect();
+        assert_eq!(
+            (lines[0], lines[33], lines[65]),
+            ("w0 b0", "w1 b1", "w2 b1")
         );
     }
 

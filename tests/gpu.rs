@@ -353,10 +353,11 @@ fn star(leaves: u32) -> SamplingProgram {
     SamplingProgram::new(model, Blocks::Auto, &[]).unwrap()
 }
 
-/// The hub's samples over 6 sweeps on the GPU equal the CPU's.
-fn hub_draws_as_on_the_cpu(ctx: &GpuContext, program: &SamplingProgram) {
+/// The hub's samples over 6 sweeps on the GPU, planned with `limits`, equal the CPU's.
+fn hub_draws_as_on_the_cpu(ctx: &GpuContext, program: &SamplingProgram, limits: PlanLimits) {
     let schedule = SamplingSchedule::new(0, 6, 1).unwrap();
-    let mut gpu = GpuSampler::new(ctx, program, 64, 17, Init::Hinton, None).unwrap();
+    let mut gpu =
+        GpuSampler::with_limits(ctx, program, 64, 17, Init::Hinton, None, limits).unwrap();
     let mut cpu = CpuSampler::new(program, 64, 17, Init::Hinton, None).unwrap();
     assert_eq!(
         gpu.sample(&schedule, &[0]).unwrap(),
@@ -367,18 +368,27 @@ fn hub_draws_as_on_the_cpu(ctx: &GpuContext, program: &SamplingProgram) {
 #[test]
 fn a_node_with_more_neighbours_than_the_adapter_loops_over_is_an_error() {
     let Some(ctx) = gpu() else { return };
+    let device = PlanLimits::of_device(&ctx.device().limits());
     let Some(limit) = ctx.max_loop_iterations() else {
         // No loop limit: a hub past llvmpipe's draws as on the CPU.
-        return hub_draws_as_on_the_cpu(&ctx, &star(70_000));
+        return hub_draws_as_on_the_cpu(&ctx, &star(70_000), device);
     };
-    // One iteration per neighbour plus up to 32 for tied draws.
-    hub_draws_as_on_the_cpu(&ctx, &star(limit as u32 - 32));
-    let e = GpuSampler::new(&ctx, &star(limit as u32 - 31), 64, 17, Init::Hinton, None)
-        .err()
-        .expect("a hub past the loop limit must not sample")
-        .to_string();
-    let expected = format!("node 0 has {} neighbours", limit - 31);
-    assert!(e.contains(&expected) && e.contains("--backend cpu"), "{e}");
+    for words_per_invocation in [1, 2] {
+        let limits = PlanLimits {
+            words_per_invocation,
+            ..device
+        };
+        // One iteration per neighbour plus up to 33 per word of the 64 chains' invocation.
+        let widest = limit as u32 - 33 * words_per_invocation;
+        hub_draws_as_on_the_cpu(&ctx, &star(widest), limits);
+        let e =
+            GpuSampler::with_limits(&ctx, &star(widest + 1), 64, 17, Init::Hinton, None, limits)
+                .err()
+                .expect("a hub past the loop limit must not sample")
+                .to_string();
+        let expected = format!("node 0 has {} neighbours", widest + 1);
+        assert!(e.contains(&expected) && e.contains("--backend cpu"), "{e}");
+    }
 }
 
 #[test]
@@ -473,18 +483,20 @@ fn require_gpu_turns_a_missing_adapter_into_a_failure() {
 }
 
 #[test]
-fn samples_do_not_depend_on_the_workgroup_size() {
+fn samples_do_not_depend_on_the_launch_shape() {
     let Some(ctx) = gpu() else { return };
     let model = random_model(21, 13, 0.4);
     let program = SamplingProgram::new(model, Blocks::Auto, &[]).unwrap();
     let device = PlanLimits::of_device(&ctx.device().limits());
     let schedule = SamplingSchedule::new(3, 5, 2).unwrap();
     let nodes: Vec<u32> = (0..13).collect();
-    let run = |workgroup_size| {
-        let limits = PlanLimits {
-            workgroup_size,
-            ..device
-        };
+    // 150 chains are 5 words: runs of 2 and 4 words end past the last one.
+    let shape = |workgroup_size, words_per_invocation| PlanLimits {
+        workgroup_size,
+        words_per_invocation,
+        ..device
+    };
+    let run = |limits| {
         let mut gpu =
             GpuSampler::with_limits(&ctx, &program, 150, 4, Init::Hinton, None, limits).unwrap();
         (
@@ -492,10 +504,35 @@ fn samples_do_not_depend_on_the_workgroup_size() {
             gpu.estimate_moments(&schedule).unwrap(),
         )
     };
-    let reference = run(64);
-    for size in [1, 32, 256] {
-        assert_eq!(run(size), reference, "workgroup size {size}");
+    let reference = run(shape(64, 1));
+    for (size, words) in [(1, 1), (32, 1), (256, 1), (64, 2), (32, 4), (1, 4)] {
+        assert_eq!(
+            run(shape(size, words)),
+            reference,
+            "workgroup size {size}, {words} words per invocation"
+        );
     }
+    for words in [2, 4] {
+        let gpu = GpuSampler::with_limits(
+            &ctx,
+            &program,
+            150,
+            17,
+            Init::Uniform,
+            None,
+            shape(64, words),
+        )
+        .unwrap();
+        compare(&program, 150, Init::Uniform, None, gpu, true);
+    }
+    let e = GpuSampler::with_limits(&ctx, &program, 150, 0, Init::Hinton, None, shape(64, 3))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("words per invocation: 3; the Gibbs kernel takes 1, 2 or 4"),
+        "{e}"
+    );
     for bad in [0, 100_000] {
         let limits = PlanLimits {
             workgroup_size: bad,

@@ -10,7 +10,7 @@ mod sweep;
 pub use cpu::CpuSampler;
 pub use gpu::{
     GpuContext, GpuSampler, GpuSitePacked, PlanLimits, SitePackedKernel, tuned_site_packed_kernel,
-    tuned_workgroup_size,
+    tuned_words_per_invocation, tuned_workgroup_size,
 };
 pub use site_packed::{
     CpuSitePacked, Observables, SITE_PACKED_WORD, SitePackedInit, SitePackedLattice,

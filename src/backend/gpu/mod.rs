@@ -12,4 +12,4 @@ pub use context::GpuContext;
 pub use plan::PlanLimits;
 pub use sampler::GpuSampler;
 pub use site_packed::{GpuSitePacked, SitePackedKernel};
-pub use tune::{tuned_site_packed_kernel, tuned_workgroup_size};
+pub use tune::{tuned_site_packed_kernel, tuned_words_per_invocation, tuned_workgroup_size};

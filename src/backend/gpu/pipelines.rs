@@ -69,12 +69,13 @@ pub(crate) enum Access {
 }
 
 impl Pipelines {
-    /// Compiles the kernels with `workgroup_size` invocations a workgroup, the Gibbs kernel reading
-    /// the CSR from two bindings only when `split_adjacency`; a shader or layout error is an
-    /// [`Error::Gpu`], not a panic.
+    /// Compiles the kernels with `workgroup_size` invocations a workgroup, the Gibbs kernel with
+    /// `words` words of chains an invocation and reading the CSR from two bindings only when
+    /// `split_adjacency`; a shader or layout error is an [`Error::Gpu`], not a panic.
     pub(crate) fn new(
         ctx: &GpuContext,
         workgroup_size: u32,
+        words: u32,
         split_adjacency: bool,
     ) -> Result<Self> {
         let limits = ctx.device().limits();
@@ -87,12 +88,18 @@ impl Pipelines {
                 format!("{workgroup_size} invocations; this device allows 1 to {most}"),
             ));
         }
+        let gibbs = shaders::gibbs(words).ok_or_else(|| {
+            Error::invalid(
+                "words per invocation",
+                format!("{words}; the Gibbs kernel takes 1, 2 or 4"),
+            )
+        })?;
         use Access::{Read, ReadWrite};
         let scope = ctx.device().push_error_scope(wgpu::ErrorFilter::Validation);
         let pipelines = Pipelines {
             gibbs: build(
                 ctx,
-                &shaders::GIBBS,
+                &gibbs,
                 &[ReadWrite, Read, Read, Read, Read, Read],
                 workgroup_size,
                 &[("SPLIT_ADJACENCY", f64::from(u8::from(split_adjacency)))],

@@ -16,6 +16,11 @@ pub struct PlanLimits {
     /// Invocations per workgroup of the sampler kernels (`WORKGROUP_SIZE` in `shaders/common.wgsl`);
     /// samples do not depend on it, only speed does.
     pub workgroup_size: u32,
+    /// Words of 32 chains each invocation of the general (CSR) update handles: 1, 2 or 4. More share
+    /// each neighbour's CSR entry among more chains; fewer spread a few chains over more invocations.
+    /// A sampler uses at most as many as a chain group has (rounded up to a power of two); samples
+    /// do not depend on it.
+    pub words_per_invocation: u32,
 }
 
 impl PlanLimits {
@@ -26,6 +31,7 @@ impl PlanLimits {
             max_buffer_bytes: limits.max_buffer_size,
             max_workgroups_per_dim: limits.max_compute_workgroups_per_dimension,
             workgroup_size: 64.min(limits.max_compute_invocations_per_workgroup),
+            words_per_invocation: 1,
         }
     }
 
@@ -112,7 +118,8 @@ pub(crate) fn count_bytes_per_word(nodes: usize, edges: usize) -> u64 {
 }
 
 /// Splits `chains` into groups whose spin buffer (and, where one word's worth fits at all, moment
-/// count buffer) stays within the binding limit; an error if even 32 chains' spins do not fit.
+/// count buffer) stays within the binding limit, each a multiple of `limits.words_per_invocation`
+/// words where that fits; an error if even 32 chains' spins do not fit.
 pub(crate) fn plan_groups(
     nodes: usize,
     edges: usize,
@@ -134,7 +141,10 @@ pub(crate) fn plan_groups(
     };
     // Keep every index a kernel computes (items x words) inside u32.
     let index_cap = u64::from(u32::MAX) / (nodes + edges).max(1) as u64;
-    let per_group = (limits.max_storage() / per_word).min(index_cap).max(1) as usize;
+    let fit = (limits.max_storage() / per_word).min(index_cap).max(1) as usize;
+    // Whole runs of the Gibbs kernel's words per invocation where a group holds more than one.
+    let run = limits.words_per_invocation.max(1) as usize;
+    let per_group = if fit >= run { fit - fit % run } else { fit };
     Ok((0..words)
         .step_by(per_group)
         .map(|w0| {
@@ -158,6 +168,7 @@ mod tests {
             max_buffer_bytes: u64::MAX,
             max_workgroups_per_dim: dim,
             workgroup_size: 64,
+            words_per_invocation: 1,
         }
     }
 
@@ -199,6 +210,23 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("max_storage_buffer_binding_size"), "{e}");
+    }
+
+    #[test]
+    fn groups_hold_whole_runs_of_words_per_invocation_where_they_fit() {
+        // 1920 bytes of counts a word: room for 5 words a group, or 3.
+        let sizes = |binding, words_per_invocation| -> Vec<usize> {
+            let limits = PlanLimits {
+                words_per_invocation,
+                ..limits(binding, 65535)
+            };
+            let groups = plan_groups(10, 5, 32 * 12, &limits).unwrap();
+            groups.iter().map(|g| g.words).collect()
+        };
+        assert_eq!(sizes(5 * 1920, 1), [5, 5, 2]);
+        assert_eq!(sizes(5 * 1920, 2), [4, 4, 4]);
+        assert_eq!(sizes(5 * 1920, 4), [4, 4, 4]);
+        assert_eq!(sizes(3 * 1920, 4), [3, 3, 3, 3]);
     }
 
     #[test]

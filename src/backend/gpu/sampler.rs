@@ -36,6 +36,9 @@ pub struct GpuSampler {
     ctx: GpuContext,
     pipelines: Pipelines,
     limits: PlanLimits,
+    /// Words of chains per invocation of the Gibbs kernel (`PlanLimits::words_per_invocation`, at
+    /// most what the largest chain group needs).
+    words_per_invocation: u32,
     adj: [wgpu::Buffer; 2],
     adj_split: usize,
     biases: wgpu::Buffer,
@@ -123,7 +126,6 @@ impl GpuSampler {
         let model = program.model();
         let csr = program.csr();
         let (n, m) = (model.num_nodes(), model.num_edges());
-        check_loop_limit(ctx, program)?;
         let groups = plan_groups(n, m, chains, &limits)?;
         let adj_split = split_adjacency(csr.col().len(), &limits)?;
 
@@ -169,7 +171,12 @@ impl GpuSampler {
         let edges = edges_fit.then(|| storage("edges", bytemuck::cast_slice(&edge_words)));
         let params = params_buffer(device);
         let split = adj_split < csr.col().len();
-        let pipelines = Pipelines::new(ctx, limits.workgroup_size, split)?;
+        let words = groups.iter().map(|g| g.words).max().unwrap_or(1);
+        let words_per_invocation = limits
+            .words_per_invocation
+            .min(words.next_power_of_two() as u32);
+        check_loop_limit(ctx, program, words_per_invocation)?;
+        let pipelines = Pipelines::new(ctx, limits.workgroup_size, words_per_invocation, split)?;
         let groups: Vec<Group> = groups
             .into_iter()
             .map(|plan| {
@@ -214,6 +221,7 @@ impl GpuSampler {
             ctx: ctx.clone(),
             pipelines,
             limits,
+            words_per_invocation,
             adj,
             adj_split,
             biases,
@@ -328,13 +336,19 @@ impl GpuSampler {
             ..self.base_params(g)
         };
         let lattice = mode == MODE_UPDATE && self.lattice.is_some();
+        let words = self.groups[g].plan.words as u64;
+        let runs = if lattice {
+            words
+        } else {
+            words.div_ceil(u64::from(self.words_per_invocation))
+        };
         Op {
             kind: if lattice { Kind::Lattice } else { Kind::Gibbs },
             params: Params {
                 colour: block as u32,
                 ..params
             },
-            invocations: u64::from(block_len) * self.groups[g].plan.words as u64,
+            invocations: u64::from(block_len) * runs,
         }
     }
 
@@ -654,13 +668,10 @@ impl Sampler for GpuSampler {
     }
 }
 
-/// Most iterations of `gibbs.wgsl`'s loop over a word's tied draws.
-const TIE_ITERATIONS: usize = 32;
-
 /// An error when a free node has more neighbours than `ctx`'s shader loops visit: `gibbs.wgsl` loops
-/// once per neighbour and once per tied draw, and some drivers end long loops silently
-/// ([`GpuContext::max_loop_iterations`]).
-fn check_loop_limit(ctx: &GpuContext, program: &SamplingProgram) -> Result<()> {
+/// once per neighbour, then once per word and per tied draw (at most 33 a word), and some drivers end
+/// long loops silently ([`GpuContext::max_loop_iterations`]).
+fn check_loop_limit(ctx: &GpuContext, program: &SamplingProgram, words: u32) -> Result<()> {
     let Some(limit) = ctx.max_loop_iterations() else {
         return Ok(());
     };
@@ -673,7 +684,7 @@ fn check_loop_limit(ctx: &GpuContext, program: &SamplingProgram) -> Result<()> {
         .copied()
         .max_by_key(|&i| degree(i));
     match busiest {
-        Some(node) if degree(node) + TIE_ITERATIONS > limit => Err(Error::LoopLimit {
+        Some(node) if degree(node) + 33 * words as usize > limit => Err(Error::LoopLimit {
             node,
             degree: degree(node),
             adapter: ctx.adapter_info().name.clone(),

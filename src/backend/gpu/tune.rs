@@ -1,4 +1,5 @@
-//! Choosing the workgroup size and the site-packed kernel by measurement, once per process and adapter.
+//! Choosing the launch shape of the general update and the site-packed kernel by measurement, once per
+//! process and adapter.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -11,21 +12,33 @@ use super::site_packed::{GpuSitePacked, SitePackedKernel};
 use crate::backend::site_packed::{SitePackedInit, SitePackedLattice, SitePackedSampler};
 use crate::backend::{Init, Sampler};
 use crate::error::Result;
-use crate::graph::Lattice;
+use crate::model::IsingModel;
 use crate::program::{Blocks, SamplingProgram, SamplingSchedule};
 
 /// Workgroup sizes tried, where the device allows them.
 const CANDIDATES: [u32; 4] = [32, 64, 128, 256];
 
+/// Words per invocation of the general update tried.
+const WORDS_CANDIDATES: [u32; 3] = [1, 2, 4];
+
 impl PlanLimits {
-    /// The device's limits with the workgroup size measured fastest on it ([`tuned_workgroup_size`]),
-    /// as the samplers plan with by default.
+    /// The device's limits with the workgroup size and words per invocation measured fastest on it
+    /// ([`tuned_workgroup_size`], [`tuned_words_per_invocation`]), as the samplers plan with by default.
     pub fn tuned(ctx: &GpuContext) -> Result<Self> {
+        let launch = tuned_launch(ctx)?;
         Ok(PlanLimits {
-            workgroup_size: tuned_workgroup_size(ctx)?,
+            workgroup_size: launch.workgroup_size,
+            words_per_invocation: launch.words_per_invocation,
             ..PlanLimits::of_device(&ctx.device().limits())
         })
     }
+}
+
+/// The launch shape of the general update measured fastest on an adapter.
+#[derive(Clone, Copy)]
+struct Launch {
+    workgroup_size: u32,
+    words_per_invocation: u32,
 }
 
 /// `measure()` once per process and adapter, then the cached result.
@@ -46,40 +59,81 @@ fn cached<T: Copy>(
     Ok(found)
 }
 
-/// The fastest workgroup size of the Gibbs kernel on `ctx`'s adapter: each candidate runs 20 sweeps of
-/// 256 chains on a 128 x 128 torus with inexact couplings (the float path); measured once per process
-/// and adapter, then cached. Samples never depend on the choice.
+/// The fastest workgroup size of the Gibbs kernel on `ctx`'s adapter ([`tuned_launch`]). Samples never
+/// depend on the choice.
 pub fn tuned_workgroup_size(ctx: &GpuContext) -> Result<u32> {
-    static TUNED: OnceLock<Mutex<HashMap<String, u32>>> = OnceLock::new();
-    cached(&TUNED, ctx, || measure_workgroup_size(ctx))
+    Ok(tuned_launch(ctx)?.workgroup_size)
 }
 
-fn measure_workgroup_size(ctx: &GpuContext) -> Result<u32> {
-    let lattice = Lattice::square(128, 128, true)?;
-    let program = SamplingProgram::new(
-        lattice.model(0.3, 0.1, 1.0)?,
-        Blocks::Given(lattice.blocks().to_vec()),
-        &[],
-    )?;
-    let device = PlanLimits::of_device(&ctx.device().limits());
-    let most = ctx.device().limits().max_compute_invocations_per_workgroup;
-    let mut best = (f64::INFINITY, device.workgroup_size);
-    for size in CANDIDATES.into_iter().filter(|&s| s <= most) {
-        let limits = PlanLimits {
-            workgroup_size: size,
-            ..device
-        };
+/// The fastest number of chain words per invocation of the Gibbs kernel on `ctx`'s adapter
+/// ([`tuned_launch`]). Samples never depend on the choice.
+pub fn tuned_words_per_invocation(ctx: &GpuContext) -> Result<u32> {
+    Ok(tuned_launch(ctx)?.words_per_invocation)
+}
+
+/// The launch shape of the Gibbs kernel, measured once per process and adapter, then cached: each
+/// workgroup size runs 20 sweeps of 256 chains of [`tuning_program`] at one word per invocation, then
+/// each larger number of words per invocation at the fastest size.
+fn tuned_launch(ctx: &GpuContext) -> Result<Launch> {
+    static TUNED: OnceLock<Mutex<HashMap<String, Launch>>> = OnceLock::new();
+    cached(&TUNED, ctx, || measure_launch(ctx))
+}
+
+/// A graph of 8192 nodes, each joined to those 1, 5, 17, 65, 257 and 1025 places on either side
+/// (degree 12, neighbours spread through memory as in Pegasus), with standard normal weights and
+/// biases: the general path's tuning model.
+fn tuning_program() -> Result<SamplingProgram> {
+    const NODES: u32 = 8192;
+    let edges = (0..NODES)
+        .flat_map(|i| [1, 5, 17, 65, 257, 1025].map(|d| (i, (i + d) % NODES)))
+        .collect();
+    let model = IsingModel::random_normal(NODES as usize, edges, 1.0, 0)?;
+    SamplingProgram::new(model, Blocks::Auto, &[])
+}
+
+fn measure_launch(ctx: &GpuContext) -> Result<Launch> {
+    let program = tuning_program()?;
+    let time = |limits: PlanLimits| -> Result<(f64, PlanLimits)> {
         let mut sampler =
             GpuSampler::with_limits(ctx, &program, 256, 0, Init::Uniform, None, limits)?;
         sampler.sample(&SamplingSchedule::new(2, 1, 1)?, &[0])?;
         let start = Instant::now();
         sampler.sample(&SamplingSchedule::new(20, 1, 1)?, &[0])?;
-        let seconds = start.elapsed().as_secs_f64();
-        if seconds < best.0 {
-            best = (seconds, size);
+        Ok((start.elapsed().as_secs_f64(), limits))
+    };
+    // The fastest of `best` and `candidates`.
+    let fastest = |mut best: (f64, PlanLimits),
+                   candidates: &mut dyn Iterator<Item = PlanLimits>| {
+        for limits in candidates {
+            let timed = time(limits)?;
+            if timed.0 < best.0 {
+                best = timed;
+            }
         }
-    }
-    Ok(best.1)
+        Result::Ok(best)
+    };
+    let device = PlanLimits::of_device(&ctx.device().limits());
+    let most = ctx.device().limits().max_compute_invocations_per_workgroup;
+    let mut sizes = CANDIDATES
+        .into_iter()
+        .filter(|&s| s <= most)
+        .map(|workgroup_size| PlanLimits {
+            workgroup_size,
+            ..device
+        });
+    let size = fastest((f64::INFINITY, device), &mut sizes)?;
+    let mut words = WORDS_CANDIDATES
+        .into_iter()
+        .filter(|&w| w > 1)
+        .map(|words_per_invocation| PlanLimits {
+            words_per_invocation,
+            ..size.1
+        });
+    let (_, best) = fastest(size, &mut words)?;
+    Ok(Launch {
+        workgroup_size: best.workgroup_size,
+        words_per_invocation: best.words_per_invocation,
+    })
 }
 
 /// The faster site-packed update kernel on `ctx`'s adapter: each runs 8 sweeps of a 2048 x 2048
