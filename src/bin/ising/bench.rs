@@ -100,15 +100,18 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
             backend.name()
         );
     }
-    let (workgroup_size, kernel) = match &backend {
+    let (workgroup_size, words_per_invocation, kernel) = match &backend {
         Backend::Gpu(ctx) => (
             Some(ising_wgpu::tuned_workgroup_size(ctx)?),
+            (report.layout == "chain-major, general path")
+                .then(|| ising_wgpu::tuned_words_per_invocation(ctx))
+                .transpose()?,
             (report.layout == "site-packed")
                 .then(|| ising_wgpu::tuned_site_packed_kernel(ctx))
                 .transpose()?
                 .map(|k| format!("{k:?}").to_lowercase()),
         ),
-        Backend::Cpu { .. } => (None, None),
+        Backend::Cpu { .. } => (None, None, None),
     };
     Ok(json!({
         "flips_per_ns": flips_per_ns,
@@ -121,6 +124,7 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
         "layout": report.layout,
         "backend": backend.name(),
         "workgroup_size": workgroup_size,
+        "words_per_invocation": words_per_invocation,
         "site_packed_kernel": kernel,
     })
     .to_string())
