@@ -103,14 +103,15 @@ fn measure_launch(ctx: &GpuContext) -> Result<Launch> {
     };
     // The fastest of `best` and `candidates`.
     let fastest = |mut best: (f64, PlanLimits),
-                   candidates: &mut dyn Iterator<Item = PlanLimits>| {
+                   candidates: &mut dyn Iterator<Item = PlanLimits>|
+     -> Result<(f64, PlanLimits)> {
         for limits in candidates {
             let timed = time(limits)?;
             if timed.0 < best.0 {
                 best = timed;
             }
         }
-        Result::Ok(best)
+        Ok(best)
     };
     let device = PlanLimits::of_device(&ctx.device().limits());
     let most = ctx.device().limits().max_compute_invocations_per_workgroup;
