@@ -6,9 +6,10 @@
 // more words share each neighbour's CSR entry among more chains, fewer spread a few chains over more
 // invocations (`PlanLimits::words_per_invocation`). Chain L of an invocation is bit L % 32 of its word
 // L / 32. The lines between `//#unroll N` and `//#end` are written out N times with `#L` replaced by
-// 0..N-1 (`shaders::unroll`), so that per-chain values live in registers: CPU drivers such as lavapipe
-// turn arrays indexed at run time into per-lane loads and stores. For the same reason nothing returns
-// early: after a return every store is masked lane by lane there.
+// 0..N-1, `#Q` by L / 32 and `#R` by L % 32 (`shaders::unroll`), so that per-chain values live in
+// registers: CPU drivers such as lavapipe turn arrays indexed at run time into per-lane loads and
+// stores (only the rare ties read one). For the same reason nothing returns early: after a return
+// every store is masked lane by lane there.
 
 const WORDS: u32 = #WORDSu;
 
