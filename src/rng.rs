@@ -8,6 +8,9 @@
 //! output `(l % 16) / 4`, byte `l % 4`); its low 16 bits from calls 2..6 (lane `l`: call `2 + l / 8`,
 //! output `(l % 8) / 2`, half `l % 2`), computed only when the top byte ties with `T`'s (1 lane in
 //! 256), so a word costs about 2.1 Philox calls instead of 8, with no change in distribution.
+//! The CPU backend also computes a lane's exact threshold (`exp` and all) only when the lane's top
+//! byte is within an approximation's margin of the threshold's ([`bernoulli_word_refined`]): the same
+//! words, with `exp` for about one lane in 200.
 //!
 //! The lattice path slices the same calls the other way ([`bernoulli_word_sliced`]): output `o` of call
 //! `c` is bit `23 - (4c + o)` of every lane's uniform (lane `l` in bit `l`), so 32 comparisons with
@@ -69,6 +72,43 @@ pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// How far [`approx_top_bytes`] may be from the exact `threshold(sigmoid(x)) / 2^16`: 16 times the
+/// error bound of its approximation (about 16 / 2^16), so that [`bernoulli_word_refined`] may trust a
+/// lane whose top byte lies beyond it.
+pub const APPROX_MARGIN: f32 = 1.0 / 256.0;
+
+/// `256 sigmoid(x)` (the threshold's top byte, with fraction) of 32 arguments to within
+/// [`APPROX_MARGIN`], from straight-line arithmetic that the compiler turns into vector instructions:
+/// `exp` as `2^n` times a degree-6 polynomial of the rest, the argument clamped to [-40, 40] (beyond,
+/// the top byte is 0 or 256 either way); NaN stays NaN.
+pub fn approx_top_bytes(x: &[f32; 32]) -> [f32; 32] {
+    // Taylor coefficients of 2^f = e^(f ln 2), |f| <= 1/2: relative error below 1.3e-7.
+    const C: [f32; 6] = [
+        std::f32::consts::LN_2,
+        0.240_226_5,
+        0.055_504_11,
+        0.009_618_129,
+        0.001_333_355_8,
+        0.000_154_035_3,
+    ];
+    // Adding 1.5 x 2^23 rounds to an integer, which the sum's low mantissa bits then hold.
+    const ROUND: f32 = 12_582_912.0;
+    x.map(|x| {
+        let w = (-x).clamp(-40.0, 40.0) * std::f32::consts::LOG2_E;
+        let rounded = w + ROUND;
+        let n = rounded - ROUND;
+        let f = w - n;
+        let poly = 1.0 + f * (C[0] + f * (C[1] + f * (C[2] + f * (C[3] + f * (C[4] + f * C[5])))));
+        let exponent = rounded
+            .to_bits()
+            .wrapping_sub(ROUND.to_bits())
+            .wrapping_add(127);
+        let top_byte = 256.0 / (1.0 + poly * f32::from_bits(exponent << 23));
+        // NaN decides the lane down, as its exact threshold 0 does.
+        if x.is_nan() { f32::NAN } else { top_byte }
+    })
+}
+
 /// One packed word of 32 Bernoulli draws for `(node, word)` in `sweep`: bit `l` is set when lane
 /// `l`'s 24-bit uniform is below `thresholds[l]` (see the module documentation for the layout).
 pub fn bernoulli_word(
@@ -79,22 +119,54 @@ pub fn bernoulli_word(
     purpose: Purpose,
     thresholds: &[u32; 32],
 ) -> u32 {
+    let top_bytes = thresholds.map(|t| t as f32 / 65536.0);
+    bernoulli_word_refined(seed, sweep, node, word, purpose, &top_bytes, |l| {
+        thresholds[l]
+    })
+}
+
+/// [`bernoulli_word`] with the thresholds computed exactly only where they matter: `approx[l]` is
+/// within [`APPROX_MARGIN`] of lane `l`'s exact `exact(l) / 2^16`, which is asked for only when the
+/// lane's top byte could tie with the exact threshold's (one or two bytes in 256). The result is the
+/// very word `bernoulli_word` gives with the exact thresholds.
+pub fn bernoulli_word_refined(
+    seed: u64,
+    sweep: u64,
+    node: u32,
+    word: u32,
+    purpose: Purpose,
+    approx: &[f32; 32],
+    exact: impl Fn(usize) -> u32,
+) -> u32 {
     debug_assert!(sweep <= MAX_SWEEP);
     let key = [seed as u32, (seed >> 32) as u32];
     let tag = (((sweep >> 32) as u32) << 5) | ((purpose as u32) << 3);
     let call = |c: u32| philox4x32_10([node, word, sweep as u32, tag | c], key);
     let high = [call(0), call(1)];
-    // Top bytes decide all but the tied lanes, without branches.
-    let (mut up, mut tie) = (0u32, 0u32);
-    for (l, &t) in thresholds.iter().enumerate() {
-        let byte = (high[l / 16][(l % 16) / 4] >> (8 * (l % 4))) & 0xff;
-        up |= u32::from(byte < t >> 16) << l;
-        tie |= u32::from(byte == t >> 16) << l;
+    let byte = |l: usize| (high[l / 16][(l % 16) / 4] >> (8 * (l % 4))) & 0xff;
+    // A lane whose byte lies below the margin around `approx` is up, above it down, without branches
+    // (`b + 1 <= a` means `b < floor(a)`); the others are pending.
+    let (mut up, mut pending) = (0u32, 0u32);
+    for (l, &a) in approx.iter().enumerate() {
+        let b = byte(l) as f32;
+        let is_up = b + 1.0 <= a - APPROX_MARGIN;
+        up |= u32::from(is_up) << l;
+        pending |= u32::from(!is_up & (b <= a + APPROX_MARGIN)) << l;
+    }
+    // Pending lanes compare with the exact threshold; those whose top byte ties compare low bits.
+    let (mut tie, mut low_thresholds) = (0u32, [0u32; 32]);
+    while pending != 0 {
+        let l = pending.trailing_zeros() as usize;
+        let t = exact(l);
+        low_thresholds[l] = t & 0xffff;
+        up |= u32::from(byte(l) < t >> 16) << l;
+        tie |= u32::from(byte(l) == t >> 16) << l;
+        pending &= pending - 1;
     }
     while tie != 0 {
         let l = tie.trailing_zeros() as usize;
         let low = (call(2 + (l / 8) as u32)[(l % 8) / 2] >> (16 * (l % 2))) & 0xffff;
-        up |= u32::from(low < (thresholds[l] & 0xffff)) << l;
+        up |= u32::from(low < low_thresholds[l]) << l;
         tie &= tie - 1;
     }
     up
@@ -281,6 +353,89 @@ mod tests {
         assert_eq!(
             bernoulli_word_sliced(seed, sweep, node, word, Purpose::Update, plane, always),
             want
+        );
+    }
+
+    #[test]
+    fn approx_top_bytes_stay_within_a_sixteenth_of_the_margin() {
+        // Arguments spread wide, arguments whose exact top byte sits next to an integer, and extremes.
+        let argument = |i: u32| -> f32 {
+            let v = i as f32;
+            match i % 3 {
+                0 => (v * 0.618_034).sin() * 30.0,
+                1 => {
+                    let q = ((i / 3 % 255) + 1) as f32 / 256.0 + (v * 0.31).sin() * 3e-5;
+                    (q / (1.0 - q)).ln()
+                }
+                _ => [
+                    f32::INFINITY,
+                    -f32::INFINITY,
+                    88.0,
+                    -88.0,
+                    1e-30,
+                    0.0,
+                    -17.0,
+                ][(i / 3 % 7) as usize],
+            }
+        };
+        for k in 0..3000 {
+            let x: [f32; 32] = std::array::from_fn(|l| argument(k * 32 + l as u32));
+            for (&x, a) in x.iter().zip(approx_top_bytes(&x)) {
+                let t = threshold(sigmoid(x));
+                let error = (a - t as f32 / 65_536.0).abs();
+                assert!(error <= APPROX_MARGIN / 16.0, "x = {x}: {a} vs {t}");
+            }
+        }
+        let nan = approx_top_bytes(&[f32::NAN; 32]);
+        assert!(nan[0].is_nan() && threshold(sigmoid(f32::NAN)) == 0);
+    }
+
+    #[test]
+    fn refined_words_equal_the_exact_ones_for_any_approximation_within_the_margin() {
+        let mut asked_without_error = 0;
+        // Enough words that lanes inside the margin of a boundary, where a shortcut that ignored
+        // the margin would err about once in 500 draws, would go wrong many times over.
+        const WORDS: u32 = 400_000;
+        for k in 0..WORDS {
+            // Thresholds within the margin of a top-byte boundary, anywhere, and the ends 0 and 2^24.
+            let exact: [u32; 32] = std::array::from_fn(|l| {
+                let r = philox4x32_10([k, l as u32, 0, 0], [5, 6]);
+                let boundary = (r[1] % 257) << 16;
+                match r[0] % 8 {
+                    0 => r[1] % (1 << 24) + 1,
+                    1 => [0, 1 << 24][r[1] as usize % 2],
+                    2..=4 => boundary.saturating_sub(r[2] % 256),
+                    _ => (boundary + r[2] % 256).min(1 << 24),
+                }
+            });
+            // Errors up to the margin either way.
+            let errors = [
+                -APPROX_MARGIN,
+                -APPROX_MARGIN / 2.0,
+                0.0,
+                APPROX_MARGIN / 2.0,
+                APPROX_MARGIN,
+            ];
+            let error = errors[k as usize % 5];
+            let approx = exact.map(|t| t as f32 / 65_536.0 + error);
+            let asked = std::cell::Cell::new(0);
+            let refined = bernoulli_word_refined(9, 4, k, 1, Purpose::Update, &approx, |l| {
+                asked.set(asked.get() + 1);
+                exact[l]
+            });
+            assert_eq!(
+                refined,
+                bernoulli_word(9, 4, k, 1, Purpose::Update, &exact),
+                "word {k}"
+            );
+            if error == 0.0 {
+                asked_without_error += asked.get();
+            }
+        }
+        // Exact thresholds are asked for only near a tie: about 3 lanes in 256.
+        assert!(
+            asked_without_error < WORDS / 5 * 32 / 20,
+            "{asked_without_error} lanes asked"
         );
     }
 

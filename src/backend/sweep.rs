@@ -2,7 +2,9 @@
 
 use super::lattice::LatticeUpdate;
 use crate::program::SamplingProgram;
-use crate::rng::{Purpose, bernoulli_word, sigmoid, threshold};
+use crate::rng::{
+    Purpose, approx_top_bytes, bernoulli_word, bernoulli_word_refined, sigmoid, threshold,
+};
 
 /// Everything one sweep reads: CSR with per-entry weights, biases, `2 * beta`, the blocks and the seed,
 /// and for nodes whose field takes few exact values, the thresholds of each count of up neighbours.
@@ -116,6 +118,13 @@ impl CountingTable {
     }
 }
 
+/// `threshold(sigmoid(x))`, kept out of line so that the compiler does not compute it for every lane
+/// of a word (it would: `exp` has no side effects) when only the rare lanes that need it ask.
+#[inline(never)]
+fn exact_threshold(x: f32) -> u32 {
+    threshold(sigmoid(x))
+}
+
 impl SweepKernel {
     pub(crate) fn new(program: &SamplingProgram, seed: u64) -> Self {
         let model = program.model();
@@ -171,8 +180,19 @@ impl SweepKernel {
             }
         }
         let two_beta = 2.0 * self.beta;
-        let t = field.map(|f| threshold(sigmoid(two_beta * f)));
-        bernoulli_word(self.seed, sweep, node, word, Purpose::Update, &t) & spins.masks[w]
+        let x = field.map(|f| two_beta * f);
+        // The exact thresholds `threshold(sigmoid(x))` are computed only for the lanes that need them.
+        let exact = |l: usize| exact_threshold(x[l]);
+        let draws = bernoulli_word_refined(
+            self.seed,
+            sweep,
+            node,
+            word,
+            Purpose::Update,
+            &approx_top_bytes(&x),
+            exact,
+        );
+        draws & spins.masks[w]
     }
 
     /// One sweep (every block once, in order) over the words of `spins`, using sweep index `sweep`.
