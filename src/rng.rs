@@ -26,7 +26,7 @@ const W0: u32 = 0x9E37_79B9;
 const W1: u32 = 0xBB67_AE85;
 
 /// Philox4x32 with 10 rounds (Salmon et al., SC11), as in Random123.
-#[inline]
+#[inline(always)]
 pub fn philox4x32_10(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     let mut c = counter;
     let mut k = key;
@@ -81,6 +81,7 @@ pub const APPROX_MARGIN: f32 = 1.0 / 256.0;
 /// [`APPROX_MARGIN`], from straight-line arithmetic that the compiler turns into vector instructions:
 /// `exp` as `2^n` times a degree-6 polynomial of the rest, the argument clamped to [-40, 40] (beyond,
 /// the top byte is 0 or 256 either way); NaN stays NaN.
+#[inline(always)]
 pub fn approx_top_bytes(x: &[f32; 32]) -> [f32; 32] {
     // Taylor coefficients of 2^f = e^(f ln 2), |f| <= 1/2: relative error below 1.3e-7.
     const C: [f32; 6] = [
@@ -93,7 +94,10 @@ pub fn approx_top_bytes(x: &[f32; 32]) -> [f32; 32] {
     ];
     // Adding 1.5 x 2^23 rounds to an integer, which the sum's low mantissa bits then hold.
     const ROUND: f32 = 12_582_912.0;
-    x.map(|x| {
+    // A plain loop rather than `map`, which the compiler may keep out of line (and so out of the
+    // vector level the caller was compiled for).
+    let mut top_bytes = [0.0; 32];
+    for (top, &x) in top_bytes.iter_mut().zip(x) {
         let w = (-x).clamp(-40.0, 40.0) * std::f32::consts::LOG2_E;
         let rounded = w + ROUND;
         let n = rounded - ROUND;
@@ -105,12 +109,14 @@ pub fn approx_top_bytes(x: &[f32; 32]) -> [f32; 32] {
             .wrapping_add(127);
         let top_byte = 256.0 / (1.0 + poly * f32::from_bits(exponent << 23));
         // NaN decides the lane down, as its exact threshold 0 does.
-        if x.is_nan() { f32::NAN } else { top_byte }
-    })
+        *top = if x.is_nan() { f32::NAN } else { top_byte };
+    }
+    top_bytes
 }
 
 /// One packed word of 32 Bernoulli draws for `(node, word)` in `sweep`: bit `l` is set when lane
 /// `l`'s 24-bit uniform is below `thresholds[l]` (see the module documentation for the layout).
+#[inline(always)]
 pub fn bernoulli_word(
     seed: u64,
     sweep: u64,
@@ -119,7 +125,10 @@ pub fn bernoulli_word(
     purpose: Purpose,
     thresholds: &[u32; 32],
 ) -> u32 {
-    let top_bytes = thresholds.map(|t| t as f32 / 65536.0);
+    let mut top_bytes = [0.0; 32];
+    for (top, &t) in top_bytes.iter_mut().zip(thresholds) {
+        *top = t as f32 / 65536.0;
+    }
     bernoulli_word_refined(seed, sweep, node, word, purpose, &top_bytes, |l| {
         thresholds[l]
     })
@@ -129,6 +138,7 @@ pub fn bernoulli_word(
 /// within [`APPROX_MARGIN`] of lane `l`'s exact `exact(l) / 2^16`, which is asked for only when the
 /// lane's top byte could tie with the exact threshold's (one or two bytes in 256). The result is the
 /// very word `bernoulli_word` gives with the exact thresholds.
+#[inline(always)]
 pub fn bernoulli_word_refined(
     seed: u64,
     sweep: u64,
@@ -199,6 +209,7 @@ pub fn bernoulli_word_sliced(
 /// [`bernoulli_word_sliced`] for `N` words side by side (`(node, word)` pairs `keys`; `threshold_plane(i,
 /// q)` and `always[i]` for word `i`), the same results computed so that the compiler can use vector
 /// instructions across the words; each call past the first is drawn only while some word still ties.
+#[inline(always)]
 pub fn bernoulli_words_sliced<const N: usize>(
     seed: u64,
     sweep: u64,
@@ -233,7 +244,7 @@ pub fn bernoulli_words_sliced<const N: usize>(
 
 /// [`philox4x32_10`] of `N` counters with one key, output word by output word: `result[o][i]` is
 /// output `o` of counter `i`.
-#[inline]
+#[inline(always)]
 fn philox4x32_10_many<const N: usize>(counters: [[u32; 4]; N], key: [u32; 2]) -> [[u32; N]; 4] {
     let mut c: [[u32; N]; 4] = std::array::from_fn(|o| std::array::from_fn(|i| counters[i][o]));
     let mut k = key;

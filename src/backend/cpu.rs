@@ -217,7 +217,8 @@ impl Sampler for CpuSampler {
     }
 
     fn backend_name(&self) -> String {
-        format!("cpu ({} threads)", self.threads)
+        let level = self.kernel.vector_level().name();
+        format!("cpu ({} threads, {level})", self.threads)
     }
 
     fn lattice_path(&self) -> bool {

@@ -6,6 +6,7 @@ mod gpu;
 mod lattice;
 mod site_packed;
 mod sweep;
+mod vector_level;
 
 pub use cpu::CpuSampler;
 pub use gpu::{
@@ -196,10 +197,10 @@ impl Backend {
         })
     }
 
-    /// "cpu" or "gpu: adapter", for messages.
+    /// "cpu (vector level)" or "gpu: adapter", for messages.
     pub fn name(&self) -> String {
         match self {
-            Backend::Cpu { .. } => "cpu".to_string(),
+            Backend::Cpu { .. } => format!("cpu ({})", vector_level::VectorLevel::widest().name()),
             Backend::Gpu(ctx) => format!("gpu: {}", ctx.describe()),
         }
     }

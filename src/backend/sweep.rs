@@ -1,6 +1,7 @@
 //! The block Gibbs update on packed words: the host twin of the GPU kernel, arithmetic for arithmetic.
 
 use super::lattice::LatticeUpdate;
+use super::vector_level::VectorLevel;
 use crate::program::SamplingProgram;
 use crate::rng::{
     Purpose, approx_top_bytes, bernoulli_word, bernoulli_word_refined, sigmoid, threshold,
@@ -21,6 +22,8 @@ pub(crate) struct SweepKernel {
     thresholds: Vec<u32>,
     /// The lattice path, when the program takes it.
     lattice: Option<LatticeUpdate>,
+    /// The vector instructions sweeps are compiled for; one this processor runs.
+    level: VectorLevel,
 }
 
 /// The granularity `2^e` of a nonzero finite `x = m 2^e` with `m` an odd integer.
@@ -150,11 +153,18 @@ impl SweepKernel {
             by_count,
             thresholds,
             lattice,
+            level: VectorLevel::widest(),
         }
+    }
+
+    /// The vector level sweeps run at.
+    pub(crate) fn vector_level(&self) -> VectorLevel {
+        self.level
     }
 
     /// The new word of `node`: field `b_i + sum_j J_ij s_j` summed in CSR order in `f32`, then
     /// up with probability `sigmoid(2 beta field)`, as a threshold on the lane's 24-bit uniform.
+    #[inline(always)]
     fn update_word(&self, spins: &WordSlice<'_>, node: u32, w: usize, sweep: u64) -> u32 {
         let i = node as usize;
         let word = (spins.first_word + w) as u32;
@@ -167,7 +177,10 @@ impl SweepKernel {
                     *up += (neighbour >> b) & 1;
                 }
             }
-            let t = ups.map(|up| self.thresholds[offset as usize + up as usize]);
+            let mut t = [0; 32];
+            for (t, &up) in t.iter_mut().zip(&ups) {
+                *t = self.thresholds[offset as usize + up as usize];
+            }
             return bernoulli_word(self.seed, sweep, node, word, Purpose::Update, &t)
                 & spins.masks[w];
         }
@@ -180,7 +193,10 @@ impl SweepKernel {
             }
         }
         let two_beta = 2.0 * self.beta;
-        let x = field.map(|f| two_beta * f);
+        let mut x = field;
+        for x in &mut x {
+            *x *= two_beta;
+        }
         // The exact thresholds `threshold(sigmoid(x))` are computed only for the lanes that need them.
         let exact = |l: usize| exact_threshold(x[l]);
         let draws = bernoulli_word_refined(
@@ -195,8 +211,42 @@ impl SweepKernel {
         draws & spins.masks[w]
     }
 
-    /// One sweep (every block once, in order) over the words of `spins`, using sweep index `sweep`.
+    /// One sweep (every block once, in order) over the words of `spins`, using sweep index `sweep`,
+    /// at the kernel's vector level.
+    // The crate's one unsafe call: a function compiled for wider vector instructions may run only on
+    // a processor that has them, which `VectorLevel::available` checked at run time.
+    #[allow(unsafe_code)]
     pub(crate) fn sweep(&self, spins: &mut WordSlice<'_>, sweep: u64) {
+        match self.level {
+            VectorLevel::Baseline => self.sweep_inlined(spins, sweep),
+            // SAFETY: `level` is always one that `VectorLevel::available` found this processor runs.
+            #[cfg(target_arch = "x86_64")]
+            VectorLevel::V3 => unsafe { self.sweep_v3(spins, sweep) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            VectorLevel::V4 => unsafe { self.sweep_v4(spins, sweep) },
+        }
+    }
+
+    /// [`Self::sweep`] compiled for x86-64-v3.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+    fn sweep_v3(&self, spins: &mut WordSlice<'_>, sweep: u64) {
+        self.sweep_inlined(spins, sweep);
+    }
+
+    /// [`Self::sweep`] compiled for x86-64-v4.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(
+        enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt,avx512f,avx512bw,avx512cd,avx512dq,avx512vl"
+    )]
+    fn sweep_v4(&self, spins: &mut WordSlice<'_>, sweep: u64) {
+        self.sweep_inlined(spins, sweep);
+    }
+
+    /// The sweep itself, inlined (with everything it calls on the hot path) into each level's copy.
+    #[inline(always)]
+    fn sweep_inlined(&self, spins: &mut WordSlice<'_>, sweep: u64) {
         for block in &self.blocks {
             if let Some(lattice) = &self.lattice {
                 lattice.update_block(spins, block, self.seed, sweep);
@@ -244,6 +294,7 @@ impl SweepKernel {
 mod tests {
     use super::*;
     use crate::graph::Lattice;
+    use crate::model::IsingModel;
     use crate::program::{Blocks, SamplingProgram};
 
     #[test]
@@ -257,6 +308,26 @@ mod tests {
         assert_eq!(granularity(3.0), 1.0);
         assert_eq!(granularity(0.75), 0.25);
         assert_eq!(granularity(f32::from_bits(1)), 2f64.powi(-149));
+    }
+
+    /// The words of 70 chains (3 words a node) after each of 5 sweeps of `kernel` from a fixed start.
+    fn words_per_sweep(kernel: &SweepKernel, nodes: usize) -> Vec<Vec<u32>> {
+        let masks: Vec<u32> = (0..3).map(|w| crate::packed::lane_mask(70, w)).collect();
+        let mut bits: Vec<u32> = (0..nodes * 3)
+            .map(|k| (k as u32).wrapping_mul(0x9e37_79b9) & masks[k % 3])
+            .collect();
+        (0..5)
+            .map(|sweep| {
+                let mut slice = WordSlice {
+                    bits: &mut bits,
+                    stride: 3,
+                    first_word: 0,
+                    masks: &masks,
+                };
+                kernel.sweep(&mut slice, sweep);
+                bits.clone()
+            })
+            .collect()
     }
 
     #[test]
@@ -275,34 +346,51 @@ mod tests {
                 by_count: vec![None; 96],
                 ..SweepKernel::new(&program, 9)
             };
-            let chains = 70;
-            let masks: Vec<u32> = (0..3)
-                .map(|w| crate::packed::lane_mask(chains, w))
-                .collect();
-            let mut bits: Vec<u32> = (0..96 * 3)
-                .map(|k| (k as u32).wrapping_mul(0x9e37_79b9) & masks[k % 3])
-                .collect();
-            let mut twin = bits.clone();
-            for sweep in 0..5 {
-                counting.sweep(
-                    &mut WordSlice {
-                        bits: &mut bits,
-                        stride: 3,
-                        first_word: 0,
-                        masks: &masks,
-                    },
-                    sweep,
+            assert_eq!(
+                words_per_sweep(&counting, 96),
+                words_per_sweep(&float, 96),
+                "J {j}, h {h}, beta {beta}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_vector_level_gives_the_baseline_words() {
+        let lattice = Lattice::cubic(4, 4, 6, true).unwrap();
+        let general = IsingModel::random_normal(96, lattice.edges().to_vec(), 1.3, 5).unwrap();
+        let programs = [
+            // The float path (random couplings), with two clamped nodes.
+            SamplingProgram::new(general, Blocks::Auto, &[3, 40]).unwrap(),
+            // The counting path (equal couplings, blocks given so that the lattice path is not taken).
+            SamplingProgram::new(
+                lattice.model(-0.5, 0.25, 1.3).unwrap(),
+                Blocks::Given(lattice.blocks().to_vec()),
+                &[],
+            )
+            .unwrap(),
+            // The lattice path.
+            lattice.program(1.0, 0.5, 0.3).unwrap(),
+        ];
+        let levels = VectorLevel::available();
+        assert_eq!(levels[0], VectorLevel::Baseline);
+        let paths = [(false, 0), (false, 96), (true, 0)];
+        for (program, path) in programs.iter().zip(paths) {
+            let baseline = SweepKernel {
+                level: VectorLevel::Baseline,
+                ..SweepKernel::new(program, 11)
+            };
+            assert_eq!((baseline.lattice_path(), baseline.counting_nodes()), path);
+            let expected = words_per_sweep(&baseline, 96);
+            for &level in &levels[1..] {
+                let kernel = SweepKernel {
+                    level,
+                    ..SweepKernel::new(program, 11)
+                };
+                assert_eq!(
+                    words_per_sweep(&kernel, 96),
+                    expected,
+                    "{level:?}, path {path:?}"
                 );
-                float.sweep(
-                    &mut WordSlice {
-                        bits: &mut twin,
-                        stride: 3,
-                        first_word: 0,
-                        masks: &masks,
-                    },
-                    sweep,
-                );
-                assert_eq!(bits, twin, "J {j}, h {h}, beta {beta}, sweep {sweep}");
             }
         }
     }

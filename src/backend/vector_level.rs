@@ -1,0 +1,67 @@
+//! The x86-64 vector level the CPU backend's sweeps run at, chosen once per process from what the
+//! processor has. A sweep is written once in plain Rust and compiled for the baseline (SSE2) and,
+//! behind `#[target_feature]`, for x86-64-v3 (AVX2) and x86-64-v4 (AVX-512); the compiler
+//! vectorises the per-lane loops as wide as the level allows. Every level computes the very same
+//! words: Rust neither fuses nor reorders float operations, so the level changes the speed only.
+
+/// A level of vector instructions; on targets other than x86-64 only the baseline exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum VectorLevel {
+    /// What every processor of the target has: SSE2 on x86-64.
+    Baseline,
+    /// x86-64-v3: AVX2, FMA, BMI1, BMI2, LZCNT, POPCNT.
+    #[cfg(target_arch = "x86_64")]
+    V3,
+    /// x86-64-v4: x86-64-v3 and AVX-512 F, BW, CD, DQ, VL.
+    #[cfg(target_arch = "x86_64")]
+    V4,
+}
+
+impl VectorLevel {
+    /// Every level this processor runs, narrowest first.
+    pub(crate) fn available() -> Vec<VectorLevel> {
+        #[allow(unused_mut)] // only x86-64 has levels above the baseline
+        let mut levels = vec![VectorLevel::Baseline];
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            let v3 = has!("avx2")
+                && has!("fma")
+                && has!("bmi1")
+                && has!("bmi2")
+                && has!("lzcnt")
+                && has!("popcnt");
+            let v4 = v3
+                && has!("avx512f")
+                && has!("avx512bw")
+                && has!("avx512cd")
+                && has!("avx512dq")
+                && has!("avx512vl");
+            if v3 {
+                levels.push(VectorLevel::V3);
+            }
+            if v4 {
+                levels.push(VectorLevel::V4);
+            }
+        }
+        levels
+    }
+
+    /// The widest level this processor runs.
+    pub(crate) fn widest() -> VectorLevel {
+        *Self::available()
+            .last()
+            .expect("the baseline is always available")
+    }
+
+    /// The level's name, for messages: "baseline", "x86-64-v3" or "x86-64-v4".
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            VectorLevel::Baseline => "baseline",
+            #[cfg(target_arch = "x86_64")]
+            VectorLevel::V3 => "x86-64-v3",
+            #[cfg(target_arch = "x86_64")]
+            VectorLevel::V4 => "x86-64-v4",
+        }
+    }
+}
