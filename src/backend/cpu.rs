@@ -6,6 +6,7 @@
 
 use ndarray::{Array2, Array3, ArrayView2, s};
 
+use super::plane_counters::PlaneCounters;
 use super::sweep::{SweepKernel, WordSlice};
 use super::{Init, Sampler, check_count_capacity, check_sample_request, initial_host_state};
 use crate::error::Result;
@@ -177,22 +178,29 @@ impl Sampler for CpuSampler {
             self.spins.chains(),
         );
         let edges = self.program.model().edges().to_vec();
-        let parts = self.run(schedule, |local_chains| MomentCounter {
-            edges: edges.clone(),
-            node_counts: Array2::zeros((n, local_chains)),
-            edge_counts: Array2::zeros((m, local_chains)),
+        let capacity = schedule.n_samples as u32;
+        let parts = self.run(schedule, |local_chains| {
+            let stride = local_chains.div_ceil(32);
+            MomentCounter {
+                chains: local_chains,
+                edges: edges.clone(),
+                nodes: PlaneCounters::new(n * stride, capacity),
+                agreements: PlaneCounters::new(m * stride, capacity),
+            }
         });
         // Item-major (items x chains), handed over transposed: chains x items, column-major.
         let mut node_counts = Array2::zeros((n, chains));
         let mut edge_counts = Array2::zeros((m, chains));
         for (c0, counter) in parts {
-            let rows = counter.node_counts.ncols();
-            node_counts
-                .slice_mut(s![.., c0..c0 + rows])
-                .assign(&counter.node_counts);
-            edge_counts
-                .slice_mut(s![.., c0..c0 + rows])
-                .assign(&counter.edge_counts);
+            let stride = counter.chains.div_ceil(32);
+            write_counts(&counter.nodes, stride, c0, counter.chains, &mut node_counts);
+            write_counts(
+                &counter.agreements,
+                stride,
+                c0,
+                counter.chains,
+                &mut edge_counts,
+            );
         }
         Ok(Moments::from_counts(
             schedule.n_samples,
@@ -249,39 +257,44 @@ impl Observer for SampleCollector {
     }
 }
 
-/// Counts +1 spins per node and agreeing ends per edge, per local chain; item-major (items x chains)
-/// so that the 32 lanes of a word land in adjacent counters.
+/// Counts +1 spins per node and agreeing ends per edge, per local chain, in bit planes: one counter
+/// per (node or edge, word), at `node * stride + w` and `edge * stride + w`.
 struct MomentCounter {
+    chains: usize,
     edges: Vec<(u32, u32)>,
-    node_counts: Array2<u32>,
-    edge_counts: Array2<u32>,
-}
-
-/// Adds bit `b` of `word` to `row[32 * w + b]` for every lane of the row's word `w`.
-fn count_bits(row: &mut [u32], w: usize, word: u32) {
-    let end = (32 * w + 32).min(row.len());
-    let lanes = &mut row[32 * w..end];
-    for (b, count) in lanes.iter_mut().enumerate() {
-        *count += (word >> b) & 1;
-    }
+    nodes: PlaneCounters,
+    agreements: PlaneCounters,
 }
 
 impl Observer for MomentCounter {
     fn observe(&mut self, spins: &WordSlice<'_>) {
         let stride = spins.stride;
-        for (i, mut row) in self.node_counts.rows_mut().into_iter().enumerate() {
-            let row = row.as_slice_mut().expect("counts are contiguous");
+        for (k, &word) in spins.bits.iter().enumerate() {
+            self.nodes.add(k, word);
+        }
+        for (e, &(i, j)) in self.edges.iter().enumerate() {
+            let (i, j) = (i as usize * stride, j as usize * stride);
             for w in 0..stride {
-                count_bits(row, w, spins.bits[i * stride + w]);
+                let agree = !(spins.bits[i + w] ^ spins.bits[j + w]);
+                self.agreements.add(e * stride + w, agree);
             }
         }
-        for (&(i, j), mut row) in self.edges.iter().zip(self.edge_counts.rows_mut()) {
-            let row = row.as_slice_mut().expect("counts are contiguous");
-            for w in 0..stride {
-                let agree =
-                    !(spins.bits[i as usize * stride + w] ^ spins.bits[j as usize * stride + w]);
-                count_bits(row, w, agree & spins.masks[w]);
-            }
+    }
+}
+
+/// Writes the lane counts of `counters` (one per item and word of `stride`, items in `counts`' rows)
+/// into columns `c0..c0 + chains` of `counts` (items x chains).
+fn write_counts(
+    counters: &PlaneCounters,
+    stride: usize,
+    c0: usize,
+    chains: usize,
+    counts: &mut Array2<u32>,
+) {
+    for (item, mut row) in counts.rows_mut().into_iter().enumerate() {
+        let row = &mut row.as_slice_mut().expect("counts are contiguous")[c0..c0 + chains];
+        for (w, lanes) in row.chunks_mut(32).enumerate() {
+            counters.lanes_into(item * stride + w, lanes);
         }
     }
 }

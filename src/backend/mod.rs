@@ -4,6 +4,7 @@ mod count_draw;
 mod cpu;
 mod gpu;
 mod lattice;
+mod plane_counters;
 mod site_packed;
 mod sweep;
 mod vector_level;
