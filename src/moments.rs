@@ -1,5 +1,7 @@
 //! [`Moments`]: exact integer counts of `<s_i>` and `<s_i s_j>` observations, per chain.
 
+use std::borrow::Cow;
+
 use ndarray::{Array1, Array2, ArrayView2};
 
 /// Counts over the samples of each chain: per node the number of +1 spins, per edge the number of
@@ -86,27 +88,38 @@ impl Moments {
     }
 
     /// `sqrt(sum_g var_g / group) / groups`, var_g the sample variance of the per-chain means of
-    /// group `g`; column by column, no per-chain table.
+    /// group `g`; column by column, no per-chain table. The sums are exact integers: with `c` a
+    /// chain's count and `x = scale c - 1` its mean, `var_g = scale^2 (k sum c^2 - (sum c)^2) /
+    /// (k (k - 1))` over the group's `k` chains.
     fn grouped_stderr(&self, counts: &Array2<u32>, group: usize) -> Array1<f64> {
         let groups = counts.nrows() / group.max(1);
         if group < 2 || groups == 0 {
             return Array1::from_elem(counts.ncols(), f64::NAN);
         }
         let scale = 2.0 / self.samples as f64;
-        let k = group as f64;
+        let k = group as u128;
+        // var_g / k = scale^2 numerator / (k^2 (k - 1)).
+        let factor = scale * scale / (k * k * (k - 1)) as f64;
         counts
             .columns()
             .into_iter()
             .map(|column| {
-                let total: f64 = (0..groups)
-                    .map(|g| {
-                        let (mut sum, mut squares) = (0.0f64, 0.0f64);
-                        for &c in column.slice(ndarray::s![g * group..(g + 1) * group]) {
-                            let x = scale * f64::from(c) - 1.0;
-                            sum += x;
-                            squares += x * x;
+                // The backends' tables hold each column contiguously; other layouts are copied.
+                let column = column
+                    .as_slice()
+                    .map_or_else(|| Cow::Owned(column.to_vec()), Cow::Borrowed);
+                let total: f64 = column
+                    .chunks_exact(group)
+                    .map(|chains| {
+                        let (mut sum, mut squares) = (0u128, 0u128);
+                        for &c in chains {
+                            let c = u64::from(c);
+                            sum += u128::from(c);
+                            squares += u128::from(c * c);
                         }
-                        ((squares - sum * sum / k) / (k - 1.0)).max(0.0) / k
+                        // Non-negative by Cauchy-Schwarz.
+                        let numerator = k * squares - sum * sum;
+                        numerator as f64 * factor
                     })
                     .sum();
                 total.sqrt() / groups as f64
@@ -159,5 +172,32 @@ mod tests {
         assert_eq!(m.edge_means(), array![0.0]);
         assert_eq!(m.node_stderr(), array![1.0, 0.0]);
         assert_eq!(m.edge_stderr(), array![0.5]);
+    }
+
+    #[test]
+    fn grouped_errors_come_from_the_spread_inside_each_group() {
+        // Two groups of three chains, 10 samples each; means 2c/10 - 1.
+        let counts = array![[1, 5], [4, 5], [7, 5], [0, 5], [0, 5], [3, 5]];
+        let m = Moments::from_counts(10, counts, Array2::zeros((6, 0)));
+        let (node, _) = m.node_edge_stderr_in_groups(3);
+        // Chain means -0.8, -0.2, 0.4 and -1, -1, -0.4: sample variances 0.36 and 0.12, so the
+        // error is sqrt(0.36 / 3 + 0.12 / 3) / 2 = 0.2.
+        let expected = 0.2;
+        assert!((node[0] - expected).abs() < 1e-15, "{node}");
+        assert_eq!(node[1], 0.0);
+        // One group: as node_stderr.
+        assert_eq!(m.node_edge_stderr_in_groups(6).0, m.node_stderr());
+    }
+
+    #[test]
+    fn errors_stay_exact_when_the_means_nearly_agree() {
+        // Means 1 and 1 - 2 / (2^32 - 1): floating sums of squares would cancel to nothing.
+        let samples = u32::MAX;
+        let m = Moments::from_counts(
+            u64::from(samples),
+            array![[samples], [samples - 1]],
+            Array2::zeros((2, 0)),
+        );
+        assert_eq!(m.node_stderr()[0], 1.0 / f64::from(samples));
     }
 }
