@@ -184,23 +184,16 @@ impl Sampler for CpuSampler {
             MomentCounter {
                 chains: local_chains,
                 edges: edges.clone(),
-                nodes: PlaneCounters::new(n * stride, capacity),
-                agreements: PlaneCounters::new(m * stride, capacity),
+                nodes: PlaneCounters::new(n, stride, capacity),
+                agreements: PlaneCounters::new(m, stride, capacity),
             }
         });
         // Item-major (items x chains), handed over transposed: chains x items, column-major.
         let mut node_counts = Array2::zeros((n, chains));
         let mut edge_counts = Array2::zeros((m, chains));
         for (c0, counter) in parts {
-            let stride = counter.chains.div_ceil(32);
-            write_counts(&counter.nodes, stride, c0, counter.chains, &mut node_counts);
-            write_counts(
-                &counter.agreements,
-                stride,
-                c0,
-                counter.chains,
-                &mut edge_counts,
-            );
+            write_counts(&counter.nodes, c0, counter.chains, &mut node_counts);
+            write_counts(&counter.agreements, c0, counter.chains, &mut edge_counts);
         }
         Ok(Moments::from_counts(
             schedule.n_samples,
@@ -258,7 +251,7 @@ impl Observer for SampleCollector {
 }
 
 /// Counts +1 spins per node and agreeing ends per edge, per local chain, in bit planes: one counter
-/// per (node or edge, word), at `node * stride + w` and `edge * stride + w`.
+/// of the thread's words per node and per edge.
 struct MomentCounter {
     chains: usize,
     edges: Vec<(u32, u32)>,
@@ -269,32 +262,22 @@ struct MomentCounter {
 impl Observer for MomentCounter {
     fn observe(&mut self, spins: &WordSlice<'_>) {
         let stride = spins.stride;
-        for (k, &word) in spins.bits.iter().enumerate() {
-            self.nodes.add(k, word);
+        for (i, words) in spins.bits.chunks_exact(stride).enumerate() {
+            self.nodes.add(i, |w| words[w]);
         }
         for (e, &(i, j)) in self.edges.iter().enumerate() {
             let (i, j) = (i as usize * stride, j as usize * stride);
-            for w in 0..stride {
-                let agree = !(spins.bits[i + w] ^ spins.bits[j + w]);
-                self.agreements.add(e * stride + w, agree);
-            }
+            self.agreements
+                .add(e, |w| !(spins.bits[i + w] ^ spins.bits[j + w]));
         }
     }
 }
 
-/// Writes the lane counts of `counters` (one per item and word of `stride`, items in `counts`' rows)
-/// into columns `c0..c0 + chains` of `counts` (items x chains).
-fn write_counts(
-    counters: &PlaneCounters,
-    stride: usize,
-    c0: usize,
-    chains: usize,
-    counts: &mut Array2<u32>,
-) {
+/// Writes the lane counts of `counters` (one per item, in `counts`' rows) into columns
+/// `c0..c0 + chains` of `counts` (items x chains).
+fn write_counts(counters: &PlaneCounters, c0: usize, chains: usize, counts: &mut Array2<u32>) {
     for (item, mut row) in counts.rows_mut().into_iter().enumerate() {
-        let row = &mut row.as_slice_mut().expect("counts are contiguous")[c0..c0 + chains];
-        for (w, lanes) in row.chunks_mut(32).enumerate() {
-            counters.lanes_into(item * stride + w, lanes);
-        }
+        let row = row.as_slice_mut().expect("counts are contiguous");
+        counters.counts_into(item, &mut row[c0..c0 + chains]);
     }
 }

@@ -1,53 +1,76 @@
-//! Counters for the 32 lanes of packed words, held in bit planes: plane `p` of a counter is a word
-//! whose bit `l` is bit `p` of lane `l`'s count. Adding a word of 0/1 lanes is then a ripple-carry
-//! add over a few words instead of 32 additions, and counting up to `n` takes `bits(n)` words a
-//! counter instead of 32: the CPU backend's moment counts stay in cache however many chains there are.
+//! Counters for the 32 lanes of packed words, held in bit planes: plane `p` of a counter word is a
+//! word whose bit `l` is bit `p` of lane `l`'s count. Adding a word of 0/1 lanes is then a
+//! ripple-carry add over a few words instead of 32 additions, and counting up to `n` takes `bits(n)`
+//! words per 32 lanes instead of 32: the CPU backend's moment counts stay in cache however many
+//! chains there are.
 
-/// `len` counters of 32 lanes each, every lane able to count up to a fixed capacity.
+/// `len` counters of `width` words (of 32 lanes) each, every lane able to count up to a fixed
+/// capacity. A counter's planes lie plane by plane, each plane's `width` words side by side, so that
+/// an add runs across the words in vector instructions.
 pub(crate) struct PlaneCounters {
     /// Planes per counter: enough bits for the capacity.
     planes: usize,
-    /// Plane `p` of counter `k` at `k * planes + p`.
+    /// Words per plane.
+    width: usize,
+    /// Word `w` of plane `p` of counter `k` at `(k * planes + p) * width + w`.
     words: Vec<u32>,
+    /// The carries of an add in progress, one per word.
+    carry: Vec<u32>,
 }
 
 impl PlaneCounters {
-    /// `len` zero counters whose lanes count up to `capacity` (at most `u32::MAX`).
-    pub(crate) fn new(len: usize, capacity: u32) -> Self {
+    /// `len` zero counters of `width` words whose lanes count up to `capacity`.
+    pub(crate) fn new(len: usize, width: usize, capacity: u32) -> Self {
         let planes = (u32::BITS - capacity.leading_zeros()).max(1) as usize;
         PlaneCounters {
             planes,
-            words: vec![0; len * planes],
+            width,
+            words: vec![0; len * planes * width],
+            carry: vec![0; width],
         }
     }
 
-    /// Adds bit `l` of `word` to lane `l` of counter `k`, for every lane.
+    /// Adds bit `l` of `word(w)` to lane `l` of word `w` of counter `k`, for every lane and word.
     #[inline]
-    pub(crate) fn add(&mut self, k: usize, word: u32) {
-        let mut carry = word;
-        for plane in &mut self.words[k * self.planes..(k + 1) * self.planes] {
-            if carry == 0 {
+    pub(crate) fn add(&mut self, k: usize, word: impl Fn(usize) -> u32) {
+        for (w, carry) in self.carry.iter_mut().enumerate() {
+            *carry = word(w);
+        }
+        let size = self.planes * self.width;
+        for plane in self.words[k * size..(k + 1) * size].chunks_exact_mut(self.width) {
+            let mut any = 0;
+            for (bits, carry) in plane.iter_mut().zip(&mut self.carry) {
+                let next = *bits & *carry;
+                *bits ^= *carry;
+                *carry = next;
+                any |= next;
+            }
+            if any == 0 {
                 return;
             }
-            let next = *plane & carry;
-            *plane ^= carry;
-            carry = next;
         }
-        debug_assert_eq!(carry, 0, "a lane counted past its capacity");
+        debug_assert!(
+            self.carry.iter().all(|&c| c == 0),
+            "a lane counted past its capacity"
+        );
     }
 
-    /// The counts of the first `out.len()` (at most 32) lanes of counter `k`.
-    pub(crate) fn lanes_into(&self, k: usize, out: &mut [u32]) {
-        let mut counts = [0u32; 32];
-        for (p, &plane) in self.words[k * self.planes..(k + 1) * self.planes]
-            .iter()
-            .enumerate()
-        {
-            for (l, count) in counts.iter_mut().enumerate() {
-                *count |= ((plane >> l) & 1) << p;
+    /// The counts of the first `out.len()` (at most `32 * width`) lanes of counter `k`, lane `l` of
+    /// word `w` at `32 * w + l`.
+    pub(crate) fn counts_into(&self, k: usize, out: &mut [u32]) {
+        let size = self.planes * self.width;
+        let planes = &self.words[k * size..(k + 1) * size];
+        for (w, lanes) in out.chunks_mut(32).enumerate() {
+            let mut counts = [0u32; 32];
+            for (p, plane) in planes.chunks_exact(self.width).enumerate() {
+                // A mask per lane, not a shift by the lane: baseline x86-64 has no per-lane shifts.
+                let bit = 1 << p;
+                for (l, count) in counts.iter_mut().enumerate() {
+                    *count |= if plane[w] & (1 << l) != 0 { bit } else { 0 };
+                }
             }
+            lanes.copy_from_slice(&counts[..lanes.len()]);
         }
-        out.copy_from_slice(&counts[..out.len()]);
     }
 }
 
@@ -55,23 +78,26 @@ impl PlaneCounters {
 mod tests {
     use super::*;
 
-    /// Adds `samples` words to 3 counters and compares every lane with a plain count.
-    fn check(capacity: u32, samples: u32, word: impl Fn(usize, u32) -> u32) {
-        let mut counters = PlaneCounters::new(3, capacity);
-        let mut plain = [[0u32; 32]; 3];
+    /// Adds `samples` rows of 3 words to 2 counters of width 3 and compares every lane with a plain
+    /// count.
+    fn check(capacity: u32, samples: u32, word: impl Fn(usize, usize, u32) -> u32) {
+        let mut counters = PlaneCounters::new(2, 3, capacity);
+        let mut plain = [[[0u32; 32]; 3]; 2];
         for s in 0..samples {
-            for (k, lanes) in plain.iter_mut().enumerate() {
-                let w = word(k, s);
-                counters.add(k, w);
-                for (l, count) in lanes.iter_mut().enumerate() {
-                    *count += (w >> l) & 1;
+            for (k, words) in plain.iter_mut().enumerate() {
+                counters.add(k, |w| word(k, w, s));
+                for (w, lanes) in words.iter_mut().enumerate() {
+                    for (l, count) in lanes.iter_mut().enumerate() {
+                        *count += (word(k, w, s) >> l) & 1;
+                    }
                 }
             }
         }
-        for (k, lanes) in plain.iter().enumerate() {
-            for len in [32, 17, 1] {
+        for (k, words) in plain.iter().enumerate() {
+            let lanes = words.as_flattened();
+            for len in [96, 81, 65, 1] {
                 let mut out = vec![u32::MAX; len];
-                counters.lanes_into(k, &mut out);
+                counters.counts_into(k, &mut out);
                 assert_eq!(out, lanes[..len], "capacity {capacity}, counter {k}");
             }
         }
@@ -79,20 +105,25 @@ mod tests {
 
     #[test]
     fn lanes_count_like_plain_counters() {
-        let hash = |k: usize, s: u32| {
-            (s ^ (k as u32) << 20)
+        let hash = |k: usize, w: usize, s: u32| {
+            (s ^ ((k * 3 + w) as u32) << 20)
                 .wrapping_mul(0x9e37_79b9)
                 .rotate_left(7)
         };
         for capacity in [1, 2, 3, 4, 7, 8, 100, 1000] {
             check(capacity, capacity, hash);
         }
-        // Every lane up every time: each count reaches the capacity exactly, carrying through all planes.
+        // Every lane of one word up every time, the others never: those counts reach the capacity
+        // exactly, carrying through all planes, while the other words stay zero.
         for capacity in [1, 3, 7, 255, 256, 1023] {
-            check(capacity, capacity, |_, _| u32::MAX);
+            check(
+                capacity,
+                capacity,
+                |_, w, _| if w == 1 { u32::MAX } else { 0 },
+            );
         }
         // A capacity of all 32 bits needs 32 planes.
-        assert_eq!(PlaneCounters::new(1, u32::MAX).planes, 32);
-        assert_eq!(PlaneCounters::new(1, 0).planes, 1);
+        assert_eq!(PlaneCounters::new(1, 1, u32::MAX).planes, 32);
+        assert_eq!(PlaneCounters::new(1, 1, 0).planes, 1);
     }
 }
