@@ -209,7 +209,6 @@ pub fn bernoulli_word_sliced(
 /// [`bernoulli_word_sliced`] for `N` words side by side (`(node, word)` pairs `keys`; `threshold_plane(i,
 /// q)` and `always[i]` for word `i`), the same results computed so that the compiler can use vector
 /// instructions across the words; each call past the first is drawn only while some word still ties.
-#[inline(always)]
 pub fn bernoulli_words_sliced<const N: usize>(
     seed: u64,
     sweep: u64,
@@ -244,7 +243,7 @@ pub fn bernoulli_words_sliced<const N: usize>(
 
 /// [`philox4x32_10`] of `N` counters with one key, output word by output word: `result[o][i]` is
 /// output `o` of counter `i`.
-#[inline(always)]
+#[inline]
 fn philox4x32_10_many<const N: usize>(counters: [[u32; 4]; N], key: [u32; 2]) -> [[u32; N]; 4] {
     let mut c: [[u32; N]; 4] = std::array::from_fn(|o| std::array::from_fn(|i| counters[i][o]));
     let mut k = key;

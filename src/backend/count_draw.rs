@@ -76,7 +76,6 @@ impl CountDraw {
 /// `keys[i]` is word `i`'s `(node, word)`, `neighbours[i]` its neighbours' words (the first `degree`
 /// count) and `draws[i]` its thresholds; each lane is up with the probability of its count of up
 /// neighbours.
-#[inline(always)]
 pub(crate) fn draw<const N: usize>(
     draws: [&CountDraw; N],
     (seed, sweep): (u64, u64),

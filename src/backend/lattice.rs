@@ -71,7 +71,6 @@ impl LatticeUpdate {
 
     /// The neighbours of `site` (`x + lx * (y + ly * z)`): `x +- 1`, `y +- 1`, then `z +- 1` (the site
     /// itself in 2D); the first `degree` entries count.
-    #[inline(always)]
     fn neighbours(&self, site: u32) -> [u32; 6] {
         let [lx, ly, lz] = self.sides;
         let (x, y, z) = (site % lx, (site / lx) % ly, site / (lx * ly));
@@ -88,7 +87,6 @@ impl LatticeUpdate {
 
     /// The update of every word of every site of `block` (one colour) in `sweep`, with the draws of
     /// `seed`, [`BATCH`] (site, word) pairs at a time; each site's neighbours are found once.
-    #[inline(always)]
     pub(crate) fn update_block(
         &self,
         spins: &mut WordSlice<'_>,
@@ -119,7 +117,6 @@ impl LatticeUpdate {
     }
 
     /// Updates the `N` items side by side.
-    #[inline(always)]
     fn update_items<const N: usize>(
         &self,
         spins: &mut WordSlice<'_>,
