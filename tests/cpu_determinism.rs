@@ -31,13 +31,15 @@ fn moment_counts_equal_counts_taken_from_the_samples() {
     let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[]).unwrap();
     let schedule = SamplingSchedule::new(10, 50, 2).unwrap();
     let nodes: Vec<u32> = (0..12).collect();
+    // Samples on one thread, counts on three (one word of chains each, the last one partial).
     let samples = CpuSampler::new(&program, 70, 9, Init::Hinton, None)
         .unwrap()
+        .with_threads(1)
         .sample(&schedule, &nodes)
         .unwrap();
     let moments = CpuSampler::new(&program, 70, 9, Init::Hinton, None)
         .unwrap()
-        .with_threads(1)
+        .with_threads(3)
         .estimate_moments(&schedule)
         .unwrap();
     assert_eq!(moments.samples_per_chain(), 50);

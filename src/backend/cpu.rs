@@ -16,6 +16,10 @@ use crate::packed::{PackedSpins, lane_mask};
 use crate::program::{SamplingProgram, SamplingSchedule};
 use crate::spin::spin_i8;
 
+/// Units of work (about 2 ns each: a node's word costs about 10, plus 1 per neighbour) that pay for
+/// starting and joining a thread (about 40 us).
+const WORK_PER_THREAD: u64 = 1 << 17;
+
 /// Block Gibbs sampling of many chains in plain Rust, multi-threaded; the oracle for the GPU.
 ///
 /// ```
@@ -33,7 +37,8 @@ pub struct CpuSampler {
     seed: u64,
     spins: PackedSpins,
     next_sweep: u64,
-    threads: usize,
+    /// Threads to use, or `None` for as many as pay, up to one per core.
+    threads: Option<usize>,
 }
 
 impl CpuSampler {
@@ -64,25 +69,40 @@ impl CpuSampler {
             };
             kernel.init(&mut slice, probability);
         }
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(CpuSampler {
             kernel,
             program: program.clone(),
             seed,
             spins,
             next_sweep: 0,
-            threads,
+            threads: None,
         })
     }
 
-    /// Uses at most `threads` threads (at least one); results do not depend on it.
+    /// Uses `threads` threads (at least one, at most one per word of 32 chains) however short the
+    /// run. By default a sampler uses up to one thread per core, fewer for runs too short to pay for
+    /// starting them. Results never depend on it.
     pub fn with_threads(mut self, threads: usize) -> Self {
-        self.threads = threads.max(1);
+        self.threads = Some(threads.max(1));
         self
     }
 
+    /// Threads for `sweeps` sweeps: the chosen count, or one per [`WORK_PER_THREAD`] units of work
+    /// up to one per core; at most one per word.
+    fn threads_for(&self, sweeps: u64) -> usize {
+        let words = self.spins.words();
+        let threads = self.threads.unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            let per_word =
+                10 * self.program.num_free() as u64 + 2 * self.program.model().num_edges() as u64;
+            let work = sweeps.saturating_mul(words as u64).saturating_mul(per_word);
+            (work / WORK_PER_THREAD).clamp(1, cores as u64) as usize
+        });
+        threads.min(words).max(1)
+    }
+
     /// Runs `schedule`, calling a fresh observer per thread at each sample point; returns each
-    /// thread's first chain and observer.
+    /// thread's first chain and observer. Small runs stay on the calling thread.
     fn run<O: Observer>(
         &mut self,
         schedule: &SamplingSchedule,
@@ -91,48 +111,54 @@ impl CpuSampler {
         let words = self.spins.words();
         let chains = self.spins.chains();
         let n = self.spins.num_nodes();
-        let parts = self.threads.min(words);
+        let parts = self.threads_for(schedule.total_sweeps());
         let bounds: Vec<usize> = (0..=parts).map(|p| p * words / parts).collect();
         let first_sweep = self.next_sweep;
         let kernel = &self.kernel;
         let global = self.spins.bits();
-        let results: Vec<(Vec<u32>, usize, O)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = bounds
-                .windows(2)
-                .map(|r| {
-                    let (w0, w1) = (r[0], r[1]);
-                    let observer_for = &observer_for;
-                    scope.spawn(move || {
-                        let stride = w1 - w0;
-                        let mut bits: Vec<u32> = (0..n)
-                            .flat_map(|i| global[i * words + w0..i * words + w1].iter().copied())
-                            .collect();
-                        let masks: Vec<u32> = (w0..w1).map(|w| lane_mask(chains, w)).collect();
-                        let local_chains = (32 * w1).min(chains) - 32 * w0;
-                        let mut observer = observer_for(local_chains);
-                        let mut slice = WordSlice {
-                            bits: &mut bits,
-                            stride,
-                            first_word: w0,
-                            masks: &masks,
-                        };
-                        let mut done = 0;
-                        for at in schedule.sample_sweeps() {
-                            while done < at {
-                                kernel.sweep(&mut slice, first_sweep + done);
-                                done += 1;
-                            }
-                            observer.observe(&slice);
-                        }
-                        (bits, w0, observer)
-                    })
-                })
+        // Words `w0..w1` of every node, swept on a copy.
+        let part = |w0: usize, w1: usize| {
+            let stride = w1 - w0;
+            let mut bits: Vec<u32> = (0..n)
+                .flat_map(|i| global[i * words + w0..i * words + w1].iter().copied())
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("sampler thread panicked"))
-                .collect()
-        });
+            let masks: Vec<u32> = (w0..w1).map(|w| lane_mask(chains, w)).collect();
+            let local_chains = (32 * w1).min(chains) - 32 * w0;
+            let mut observer = observer_for(local_chains);
+            let mut slice = WordSlice {
+                bits: &mut bits,
+                stride,
+                first_word: w0,
+                masks: &masks,
+            };
+            let mut done = 0;
+            for at in schedule.sample_sweeps() {
+                while done < at {
+                    kernel.sweep(&mut slice, first_sweep + done);
+                    done += 1;
+                }
+                observer.observe(&slice);
+            }
+            (bits, w0, observer)
+        };
+        let results: Vec<(Vec<u32>, usize, O)> = if parts == 1 {
+            vec![part(0, words)]
+        } else {
+            std::thread::scope(|scope| {
+                let part = &part;
+                let handles: Vec<_> = bounds
+                    .windows(2)
+                    .map(|r| {
+                        let (w0, w1) = (r[0], r[1]);
+                        scope.spawn(move || part(w0, w1))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("sampler thread panicked"))
+                    .collect()
+            })
+        };
         self.next_sweep += schedule.total_sweeps();
         let global = self.spins.bits_mut();
         let mut out = Vec::with_capacity(results.len());
@@ -219,7 +245,10 @@ impl Sampler for CpuSampler {
 
     fn backend_name(&self) -> String {
         let level = self.kernel.vector_level().name();
-        format!("cpu ({} threads, {level})", self.threads)
+        match self.threads {
+            Some(threads) => format!("cpu ({threads} threads, {level})"),
+            None => format!("cpu ({level})"),
+        }
     }
 
     fn lattice_path(&self) -> bool {

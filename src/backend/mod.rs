@@ -141,9 +141,10 @@ pub(crate) fn initial_host_state(
 /// Where samplers run, chosen once and used to build samplers of any program.
 #[derive(Clone, Debug)]
 pub enum Backend {
-    /// The CPU sampler, with at most this many threads (all cores when `None`).
+    /// The CPU samplers, with this many threads (at most one per word they split the work into);
+    /// `None`: up to one per core, fewer for chain-major runs too short to pay for starting them.
     Cpu {
-        /// Thread limit.
+        /// Thread count.
         threads: Option<usize>,
     },
     /// The GPU sampler on this device.

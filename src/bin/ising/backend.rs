@@ -19,7 +19,7 @@ pub(crate) struct BackendArgs {
     /// Backend that runs the sweeps.
     #[arg(long, value_enum, default_value = "auto")]
     backend: BackendChoice,
-    /// CPU threads (default: all cores); results do not depend on it.
+    /// CPU threads (default: up to all cores, fewer for short runs); results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
 }
