@@ -29,6 +29,7 @@ struct Params {
     ly_reciprocal: u32,
     slab_words: u32,    // site-packed: words of each colour in its first binding; the rest in the second
     per_site_fields: u32, // lattice: 1 when each site's field picks its plane tables (`site_field`)
+    planes: u32,        // count: bit planes of each counter
     // lattice: bytes 0..24 of `LatticeUpdate::plane_tables`, four to a word, low byte first
     plane_tables_lo: vec4<u32>,
     plane_tables_hi: vec4<u32>,

@@ -1,11 +1,12 @@
-// Moment counts at a sample point: per chain, +1 spins per node and agreeing ends per edge.
-// One invocation per (item, word), items = nodes then edges; each owns its word's counters (fewer than
-// 32 in a group's partial last word), so no atomics.
+// Moment counts at a sample point: per chain, +1 spins per node and agreeing ends per edge, in bit
+// planes (as `PlaneCounters` on the host): plane q of an (item, word) holds bit q of its 32 chains'
+// counts, so a sample is a ripple-carry add of the word into a few planes instead of 32 additions.
+// One invocation per (item, word), items = nodes then edges; each owns its planes, so no atomics.
 // Needs common.wgsl.
 
 @group(0) @binding(1) var<storage, read> spins: array<u32>;
 @group(0) @binding(2) var<storage, read> edges: array<vec2<u32>>;
-@group(0) @binding(3) var<storage, read_write> counts: array<u32>;   // [item][chain of the group]
+@group(0) @binding(3) var<storage, read_write> planes: array<u32>;   // [item][plane][word of the group]
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn count(
@@ -23,16 +24,13 @@ fn count(
     let e = edges[select(item - p.n_nodes, 0u, is_node)];
     let own = spins[select(e.x, item, is_node) * p.words + w];
     let other = spins[e.y * p.words + w];
-    let word = select(~(own ^ other), own, is_node) & lane_mask(p.word_offset + w, p.chains);
-    let base = item * p.group_chains + 32u * w;
-    // Counters past the group's last chain belong to the next item: a partial word stops before them.
-    if (in_range && 32u * (w + 1u) <= p.group_chains) {
-        //#unroll 32
-        counts[base + #Lu] += (word >> #Lu) & 1u;
-        //#end
-    } else if (in_range) {
-        for (var l = 0u; 32u * w + l < p.group_chains; l += 1u) {
-            counts[base + l] += (word >> l) & 1u;
+    var carry = select(~(own ^ other), own, is_node) & lane_mask(p.word_offset + w, p.chains);
+    if (in_range) {
+        for (var q = 0u; q < p.planes && carry != 0u; q += 1u) {
+            let at = (item * p.planes + q) * p.words + w;
+            let plane = planes[at];
+            planes[at] = plane ^ carry;
+            carry = plane & carry;
         }
     }
 }

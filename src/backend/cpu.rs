@@ -218,8 +218,9 @@ impl Sampler for CpuSampler {
         let mut node_counts = Array2::zeros((n, chains));
         let mut edge_counts = Array2::zeros((m, chains));
         for (c0, counter) in parts {
-            write_counts(&counter.nodes, c0, counter.chains, &mut node_counts);
-            write_counts(&counter.agreements, c0, counter.chains, &mut edge_counts);
+            let (nodes, edges) = (&counter.nodes, &counter.agreements);
+            nodes.write_columns(0, c0, counter.chains, &mut node_counts);
+            edges.write_columns(0, c0, counter.chains, &mut edge_counts);
         }
         Ok(Moments::from_counts(
             schedule.n_samples,
@@ -299,14 +300,5 @@ impl Observer for MomentCounter {
             self.agreements
                 .add(e, |w| !(spins.bits[i + w] ^ spins.bits[j + w]));
         }
-    }
-}
-
-/// Writes the lane counts of `counters` (one per item, in `counts`' rows) into columns
-/// `c0..c0 + chains` of `counts` (items x chains).
-fn write_counts(counters: &PlaneCounters, c0: usize, chains: usize, counts: &mut Array2<u32>) {
-    for (item, mut row) in counts.rows_mut().into_iter().enumerate() {
-        let row = row.as_slice_mut().expect("counts are contiguous");
-        counters.counts_into(item, &mut row[c0..c0 + chains]);
     }
 }

@@ -4,6 +4,8 @@
 //! words per 32 lanes instead of 32: the CPU backend's moment counts stay in cache however many
 //! chains there are.
 
+use ndarray::Array2;
+
 /// `len` counters of `width` words (of 32 lanes) each, every lane able to count up to a fixed
 /// capacity. A counter's planes lie plane by plane, each plane's `width` words side by side, so that
 /// an add runs across the words in vector instructions.
@@ -21,13 +23,26 @@ pub(crate) struct PlaneCounters {
 impl PlaneCounters {
     /// `len` zero counters of `width` words whose lanes count up to `capacity`.
     pub(crate) fn new(len: usize, width: usize, capacity: u32) -> Self {
-        let planes = (u32::BITS - capacity.leading_zeros()).max(1) as usize;
+        let planes = Self::planes_for(capacity);
+        Self::from_words(width, capacity, vec![0; len * planes * width])
+    }
+
+    /// Counters of `width` words whose lanes count up to `capacity`, from their planes in this
+    /// layout (as the GPU's count kernel writes them).
+    pub(crate) fn from_words(width: usize, capacity: u32, words: Vec<u32>) -> Self {
+        let planes = Self::planes_for(capacity);
+        debug_assert_eq!(words.len() % (planes * width), 0);
         PlaneCounters {
             planes,
             width,
-            words: vec![0; len * planes * width],
+            words,
             carry: vec![0; width],
         }
+    }
+
+    /// Planes a counter needs to count up to `capacity`: its bit length, at least one.
+    pub(crate) fn planes_for(capacity: u32) -> usize {
+        (u32::BITS - capacity.leading_zeros()).max(1) as usize
     }
 
     /// Adds bit `l` of `word(w)` to lane `l` of word `w` of counter `k`, for every lane and word.
@@ -70,6 +85,21 @@ impl PlaneCounters {
                 }
             }
             lanes.copy_from_slice(&counts[..lanes.len()]);
+        }
+    }
+
+    /// Writes the counts of counters `first..first + counts.nrows()` into columns
+    /// `c0..c0 + chains` of `counts` (items x chains, row-major), one row per counter.
+    pub(crate) fn write_columns(
+        &self,
+        first: usize,
+        c0: usize,
+        chains: usize,
+        counts: &mut Array2<u32>,
+    ) {
+        for (row_index, mut row) in counts.rows_mut().into_iter().enumerate() {
+            let row = row.as_slice_mut().expect("counts are contiguous");
+            self.counts_into(first + row_index, &mut row[c0..c0 + chains]);
         }
     }
 }

@@ -37,8 +37,10 @@ pub(crate) struct Params {
     pub(crate) reciprocals: [u32; 3],
     pub(crate) slab_words: u32,
     pub(crate) per_site_fields: u32,
+    /// Bit planes of each moment counter (`PlaneCounters`).
+    pub(crate) planes: u32,
     /// WGSL aligns the `vec4` that follows to 16 bytes.
-    pub(crate) _pad: [u32; 2],
+    pub(crate) _pad: u32,
     pub(crate) plane_tables: [u32; 8],
 }
 

@@ -14,6 +14,7 @@ use super::transfer::{
     Dispatch, OPS_PER_SUBMIT, Readback, bind_group, ensure, params_buffer, submit,
 };
 use crate::backend::lattice::{LatticeUpdate, MAX_FIELDS};
+use crate::backend::plane_counters::PlaneCounters;
 use crate::backend::{
     Init, Sampler, check_count_capacity, check_sample_request, initial_host_state,
 };
@@ -435,6 +436,7 @@ impl GpuSampler {
             };
             let params = Params {
                 slot,
+                planes: PlaneCounters::planes_for(schedule.n_samples as u32) as u32,
                 n_obs: match observation {
                     Observation::Gather { n_obs, .. } => *n_obs,
                     Observation::Count => 0,
@@ -545,15 +547,24 @@ impl Sampler for GpuSampler {
     fn estimate_moments(&mut self, schedule: &SamplingSchedule) -> Result<Moments> {
         check_count_capacity(schedule)?;
         let (n, m) = (self.num_nodes(), self.program.model().num_edges());
-        let max_chains = self.groups.iter().map(|g| g.plan.chains).max().unwrap_or(0) as u64;
-        let count_bytes = 4 * (n + m) as u64 * max_chains;
+        // Counts in bit planes, as the CPU's `PlaneCounters` keeps them: `planes` words per (item,
+        // word), at most the 32 of one `u32` per chain that the groups are planned for.
+        let capacity = schedule.n_samples as u32;
+        let planes = PlaneCounters::planes_for(capacity) as u64;
+        let largest = self
+            .groups
+            .iter()
+            .map(|g| g.plan)
+            .max_by_key(|plan| plan.words);
+        let (max_words, max_chains) = largest.map_or((0, 0), |plan| (plan.words, plan.chains));
+        let count_bytes = 4 * (n + m) as u64 * planes * max_words as u64;
         self.limits.check_storage(
             || format!("the moment counts of {max_chains} chains"),
             count_bytes,
             "the graph has too many nodes and edges for per-chain counts on this device; sample instead",
         )?;
         let first_sweep = self.next_sweep;
-        // Item-major, as the count kernel writes them; handed over transposed (chains x items).
+        // Item-major, as the planes are expanded; handed over transposed (chains x items).
         let mut node_counts = Array2::<u32>::zeros((n, self.chains));
         let mut edge_counts = Array2::<u32>::zeros((m, self.chains));
         self.checked("moment estimation", |s| {
@@ -567,7 +578,7 @@ impl Sampler for GpuSampler {
             })?;
             for g in 0..s.groups.len() {
                 let plan = s.groups[g].plan;
-                let bytes = 4 * (n + m) as u64 * plan.chains as u64;
+                let bytes = 4 * (n + m) as u64 * planes * plan.words as u64;
                 let mut encoder = s
                     .ctx
                     .device()
@@ -582,17 +593,10 @@ impl Sampler for GpuSampler {
                     first_sweep,
                     Some((&Observation::Count, &bind_group)),
                 )?;
-                let counts = s.read(&scratch, bytes)?;
+                let counters = PlaneCounters::from_words(plan.words, capacity, s.read(&scratch, bytes)?);
                 let first_chain = 32 * plan.word_offset;
-                let chains = first_chain..first_chain + plan.chains;
-                for (item, row) in counts.chunks(plan.chains).enumerate() {
-                    let row = ndarray::ArrayView1::from(row);
-                    if item < n {
-                        node_counts.slice_mut(ndarray::s![item, chains.clone()]).assign(&row);
-                    } else {
-                        edge_counts.slice_mut(ndarray::s![item - n, chains.clone()]).assign(&row);
-                    }
-                }
+                counters.write_columns(0, first_chain, plan.chains, &mut node_counts);
+                counters.write_columns(n, first_chain, plan.chains, &mut edge_counts);
             }
             Ok(())
         })?;
