@@ -112,7 +112,8 @@ pub(crate) struct ChainGroup {
     pub(crate) chains: usize,
 }
 
-/// Bytes of moment counts per word of chains: one `u32` per chain for every node and edge.
+/// Bytes of moment counts per word of chains at most: 32 bit planes (as many bits as one `u32` per
+/// chain) for every node and edge; fewer samples need fewer planes.
 pub(crate) fn count_bytes_per_word(nodes: usize, edges: usize) -> u64 {
     32 * 4 * (nodes + edges) as u64
 }
