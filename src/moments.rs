@@ -100,6 +100,9 @@ impl Moments {
         let k = group as u128;
         // var_g / k = scale^2 numerator / (k^2 (k - 1)).
         let factor = scale * scale / (k * k * (k - 1)) as f64;
+        // Whether a group's sum of squared counts fits a u64 (which vectorises): always, unless
+        // chains sample billions of times.
+        let small = k * u128::from(self.samples).pow(2) <= u128::from(u64::MAX);
         counts
             .columns()
             .into_iter()
@@ -111,12 +114,11 @@ impl Moments {
                 let total: f64 = column
                     .chunks_exact(group)
                     .map(|chains| {
-                        let (mut sum, mut squares) = (0u128, 0u128);
-                        for &c in chains {
-                            let c = u64::from(c);
-                            sum += u128::from(c);
-                            squares += u128::from(c * c);
-                        }
+                        let (sum, squares) = if small {
+                            sums::<u64>(chains)
+                        } else {
+                            sums::<u128>(chains)
+                        };
                         // Non-negative by Cauchy-Schwarz.
                         let numerator = k * squares - sum * sum;
                         numerator as f64 * factor
@@ -142,6 +144,19 @@ impl Moments {
         let samples = self.samples as f64;
         counts.mapv(|c| 2.0 * f64::from(c) / samples - 1.0)
     }
+}
+
+/// `(sum c, sum c^2)` over `counts`, accumulated in `T`, which must hold the sum of squares.
+fn sums<T>(counts: &[u32]) -> (u128, u128)
+where
+    T: Copy + From<u32> + std::ops::Add<Output = T> + std::ops::Mul<Output = T> + Into<u128>,
+{
+    let zero = T::from(0);
+    let (sum, squares) = counts.iter().fold((zero, zero), |(sum, squares), &c| {
+        let c = T::from(c);
+        (sum + c, squares + c * c)
+    });
+    (sum.into(), squares.into())
 }
 
 #[cfg(test)]
