@@ -271,10 +271,18 @@ struct SampleCollector {
 
 impl Observer for SampleCollector {
     fn observe(&mut self, spins: &WordSlice<'_>) {
-        for c in 0..self.local_chains {
-            for &i in &self.nodes {
-                let word = spins.bits[i as usize * spins.stride + c / 32];
-                self.out.push(spin_i8((word >> (c % 32)) & 1 == 1));
+        // Node by node, each word read once and spread over its chains' rows (chains x nodes).
+        let n_obs = self.nodes.len();
+        let start = self.out.len();
+        self.out.resize(start + self.local_chains * n_obs, 0);
+        let sample = &mut self.out[start..];
+        for (k, &i) in self.nodes.iter().enumerate() {
+            let words = &spins.bits[i as usize * spins.stride..][..spins.stride];
+            for (w, &word) in words.iter().enumerate() {
+                let lanes = (self.local_chains - 32 * w).min(32);
+                for b in 0..lanes {
+                    sample[(32 * w + b) * n_obs + k] = spin_i8((word >> b) & 1 == 1);
+                }
             }
         }
     }
