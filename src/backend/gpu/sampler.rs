@@ -2,7 +2,7 @@
 //!
 //! Biases, CSR and spins are uploaded once; a call records the dispatches of many sweeps per
 //! submission (one parameter slot each) and reads back only the observed samples or the moment
-//! counts, once per call (or per full output buffer).
+//! counts (in bit planes), once per call (or per full output buffer).
 
 use ndarray::{Array2, Array3, ArrayView2};
 use wgpu::util::DeviceExt;
@@ -92,7 +92,7 @@ enum Observation {
         /// The buffer the slots live in.
         out: wgpu::Buffer,
     },
-    /// Add the per-chain counts into the scratch buffer.
+    /// Add the per-chain counts into their bit planes in the scratch buffer.
     Count,
 }
 
