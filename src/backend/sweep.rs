@@ -213,7 +213,7 @@ impl SweepKernel {
 
     /// One sweep (every block once, in order) over the words of `spins`, using sweep index `sweep`,
     /// at the kernel's vector level.
-    // The crate's one unsafe call: a function compiled for wider vector instructions may run only on
+    // The crate's only unsafe code: a function compiled for wider vector instructions may run only on
     // a processor that has them, which `VectorLevel::available` checked at run time.
     #[allow(unsafe_code)]
     pub(crate) fn sweep(&self, spins: &mut WordSlice<'_>, sweep: u64) {

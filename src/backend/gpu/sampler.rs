@@ -93,7 +93,10 @@ enum Observation {
         out: wgpu::Buffer,
     },
     /// Add the per-chain counts into their bit planes in the scratch buffer.
-    Count,
+    Count {
+        /// Bit planes of each counter.
+        planes: u32,
+    },
 }
 
 impl GpuSampler {
@@ -434,18 +437,19 @@ impl GpuSampler {
             let Some((observation, bind_group)) = observation else {
                 continue;
             };
+            let (n_obs, planes) = match observation {
+                Observation::Gather { n_obs, .. } => (*n_obs, 0),
+                Observation::Count { planes } => (0, *planes),
+            };
             let params = Params {
                 slot,
-                planes: PlaneCounters::planes_for(schedule.n_samples as u32) as u32,
-                n_obs: match observation {
-                    Observation::Gather { n_obs, .. } => *n_obs,
-                    Observation::Count => 0,
-                },
+                n_obs,
+                planes,
                 ..self.base_params(g)
             };
             let invocations = match observation {
                 Observation::Gather { n_obs, .. } => u64::from(*n_obs) * words,
-                Observation::Count => {
+                Observation::Count { .. } => {
                     (self.num_nodes() + self.program.model().num_edges()) as u64 * words
                 }
             };
@@ -591,7 +595,7 @@ impl Sampler for GpuSampler {
                     g,
                     schedule,
                     first_sweep,
-                    Some((&Observation::Count, &bind_group)),
+                    Some((&Observation::Count { planes: planes as u32 }, &bind_group)),
                 )?;
                 let counters = PlaneCounters::from_words(plan.words, capacity, s.read(&scratch, bytes)?);
                 let first_chain = 32 * plan.word_offset;
