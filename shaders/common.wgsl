@@ -1,8 +1,10 @@
 // Shared by every sampler kernel: the per-dispatch parameters (one 256-byte slot of a uniform buffer,
-// chosen by dynamic offset), the folded dispatch index and the mask of real chains in a word.
+// chosen by dynamic offset), the folded dispatch index and the mask of real chains in a word. The
+// constants the host shares with the kernels (counter layout, modes, tile shape) come before this
+// file, written from their Rust definitions (`shaders::shared_constants`).
 
 struct Params {
-    mode: u32,          // gibbs: 0 = update, 1 = hinton init, 2 = uniform init
+    mode: u32,          // general: MODE_UPDATE, MODE_HINTON or MODE_UNIFORM
     block_offset: u32,  // first entry of the block in `block_nodes`
     block_len: u32,     // nodes in the block
     words: u32,         // words per node in this chain group's spin buffer
@@ -18,7 +20,7 @@ struct Params {
     group_chains: u32,  // chains held by this group
     slot: u32,          // gather: sample slot in the output buffer
     n_obs: u32,         // gather: observed nodes
-    adj_split: u32,     // gibbs: CSR entries in `adj`; the rest are in `adj_hi`
+    adj_split: u32,     // general: CSR entries in `adj`; the rest are in `adj_hi`
     colour: u32,        // lattice: which checkerboard colour (block) is updated
     lx: u32,            // lattice: sides; lz = 1 in 2D
     ly: u32,

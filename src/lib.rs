@@ -8,6 +8,12 @@
 //! [`SamplingProgram`] -> a [`Sampler`] backend -> [`Moments`] or samples. [`exact`] enumerates
 //! small models and holds the closed-form lattice results the samplers are tested against.
 //!
+//! Inside, each update algorithm (the general heat bath over CSR weights, the lattice path, the
+//! site-packed lattice; `src/update/`) and each observation (samples, moment counts; `src/observe/`)
+//! keeps its WGSL kernel beside its host twin under one name, and the executors (`src/backend/`: CPU
+//! threads and vector levels, GPU context, planning, pipelines and buffers) run them; [`shaders`]
+//! composes the kernels and declares their bindings, and [`rng`] names every random stream.
+//!
 //! Lattices have two fast layouts: [`Lattice::program`] marks a periodic lattice for the samplers'
 //! lattice path (many chains, 32 a word), and [`SitePackedLattice`] packs one huge lattice 32 sites a
 //! word ([`Backend::site_packed`]).
@@ -34,6 +40,7 @@ pub mod graph;
 pub mod io;
 mod model;
 mod moments;
+mod observe;
 mod packed;
 mod program;
 pub mod rng;
@@ -41,6 +48,7 @@ pub mod shaders;
 mod spin;
 mod stats;
 pub mod train;
+mod update;
 pub use backend::{
     Backend, CpuSampler, CpuSitePacked, GpuContext, GpuSampler, GpuSitePacked, Init, Observables,
     PlanLimits, SITE_PACKED_WORD, Sampler, SitePackedInit, SitePackedKernel, SitePackedLattice,

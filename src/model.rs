@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use ndarray::{Array1, ArrayView2};
 
 use crate::error::{Error, Result, check_finite};
+use crate::rng::{self, Purpose};
 use crate::spin::spin_from_i8;
 
 /// An Ising model over `num_nodes` spins with THRML's conventions:
@@ -37,7 +38,8 @@ impl IsingModel {
     ) -> Result<Self> {
         let key = [seed as u32, (seed >> 32) as u32];
         let normal = |index: usize| {
-            let r = crate::rng::philox4x32_10([index as u32, (index >> 32) as u32, 0, 0xB0A7], key);
+            let tag = rng::tag(0, Purpose::ModelParameters);
+            let r = rng::philox4x32_10([index as u32, (index >> 32) as u32, 0, tag], key);
             let u = (f64::from(r[0]) + 0.5) / 4_294_967_296.0;
             let v = f64::from(r[1]) / 4_294_967_296.0;
             ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32

@@ -30,6 +30,18 @@ pub(crate) fn lane_mask(chains: usize, w: usize) -> u32 {
     }
 }
 
+/// A slice of the packed spins that holds words `first_word..first_word + stride` of every node.
+pub(crate) struct WordSlice<'a> {
+    /// Node-major words: `bits[i * stride + w]` is global word `first_word + w` of node `i`.
+    pub(crate) bits: &'a mut [u32],
+    /// Words per node in `bits`.
+    pub(crate) stride: usize,
+    /// Global index of the slice's first word.
+    pub(crate) first_word: usize,
+    /// Mask of real chains of each of the slice's words.
+    pub(crate) masks: &'a [u32],
+}
+
 impl PackedSpins {
     /// All spins down.
     pub fn new(num_nodes: usize, chains: usize) -> Self {
@@ -128,6 +140,31 @@ impl PackedSpins {
         }
         Ok(())
     }
+}
+
+/// The words of 70 chains (3 words a node) of `nodes` nodes after each of 5 calls of `sweep` (with
+/// sweep index 0..5) from a fixed start, for tests that compare two ways of sweeping.
+#[cfg(test)]
+pub(crate) fn words_after_sweeps(
+    nodes: usize,
+    mut sweep: impl FnMut(&mut WordSlice<'_>, u64),
+) -> Vec<Vec<u32>> {
+    let masks: Vec<u32> = (0..3).map(|w| lane_mask(70, w)).collect();
+    let mut bits: Vec<u32> = (0..nodes * 3)
+        .map(|k| (k as u32).wrapping_mul(0x9e37_79b9) & masks[k % 3])
+        .collect();
+    (0..5)
+        .map(|s| {
+            let mut slice = WordSlice {
+                bits: &mut bits,
+                stride: 3,
+                first_word: 0,
+                masks: &masks,
+            };
+            sweep(&mut slice, s);
+            bits.clone()
+        })
+        .collect()
 }
 
 #[cfg(test)]

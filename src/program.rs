@@ -153,7 +153,7 @@ impl SamplingSchedule {
         if total.is_none_or(|t| t > crate::rng::MAX_SWEEP) {
             return Err(Error::invalid(
                 "schedule",
-                "the total number of sweeps exceeds 2^59",
+                "the total number of sweeps exceeds 2^58",
             ));
         }
         Ok(SamplingSchedule {

@@ -17,8 +17,9 @@
 //! thresholds become a few word operations per bit; calls past the second are drawn only while some
 //! lane still ties. Same distribution, different numbers from the general path's.
 //!
-//! Counter of call `c`: `[node, word, sweep_lo, (sweep_hi << 5) | (purpose << 3) | c]`,
-//! key `[seed_lo, seed_hi]`. Purpose takes 2 bits; sweeps are therefore limited to 2^59, far beyond any run.
+//! Counter of call `c`: `[node, word, sweep_lo, (sweep_hi << 6) | (purpose << 3) | c]` ([`tag`]),
+//! key `[seed_lo, seed_hi]`. Purpose takes 3 bits; sweeps are therefore limited to 2^58, far beyond any
+//! run. Every stream of random numbers in the crate is named by a [`Purpose`].
 
 const M0: u32 = 0xD251_1F53;
 const M1: u32 = 0xCD9E_8D57;
@@ -50,12 +51,60 @@ pub enum Purpose {
     Update = 0,
     /// Drawing the initial state.
     Init = 1,
-    /// Shuffling data rows between training epochs (its own counter space: node = row).
+    /// Shuffling data rows between training epochs (node = row, word and sweep = epoch).
     Shuffle = 2,
+    /// Random model parameters ([`crate::IsingModel::random_normal`]; node and word = the index).
+    ModelParameters = 3,
+    /// The key of the negative phase's sampler in training, drawn from the training seed.
+    NegativePhase = 4,
 }
 
+impl Purpose {
+    /// Every purpose, in tag order.
+    pub const ALL: [Purpose; 5] = [
+        Purpose::Update,
+        Purpose::Init,
+        Purpose::Shuffle,
+        Purpose::ModelParameters,
+        Purpose::NegativePhase,
+    ];
+
+    /// The WGSL name of the purpose's tag constant, e.g. `PURPOSE_UPDATE`.
+    pub fn wgsl_name(self) -> &'static str {
+        match self {
+            Purpose::Update => "PURPOSE_UPDATE",
+            Purpose::Init => "PURPOSE_INIT",
+            Purpose::Shuffle => "PURPOSE_SHUFFLE",
+            Purpose::ModelParameters => "PURPOSE_MODEL_PARAMETERS",
+            Purpose::NegativePhase => "PURPOSE_NEGATIVE_PHASE",
+        }
+    }
+}
+
+/// Bit of the counter's last word where the purpose starts (calls take the bits below).
+pub const PURPOSE_SHIFT: u32 = 3;
+
+/// Bit of the counter's last word where the sweep's high 32 bits start (the purpose takes 3 bits).
+pub const SWEEP_HI_SHIFT: u32 = 6;
+
 /// Largest sweep index the counter layout can name.
-pub const MAX_SWEEP: u64 = (1 << 59) - 1;
+pub const MAX_SWEEP: u64 = (1 << (32 + 32 - SWEEP_HI_SHIFT)) - 1;
+
+/// The counter's last word for call 0 of `purpose` in `sweep` (add the call index to it).
+#[inline(always)]
+pub fn tag(sweep: u64, purpose: Purpose) -> u32 {
+    (((sweep >> 32) as u32) << SWEEP_HI_SHIFT) | ((purpose as u32) << PURPOSE_SHIFT)
+}
+
+/// A key derived from `seed` for the stream of `purpose` (one Philox call at counter
+/// `[0, 0, 0, tag(0, purpose)]`): for samplers that must not share their numbers with those of `seed`.
+pub fn derived_seed(seed: u64, purpose: Purpose) -> u64 {
+    let r = philox4x32_10(
+        [0, 0, 0, tag(0, purpose)],
+        [seed as u32, (seed >> 32) as u32],
+    );
+    (u64::from(r[1]) << 32) | u64::from(r[0])
+}
 
 /// The threshold `ceil(p * 2^24)` a lane's 24-bit uniform is compared with (`p` in [0, 1]).
 /// Computed without `ceil` (a library call on baseline x86-64): both steps are exact.
@@ -150,7 +199,7 @@ pub fn bernoulli_word_refined(
 ) -> u32 {
     debug_assert!(sweep <= MAX_SWEEP);
     let key = [seed as u32, (seed >> 32) as u32];
-    let tag = (((sweep >> 32) as u32) << 5) | ((purpose as u32) << 3);
+    let tag = tag(sweep, purpose);
     let call = |c: u32| philox4x32_10([node, word, sweep as u32, tag | c], key);
     let high = [call(0), call(1)];
     let byte = |l: usize| (high[l / 16][(l % 16) / 4] >> (8 * (l % 4))) & 0xff;
@@ -219,7 +268,7 @@ pub fn bernoulli_words_sliced<const N: usize>(
 ) -> [u32; N] {
     debug_assert!(sweep <= MAX_SWEEP);
     let key = [seed as u32, (seed >> 32) as u32];
-    let tag = (((sweep >> 32) as u32) << 5) | ((purpose as u32) << 3);
+    let tag = tag(sweep, purpose);
     // Most significant bits first: `below` is decided, `tied` still equal so far.
     let (mut below, mut tied) = ([0u32; N], [u32::MAX; N]);
     for c in 0..6 {
@@ -296,7 +345,7 @@ mod tests {
     /// Lane `l`'s 24-bit uniform assembled eagerly from all six calls, straight from the layout.
     fn eager_uniforms(seed: u64, sweep: u64, node: u32, word: u32, purpose: Purpose) -> [u32; 32] {
         let key = [seed as u32, (seed >> 32) as u32];
-        let tag = (((sweep >> 32) as u32) << 5) | ((purpose as u32) << 3);
+        let tag = tag(sweep, purpose);
         let calls: Vec<[u32; 4]> = (0..6)
             .map(|c| philox4x32_10([node, word, sweep as u32, tag | c], key))
             .collect();
@@ -338,7 +387,7 @@ mod tests {
     fn sliced_draws_compare_the_sliced_uniforms() {
         let (seed, sweep, node, word) = (0xfeed_u64, (3u64 << 32) | 9, 17, 2);
         let key = [seed as u32, 0];
-        let tag = 3 << 5;
+        let tag = 3 << 6;
         let calls: Vec<[u32; 4]> = (0..6)
             .map(|c| philox4x32_10([node, word, sweep as u32, tag | c], key))
             .collect();

@@ -1,4 +1,5 @@
-//! The WGSL kernels, each composed with the shared snippets it needs (`shaders/` holds the files).
+//! The WGSL kernels, each composed with the shared snippets it needs. Each kernel's file lies beside
+//! its host twin (`src/update/`, `src/observe/`); `shaders/` holds the shared snippets.
 
 /// A shared snippet a kernel module starts with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,13 +42,48 @@ impl Multiply {
     }
 }
 
-/// One compute kernel: its entry point and the files that make up its module.
+/// How a kernel accesses a storage binding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// `var<storage, read>`.
+    Read,
+    /// `var<storage, read_write>`.
+    ReadWrite,
+}
+
+/// A storage binding of group 0, as the kernel's WGSL declares it: the host builds layouts and bind
+/// groups from these, and a test checks them against the WGSL with naga.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Binding {
+    /// The WGSL variable's name.
+    pub name: &'static str,
+    /// Its access.
+    pub access: Access,
+}
+
+const fn read(name: &'static str) -> Binding {
+    Binding {
+        name,
+        access: Access::Read,
+    }
+}
+
+const fn read_write(name: &'static str) -> Binding {
+    Binding {
+        name,
+        access: Access::ReadWrite,
+    }
+}
+
+/// One compute kernel: its entry point, the files that make up its module and its bindings.
 #[derive(Clone, Copy, Debug)]
 pub struct Kernel {
     /// Name of the kernel file (and the module's label).
     pub name: &'static str,
     /// Entry point.
     pub entry: &'static str,
+    /// Storage bindings of group 0 in binding order, from [`Kernel::first_storage_binding`] on.
+    pub bindings: &'static [Binding],
     /// What comes before the body, in order.
     snippets: &'static [Snippet],
     body: &'static str,
@@ -56,17 +92,26 @@ pub struct Kernel {
 }
 
 impl Kernel {
+    /// The binding number of the first of [`Kernel::bindings`]: 1 when binding 0 holds the
+    /// per-dispatch parameters `p` (kernels with `common.wgsl`), else 0.
+    pub fn first_storage_binding(&self) -> u32 {
+        u32::from(self.snippets.contains(&Snippet::Common))
+    }
+
     /// The complete WGSL module: shared snippets first, then the kernel; `multiply` only matters to
     /// kernels that draw random numbers.
     pub fn source(&self, multiply: Multiply) -> String {
+        let constants = shared_constants();
         let mut parts = Vec::new();
         for snippet in self.snippets {
             match snippet {
-                Snippet::Common => parts.push(include_str!("../shaders/common.wgsl")),
+                Snippet::Common => {
+                    parts.extend([constants.as_str(), include_str!("../shaders/common.wgsl")])
+                }
                 Snippet::Philox => {
                     parts.extend([multiply.snippet(), include_str!("../shaders/philox.wgsl")])
                 }
-                Snippet::CountDraw => parts.push(include_str!("../shaders/count_draw.wgsl")),
+                Snippet::CountDraw => parts.push(include_str!("update/count_draw.wgsl")),
             }
         }
         parts.push(self.body);
@@ -77,6 +122,28 @@ impl Kernel {
             .replace("#CHAINS", &chains.to_string());
         unroll(&source)
     }
+}
+
+/// The constants the kernels share with the host, as WGSL `const` declarations written from their
+/// Rust definitions: the counter layout of [`crate::rng`], the general kernel's modes, the site-packed
+/// word tag and tile shape. Every kernel with the common snippet starts with them.
+pub fn shared_constants() -> String {
+    use crate::rng::{PURPOSE_SHIFT, Purpose, SWEEP_HI_SHIFT};
+    use crate::update::general::Mode;
+    use crate::update::site_packed::{SITE_PACKED_WORD, TILE_ROWS, TILE_WORDS};
+    let mut constants = vec![
+        ("SWEEP_HI_SHIFT", SWEEP_HI_SHIFT),
+        ("PURPOSE_SHIFT", PURPOSE_SHIFT),
+        ("SITE_PACKED_WORD", SITE_PACKED_WORD),
+        ("TILE_WORDS", TILE_WORDS),
+        ("TILE_ROWS", TILE_ROWS),
+    ];
+    constants.extend(Purpose::ALL.map(|p| (p.wgsl_name(), p as u32)));
+    constants.extend(Mode::ALL.map(|m| (m.wgsl_name(), m as u32)));
+    constants
+        .into_iter()
+        .map(|(name, value)| format!("const {name}: u32 = {value}u;\n"))
+        .collect()
 }
 
 /// Writes out the unrolled blocks of a WGSL source: the lines between `//#unroll N` and `//#end` come
@@ -112,24 +179,38 @@ fn unroll(source: &str) -> String {
     out
 }
 
-/// Block Gibbs update over CSR weights, and initial draws, one word of 32 chains per invocation.
-pub const GIBBS: Kernel = Kernel {
-    name: "gibbs.wgsl",
-    entry: "gibbs",
+/// The general heat bath over CSR weights, and initial draws, one word of 32 chains per invocation.
+pub const GENERAL: Kernel = Kernel {
+    name: "general.wgsl",
+    entry: "general",
+    bindings: &[
+        read_write("spins"),
+        read("row_ptr"),
+        read("adj"),
+        read("biases"),
+        read("block_nodes"),
+        read("adj_hi"),
+    ],
     snippets: &[Snippet::Common, Snippet::Philox],
-    body: include_str!("../shaders/gibbs.wgsl"),
+    body: include_str!("update/general.wgsl"),
     words: 1,
 };
 
-/// [`GIBBS`] with two words per invocation.
-pub const GIBBS_2: Kernel = Kernel { words: 2, ..GIBBS };
+/// [`GENERAL`] with two words per invocation.
+pub const GENERAL_2: Kernel = Kernel {
+    words: 2,
+    ..GENERAL
+};
 
-/// [`GIBBS`] with four words per invocation.
-pub const GIBBS_4: Kernel = Kernel { words: 4, ..GIBBS };
+/// [`GENERAL`] with four words per invocation.
+pub const GENERAL_4: Kernel = Kernel {
+    words: 4,
+    ..GENERAL
+};
 
-/// The Gibbs kernel with `words` words per invocation (1, 2 or 4).
-pub fn gibbs(words: u32) -> Option<Kernel> {
-    [GIBBS, GIBBS_2, GIBBS_4]
+/// The general kernel with `words` words per invocation (1, 2 or 4).
+pub fn general(words: u32) -> Option<Kernel> {
+    [GENERAL, GENERAL_2, GENERAL_4]
         .into_iter()
         .find(|k| k.words == words)
 }
@@ -138,8 +219,13 @@ pub fn gibbs(words: u32) -> Option<Kernel> {
 pub const LATTICE: Kernel = Kernel {
     name: "lattice.wgsl",
     entry: "lattice",
+    bindings: &[
+        read_write("spins"),
+        read("field_tables"),
+        read("site_field"),
+    ],
     snippets: &[Snippet::Common, Snippet::Philox, Snippet::CountDraw],
-    body: include_str!("../shaders/lattice.wgsl"),
+    body: include_str!("update/lattice.wgsl"),
     words: 1,
 };
 
@@ -147,8 +233,15 @@ pub const LATTICE: Kernel = Kernel {
 pub const SITE_PACKED: Kernel = Kernel {
     name: "site_packed.wgsl",
     entry: "site_packed",
+    bindings: &[
+        read_write("even_lo"),
+        read_write("even_hi"),
+        read_write("odd_lo"),
+        read_write("odd_hi"),
+        read_write("partials"),
+    ],
     snippets: &[Snippet::Common, Snippet::Philox, Snippet::CountDraw],
-    body: include_str!("../shaders/site_packed.wgsl"),
+    body: include_str!("update/site_packed.wgsl"),
     words: 1,
 };
 
@@ -166,10 +259,11 @@ pub const SITE_PACKED_MEASURE: Kernel = Kernel {
 
 /// Per-chain moment counts at a sample point.
 pub const COUNT: Kernel = Kernel {
-    name: "count.wgsl",
-    entry: "count",
+    name: "counts.wgsl",
+    entry: "counts",
+    bindings: &[read("spins"), read("edges"), read_write("planes")],
     snippets: &[Snippet::Common],
-    body: include_str!("../shaders/count.wgsl"),
+    body: include_str!("observe/counts.wgsl"),
     words: 1,
 };
 
@@ -177,8 +271,9 @@ pub const COUNT: Kernel = Kernel {
 pub const GATHER: Kernel = Kernel {
     name: "gather.wgsl",
     entry: "gather",
+    bindings: &[read("spins"), read("observed"), read_write("out")],
     snippets: &[Snippet::Common],
-    body: include_str!("../shaders/gather.wgsl"),
+    body: include_str!("observe/gather.wgsl"),
     words: 1,
 };
 
@@ -186,6 +281,7 @@ pub const GATHER: Kernel = Kernel {
 pub const PHILOX_KAT: Kernel = Kernel {
     name: "philox_kat.wgsl",
     entry: "philox_kat",
+    bindings: &[read("cases"), read_write("outputs")],
     snippets: &[Snippet::Philox],
     body: include_str!("../shaders/philox_kat.wgsl"),
     words: 1,
@@ -193,9 +289,9 @@ pub const PHILOX_KAT: Kernel = Kernel {
 
 /// Every kernel, for validation.
 pub const ALL: [Kernel; 10] = [
-    GIBBS,
-    GIBBS_2,
-    GIBBS_4,
+    GENERAL,
+    GENERAL_2,
+    GENERAL_4,
     LATTICE,
     SITE_PACKED,
     SITE_PACKED_TILED,

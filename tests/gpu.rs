@@ -530,7 +530,7 @@ fn samples_do_not_depend_on_the_launch_shape() {
         .unwrap()
         .to_string();
     assert!(
-        e.contains("words per invocation: 3; the Gibbs kernel takes 1, 2 or 4"),
+        e.contains("words per invocation: 3; the general kernel takes 1, 2 or 4"),
         "{e}"
     );
     for bad in [0, 100_000] {

@@ -36,3 +36,44 @@ fn every_kernel_validates_with_either_multiply() {
         );
     }
 }
+
+/// The group-0 bindings the WGSL module declares: binding -> (name, address space).
+fn declared_bindings(module: &naga::Module) -> Vec<(u32, String, naga::AddressSpace)> {
+    let mut bindings: Vec<_> = module
+        .global_variables
+        .iter()
+        .filter_map(|(_, var)| {
+            let binding = var.binding.as_ref()?;
+            assert_eq!(binding.group, 0, "{:?} is outside group 0", var.name);
+            Some((binding.binding, var.name.clone()?, var.space))
+        })
+        .collect();
+    bindings.sort_by_key(|b| b.0);
+    bindings
+}
+
+#[test]
+fn every_kernel_declares_the_bindings_the_host_binds() {
+    use ising_wgpu::shaders::Access;
+    for kernel in ALL {
+        let module = naga::front::wgsl::parse_str(&kernel.source(Multiply::Emulated)).unwrap();
+        let declared = declared_bindings(&module);
+        let first = kernel.first_storage_binding();
+        let mut want: Vec<(u32, String, naga::AddressSpace)> = Vec::new();
+        if first == 1 {
+            want.push((0, "p".into(), naga::AddressSpace::Uniform));
+        }
+        for (k, binding) in kernel.bindings.iter().enumerate() {
+            let access = match binding.access {
+                Access::Read => naga::StorageAccess::LOAD,
+                Access::ReadWrite => naga::StorageAccess::LOAD | naga::StorageAccess::STORE,
+            };
+            want.push((
+                first + k as u32,
+                binding.name.into(),
+                naga::AddressSpace::Storage { access },
+            ));
+        }
+        assert_eq!(declared, want, "{} ({})", kernel.name, kernel.entry);
+    }
+}

@@ -1,22 +1,17 @@
-//! Samplers: where the block Gibbs sweeps run. Every backend draws the same numbers for the same seed.
+//! Executors: where the sweeps of the update algorithms ([`crate::update`]) and the observations
+//! ([`crate::observe`]) run, on the CPU (threads, vector levels) or a GPU (context, planning,
+//! pipelines, buffers). Every backend draws the same numbers for the same seed.
 
-mod count_draw;
 mod cpu;
 mod gpu;
-mod lattice;
-mod plane_counters;
-mod site_packed;
-mod sweep;
-mod vector_level;
 
-pub use cpu::CpuSampler;
+pub use crate::update::site_packed::{
+    Observables, SITE_PACKED_WORD, SitePackedInit, SitePackedLattice,
+};
+pub use cpu::{CpuSampler, CpuSitePacked};
 pub use gpu::{
     GpuContext, GpuSampler, GpuSitePacked, PlanLimits, SitePackedKernel, tuned_site_packed_kernel,
     tuned_words_per_invocation, tuned_workgroup_size,
-};
-pub use site_packed::{
-    CpuSitePacked, Observables, SITE_PACKED_WORD, SitePackedInit, SitePackedLattice,
-    SitePackedSampler,
 };
 
 use ndarray::{Array2, Array3, ArrayView2};
@@ -67,6 +62,24 @@ pub trait Sampler {
     fn set_clamp_values(&mut self, values: ArrayView2<'_, i8>) -> Result<()>;
 }
 
+/// The calls site-packed samplers offer on every backend. Sweeps update colour 0, then colour 1.
+pub trait SitePackedSampler {
+    /// Runs `sweeps` sweeps.
+    fn sweep(&mut self, sweeps: u64) -> Result<()>;
+
+    /// Energy per site and magnetisation of the current state (reduced where the spins live).
+    fn observables(&mut self) -> Result<Observables>;
+
+    /// The current spins, -1/+1, site `x + lx (y + ly z)` at index `x + lx (y + ly z)`.
+    fn spins(&mut self) -> Result<Vec<i8>>;
+
+    /// Sets coupling, field and beta for the following sweeps; spins stay.
+    fn set_parameters(&mut self, coupling: f32, field: f32, beta: f32) -> Result<()>;
+
+    /// A short name of the backend, such as "cpu".
+    fn backend_name(&self) -> String;
+}
+
 /// An error unless every observed node exists, and the number of samples fits memory.
 pub(crate) fn check_sample_request(
     schedule: &SamplingSchedule,
@@ -82,6 +95,16 @@ pub(crate) fn check_sample_request(
     }
     usize::try_from(schedule.n_samples)
         .map_err(|_| Error::invalid("n_samples", "too many samples to hold in memory"))
+}
+
+/// An error when `sweeps` more sweeps from sweep `next_sweep` would pass the last sweep the random
+/// counters can name ([`crate::rng::MAX_SWEEP`]).
+pub(crate) fn check_sweep_range(next_sweep: u64, sweeps: u64) -> Result<()> {
+    let last = next_sweep.checked_add(sweeps);
+    if last.is_none_or(|l| l > crate::rng::MAX_SWEEP) {
+        return Err(Error::invalid("sweeps", "the sweep count would pass 2^58"));
+    }
+    Ok(())
 }
 
 /// An error when per-chain `u32` counts could overflow.
@@ -202,7 +225,7 @@ impl Backend {
     /// "cpu (vector level)" or "gpu: adapter", for messages.
     pub fn name(&self) -> String {
         match self {
-            Backend::Cpu { .. } => format!("cpu ({})", vector_level::VectorLevel::widest().name()),
+            Backend::Cpu { .. } => format!("cpu ({})", cpu::widest_vector_level()),
             Backend::Gpu(ctx) => format!("gpu: {}", ctx.describe()),
         }
     }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::moments::Moments;
 use crate::program::{Blocks, SamplingProgram};
+use crate::rng::{Purpose, derived_seed};
 
 /// Means and standard errors of one phase.
 #[derive(Clone, Debug, PartialEq)]
@@ -124,7 +125,7 @@ impl KlGradEstimator {
             let values = per_chain_rows(&positive_rows(data, conditioning), k);
             Some(backend.sampler(&program, rows * k, seed, Init::Hinton, Some(values.view()))?)
         };
-        let negative_seed = seed ^ 0x9e37_79b9_7f4a_7c15;
+        let negative_seed = derived_seed(seed, Purpose::NegativePhase);
         let program = SamplingProgram::new(model.clone(), Blocks::Auto, &spec.conditioning_nodes)?;
         let negative = match conditioning {
             Some(cond) => {

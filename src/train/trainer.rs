@@ -9,7 +9,7 @@ use super::spec::TrainingSpec;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
-use crate::rng::{Purpose, philox4x32_10};
+use crate::rng::{Purpose, philox4x32_10, tag};
 
 /// How to train.
 #[derive(Clone, Debug, PartialEq)]
@@ -137,7 +137,7 @@ fn permutation(n: usize, seed: u64, epoch: u64) -> Vec<usize> {
                 i as u32,
                 epoch as u32,
                 (epoch >> 32) as u32,
-                (Purpose::Shuffle as u32) << 3,
+                tag(0, Purpose::Shuffle),
             ],
             key,
         );

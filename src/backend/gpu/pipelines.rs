@@ -4,7 +4,7 @@ use std::num::NonZeroU64;
 
 use super::context::GpuContext;
 use crate::error::{Error, Result};
-use crate::shaders::{self, Kernel, Multiply};
+use crate::shaders::{self, Access, Binding, Kernel, Multiply};
 
 /// Size of one parameter slot in the uniform buffer: every kernel reads its `Params` at a dynamic
 /// offset that is a multiple of this (256 is the largest `min_uniform_buffer_offset_alignment`).
@@ -44,34 +44,28 @@ pub(crate) struct Params {
     pub(crate) plane_tables: [u32; 8],
 }
 
-/// `floor((2^32 - 1) / d)`: `div_mod` in `shaders/lattice.wgsl` divides by `d` with it.
+/// `floor((2^32 - 1) / d)`: `div_mod` in `lattice.wgsl` divides by `d` with it.
 pub(crate) fn reciprocal(d: u32) -> u32 {
     u32::MAX / d.max(1)
 }
 
-/// A kernel's pipeline and the layout of its bind group 0.
+/// A kernel's pipeline, the layout of its bind group 0 and the storage bindings it declares.
 pub(crate) struct Pipeline {
     pub(crate) pipeline: wgpu::ComputePipeline,
     pub(crate) layout: wgpu::BindGroupLayout,
+    pub(crate) bindings: &'static [Binding],
 }
 
 /// The sampler kernels.
 pub(crate) struct Pipelines {
-    pub(crate) gibbs: Pipeline,
+    pub(crate) general: Pipeline,
     pub(crate) lattice: Pipeline,
     pub(crate) count: Pipeline,
     pub(crate) gather: Pipeline,
 }
 
-/// Access of each storage binding after the uniform parameters at binding 0.
-#[derive(Clone, Copy)]
-pub(crate) enum Access {
-    Read,
-    ReadWrite,
-}
-
 impl Pipelines {
-    /// Compiles the kernels with `workgroup_size` invocations a workgroup, the Gibbs kernel with
+    /// Compiles the kernels with `workgroup_size` invocations a workgroup, the general kernel with
     /// `words` words of chains an invocation and reading the CSR from two bindings only when
     /// `split_adjacency`; a shader or layout error is an [`Error::Gpu`], not a panic.
     pub(crate) fn new(
@@ -90,43 +84,23 @@ impl Pipelines {
                 format!("{workgroup_size} invocations; this device allows 1 to {most}"),
             ));
         }
-        let gibbs = shaders::gibbs(words).ok_or_else(|| {
+        let general = shaders::general(words).ok_or_else(|| {
             Error::invalid(
                 "words per invocation",
-                format!("{words}; the Gibbs kernel takes 1, 2 or 4"),
+                format!("{words}; the general kernel takes 1, 2 or 4"),
             )
         })?;
-        use Access::{Read, ReadWrite};
         let scope = ctx.device().push_error_scope(wgpu::ErrorFilter::Validation);
         let pipelines = Pipelines {
-            gibbs: build(
+            general: build(
                 ctx,
-                &gibbs,
-                &[ReadWrite, Read, Read, Read, Read, Read],
+                &general,
                 workgroup_size,
                 &[("SPLIT_ADJACENCY", f64::from(u8::from(split_adjacency)))],
             ),
-            lattice: build(
-                ctx,
-                &shaders::LATTICE,
-                &[ReadWrite, Read, Read],
-                workgroup_size,
-                &[],
-            ),
-            count: build(
-                ctx,
-                &shaders::COUNT,
-                &[Read, Read, ReadWrite],
-                workgroup_size,
-                &[],
-            ),
-            gather: build(
-                ctx,
-                &shaders::GATHER,
-                &[Read, Read, ReadWrite],
-                workgroup_size,
-                &[],
-            ),
+            lattice: build(ctx, &shaders::LATTICE, workgroup_size, &[]),
+            count: build(ctx, &shaders::COUNT, workgroup_size, &[]),
+            gather: build(ctx, &shaders::GATHER, workgroup_size, &[]),
         };
         match pollster::block_on(scope.pop()) {
             Some(e) => Err(Error::Gpu {
@@ -138,13 +112,12 @@ impl Pipelines {
     }
 }
 
-/// Builds one kernel's pipeline: binding 0 is the uniform `Params` at a dynamic offset, then one
-/// storage binding per entry of `storage`; `overrides` sets the kernel's pipeline-overridable
-/// constants besides `WORKGROUP_SIZE`.
+/// Builds one kernel's pipeline: binding 0 is the uniform `Params` at a dynamic offset, then the
+/// kernel's storage bindings; `overrides` sets the kernel's pipeline-overridable constants besides
+/// `WORKGROUP_SIZE`.
 pub(crate) fn build(
     ctx: &GpuContext,
     kernel: &Kernel,
-    storage: &[Access],
     workgroup_size: u32,
     overrides: &[(&str, f64)],
 ) -> Pipeline {
@@ -167,25 +140,23 @@ pub(crate) fn build(
         },
         count: None,
     };
-    let entries: Vec<wgpu::BindGroupLayoutEntry> = std::iter::once(params)
-        .chain(
-            storage
-                .iter()
-                .enumerate()
-                .map(|(k, access)| wgpu::BindGroupLayoutEntry {
+    let entries: Vec<wgpu::BindGroupLayoutEntry> =
+        std::iter::once(params)
+            .chain(kernel.bindings.iter().enumerate().map(|(k, binding)| {
+                wgpu::BindGroupLayoutEntry {
                     binding: k as u32 + 1,
                     visibility: wgpu::ShaderStages::COMPUTE,
                     ty: wgpu::BindingType::Buffer {
                         ty: wgpu::BufferBindingType::Storage {
-                            read_only: matches!(access, Access::Read),
+                            read_only: binding.access == Access::Read,
                         },
                         has_dynamic_offset: false,
                         min_binding_size: None,
                     },
                     count: None,
-                }),
-        )
-        .collect();
+                }
+            }))
+            .collect();
     let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
         label: Some(kernel.name),
         entries: &entries,
@@ -210,5 +181,77 @@ pub(crate) fn build(
         },
         cache: None,
     });
-    Pipeline { pipeline, layout }
+    Pipeline {
+        pipeline,
+        layout,
+        bindings: kernel.bindings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::{offset_of, size_of};
+
+    use super::*;
+
+    /// `Params` of `common.wgsl` as naga lays it out: (member, offset) and the struct's size.
+    fn wgsl_params() -> (Vec<(String, u32)>, u32) {
+        let source = shaders::GENERAL.source(Multiply::Emulated);
+        let module = naga::front::wgsl::parse_str(&source).unwrap();
+        let (_, ty) = module
+            .types
+            .iter()
+            .find(|(_, ty)| ty.name.as_deref() == Some("Params"))
+            .expect("common.wgsl declares Params");
+        let naga::TypeInner::Struct { members, span } = &ty.inner else {
+            panic!("Params is not a struct");
+        };
+        let members = members
+            .iter()
+            .map(|m| (m.name.clone().unwrap_or_default(), m.offset))
+            .collect();
+        (members, *span)
+    }
+
+    #[test]
+    fn params_match_the_wgsl_layout() {
+        let at = |name: &str, offset: usize| (name.to_string(), offset as u32);
+        let (sides, reciprocals) = (offset_of!(Params, sides), offset_of!(Params, reciprocals));
+        let tables = offset_of!(Params, plane_tables);
+        let want = vec![
+            at("mode", offset_of!(Params, mode)),
+            at("block_offset", offset_of!(Params, block_offset)),
+            at("block_len", offset_of!(Params, block_len)),
+            at("words", offset_of!(Params, words)),
+            at("word_offset", offset_of!(Params, word_offset)),
+            at("chains", offset_of!(Params, chains)),
+            at("sweep_lo", offset_of!(Params, sweep_lo)),
+            at("sweep_hi", offset_of!(Params, sweep_hi)),
+            at("seed_lo", offset_of!(Params, seed_lo)),
+            at("seed_hi", offset_of!(Params, seed_hi)),
+            at("beta", offset_of!(Params, beta)),
+            at("n_nodes", offset_of!(Params, n_nodes)),
+            at("n_edges", offset_of!(Params, n_edges)),
+            at("group_chains", offset_of!(Params, group_chains)),
+            at("slot", offset_of!(Params, slot)),
+            at("n_obs", offset_of!(Params, n_obs)),
+            at("adj_split", offset_of!(Params, adj_split)),
+            at("colour", offset_of!(Params, colour)),
+            at("lx", sides),
+            at("ly", sides + 4),
+            at("lz", sides + 8),
+            at("words_reciprocal", reciprocals),
+            at("half_reciprocal", reciprocals + 4),
+            at("ly_reciprocal", reciprocals + 8),
+            at("slab_words", offset_of!(Params, slab_words)),
+            at("per_site_fields", offset_of!(Params, per_site_fields)),
+            at("planes", offset_of!(Params, planes)),
+            at("plane_tables_lo", tables),
+            at("plane_tables_hi", tables + 16),
+        ];
+        let (members, span) = wgsl_params();
+        assert_eq!(members, want);
+        assert_eq!(span as usize, size_of::<Params>());
+        assert!(size_of::<Params>() as u64 <= PARAMS_STRIDE);
+    }
 }

@@ -143,7 +143,7 @@ pub(crate) fn plan_groups(
     // Keep every index a kernel computes (items x words) inside u32.
     let index_cap = u64::from(u32::MAX) / (nodes + edges).max(1) as u64;
     let fit = (limits.max_storage() / per_word).min(index_cap).max(1) as usize;
-    // Whole runs of the Gibbs kernel's words per invocation where a group holds more than one.
+    // Whole runs of the general kernel's words per invocation where a group holds more than one.
     let run = limits.words_per_invocation.max(1) as usize;
     let per_group = if fit >= run { fit - fit % run } else { fit };
     Ok((0..words)

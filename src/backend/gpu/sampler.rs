@@ -8,27 +8,23 @@ use ndarray::{Array2, Array3, ArrayView2};
 use wgpu::util::DeviceExt;
 
 use super::context::GpuContext;
-use super::pipelines::{Params, Pipelines, reciprocal};
+use super::pipelines::{Params, Pipeline, Pipelines, reciprocal};
 use super::plan::{ChainGroup, PlanLimits, plan_groups, split_adjacency};
 use super::transfer::{
     Dispatch, OPS_PER_SUBMIT, Readback, bind_group, ensure, params_buffer, submit,
 };
-use crate::backend::lattice::{LatticeUpdate, MAX_FIELDS};
-use crate::backend::plane_counters::PlaneCounters;
 use crate::backend::{
     Init, Sampler, check_count_capacity, check_sample_request, initial_host_state,
 };
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::moments::Moments;
+use crate::observe::plane_counters::PlaneCounters;
 use crate::packed::PackedSpins;
 use crate::program::{SamplingProgram, SamplingSchedule};
 use crate::spin::spin_i8;
-
-/// Kernel modes of `gibbs.wgsl`.
-const MODE_UPDATE: u32 = 0;
-const MODE_HINTON: u32 = 1;
-const MODE_UNIFORM: u32 = 2;
+use crate::update::general::Mode;
+use crate::update::lattice::{LatticeUpdate, MAX_FIELDS};
 
 /// Block Gibbs sampling of many chains on a GPU, with the random numbers of [`crate::CpuSampler`] for a
 /// seed: the spins agree bit for bit except where the device's `exp` differs from the host's in the
@@ -37,7 +33,7 @@ pub struct GpuSampler {
     ctx: GpuContext,
     pipelines: Pipelines,
     limits: PlanLimits,
-    /// Words of chains per invocation of the Gibbs kernel (`PlanLimits::words_per_invocation`, at
+    /// Words of chains per invocation of the general kernel (`PlanLimits::words_per_invocation`, at
     /// most what the largest chain group needs).
     words_per_invocation: u32,
     adj: [wgpu::Buffer; 2],
@@ -63,7 +59,7 @@ pub struct GpuSampler {
 struct Group {
     plan: ChainGroup,
     spins: wgpu::Buffer,
-    gibbs: wgpu::BindGroup,
+    general: wgpu::BindGroup,
     lattice: wgpu::BindGroup,
 }
 
@@ -71,7 +67,7 @@ struct Group {
 /// observation kernel on its bind group.
 #[derive(Clone, Copy)]
 enum Kind<'a> {
-    Gibbs,
+    General,
     Lattice,
     Observe(&'a wgpu::ComputePipeline, &'a wgpu::BindGroup),
 }
@@ -185,22 +181,33 @@ impl GpuSampler {
             .into_iter()
             .map(|plan| {
                 let spins = storage("spins", bytemuck::cast_slice(&group_words(&host, &plan)));
-                let gibbs = bind_group(
+                let general = bind_group(
                     ctx,
-                    &pipelines.gibbs.layout,
+                    &pipelines.general,
                     &params,
-                    &[&spins, &row_ptr, &adj[0], &biases, &block_nodes, &adj[1]],
+                    &[
+                        ("spins", &spins),
+                        ("row_ptr", &row_ptr),
+                        ("adj", &adj[0]),
+                        ("biases", &biases),
+                        ("block_nodes", &block_nodes),
+                        ("adj_hi", &adj[1]),
+                    ],
                 );
                 let lattice = bind_group(
                     ctx,
-                    &pipelines.lattice.layout,
+                    &pipelines.lattice,
                     &params,
-                    &[&spins, &fields[0], &fields[1]],
+                    &[
+                        ("spins", &spins),
+                        ("field_tables", &fields[0]),
+                        ("site_field", &fields[1]),
+                    ],
                 );
                 Group {
                     plan,
                     spins,
-                    gibbs,
+                    general,
                     lattice,
                 }
             })
@@ -244,15 +251,15 @@ impl GpuSampler {
         };
         sampler.set_lattice();
         let mode = match init {
-            Init::Hinton => Some(MODE_HINTON),
-            Init::Uniform => Some(MODE_UNIFORM),
+            Init::Hinton => Some(Mode::Hinton),
+            Init::Uniform => Some(Mode::Uniform),
             Init::States(_) => None,
         };
         if let Some(mode) = mode {
             sampler.checked("initial draws", |s| {
                 for g in 0..s.groups.len() {
                     let ops: Vec<Op> = (0..s.blocks.len())
-                        .map(|b| s.gibbs_op(g, b, mode, 0))
+                        .map(|b| s.update_op(g, b, mode, 0))
                         .collect();
                     s.submit(g, &ops)?;
                 }
@@ -329,17 +336,17 @@ impl GpuSampler {
         }
     }
 
-    fn gibbs_op(&self, g: usize, block: usize, mode: u32, sweep: u64) -> Op<'static> {
+    fn update_op(&self, g: usize, block: usize, mode: Mode, sweep: u64) -> Op<'static> {
         let (block_offset, block_len) = self.blocks[block];
         let params = Params {
-            mode,
+            mode: mode as u32,
             block_offset,
             block_len,
             sweep_lo: sweep as u32,
             sweep_hi: (sweep >> 32) as u32,
             ..self.base_params(g)
         };
-        let lattice = mode == MODE_UPDATE && self.lattice.is_some();
+        let lattice = mode == Mode::Update && self.lattice.is_some();
         let words = self.groups[g].plan.words as u64;
         let runs = if lattice {
             words
@@ -347,7 +354,11 @@ impl GpuSampler {
             words.div_ceil(u64::from(self.words_per_invocation))
         };
         Op {
-            kind: if lattice { Kind::Lattice } else { Kind::Gibbs },
+            kind: if lattice {
+                Kind::Lattice
+            } else {
+                Kind::General
+            },
             params: Params {
                 colour: block as u32,
                 ..params
@@ -363,7 +374,7 @@ impl GpuSampler {
             .iter()
             .map(|op| {
                 let (pipeline, bind_group) = match op.kind {
-                    Kind::Gibbs => (&self.pipelines.gibbs.pipeline, &group.gibbs),
+                    Kind::General => (&self.pipelines.general.pipeline, &group.general),
                     Kind::Lattice => (&self.pipelines.lattice.pipeline, &group.lattice),
                     Kind::Observe(pipeline, bind_group) => (pipeline, bind_group),
                 };
@@ -431,7 +442,9 @@ impl GpuSampler {
                     ops.clear();
                 }
                 let sweep = first_sweep + done;
-                ops.extend((0..self.blocks.len()).map(|b| self.gibbs_op(g, b, MODE_UPDATE, sweep)));
+                ops.extend(
+                    (0..self.blocks.len()).map(|b| self.update_op(g, b, Mode::Update, sweep)),
+                );
                 done += 1;
             }
             let Some((observation, bind_group)) = observation else {
@@ -484,19 +497,16 @@ impl GpuSampler {
         Ok(gathered)
     }
 
+    /// A bind group of an observation kernel on group `g`'s spins and the kernel's other buffers.
     fn observe_bind_group(
         &self,
-        layout: &wgpu::BindGroupLayout,
+        pipeline: &Pipeline,
         g: usize,
-        second: &wgpu::Buffer,
-        out: &wgpu::Buffer,
+        others: [(&str, &wgpu::Buffer); 2],
     ) -> wgpu::BindGroup {
-        bind_group(
-            &self.ctx,
-            layout,
-            &self.params,
-            &[&self.groups[g].spins, second, out],
-        )
+        let [second, out] = others;
+        let storage = [("spins", &self.groups[g].spins), second, out];
+        bind_group(&self.ctx, pipeline, &self.params, &storage)
     }
 }
 
@@ -522,8 +532,11 @@ impl Sampler for GpuSampler {
         self.checked("sampling", |s| {
             let scratch = s.scratch(u64::from(slots_per_flush) * slot_bytes);
             for g in 0..s.groups.len() {
-                let layout = s.pipelines.gather.layout.clone();
-                let bind_group = s.observe_bind_group(&layout, g, &observed, &scratch);
+                let bind_group = s.observe_bind_group(
+                    &s.pipelines.gather,
+                    g,
+                    [("observed", &observed), ("out", &scratch)],
+                );
                 let observation = Observation::Gather {
                     n_obs: n_obs as u32,
                     slots_per_flush,
@@ -589,8 +602,11 @@ impl Sampler for GpuSampler {
                     .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
                 encoder.clear_buffer(&scratch, 0, Some(bytes));
                 s.ctx.queue().submit([encoder.finish()]);
-                let layout = s.pipelines.count.layout.clone();
-                let bind_group = s.observe_bind_group(&layout, g, &edges, &scratch);
+                let bind_group = s.observe_bind_group(
+                    &s.pipelines.count,
+                    g,
+                    [("edges", &edges), ("planes", &scratch)],
+                );
                 s.run_group(
                     g,
                     schedule,
@@ -676,7 +692,7 @@ impl Sampler for GpuSampler {
     }
 }
 
-/// An error when a free node has more neighbours than `ctx`'s shader loops visit: `gibbs.wgsl` loops
+/// An error when a free node has more neighbours than `ctx`'s shader loops visit: `general.wgsl` loops
 /// once per neighbour, then once per word and per tied draw (at most 33 a word), and some drivers end
 /// long loops silently ([`GpuContext::max_loop_iterations`]).
 fn check_loop_limit(ctx: &GpuContext, program: &SamplingProgram, words: u32) -> Result<()> {
@@ -713,7 +729,7 @@ fn group_words(packed: &PackedSpins, plan: &ChainGroup) -> Vec<u32> {
         .collect()
 }
 
-/// CSR entries as (neighbour, weight bits) pairs, the `adj` layout of `gibbs.wgsl`.
+/// CSR entries as (neighbour, weight bits) pairs, the `adj` layout of `general.wgsl`.
 fn adjacency_words(col: &[u32], edge: &[u32], weights: &[f32]) -> Vec<u32> {
     col.iter()
         .zip(edge)

@@ -1,23 +1,18 @@
-//! [`GpuSitePacked`]: one site-packed lattice swept by `shaders/site_packed.wgsl`.
+//! [`GpuSitePacked`]: one site-packed lattice swept by `site_packed.wgsl`.
 
 use wgpu::util::DeviceExt;
 
 use super::context::GpuContext;
-use super::pipelines::{Access, Params, Pipeline, build, reciprocal};
+use super::pipelines::{Params, Pipeline, build, reciprocal};
 use super::plan::PlanLimits;
 use super::transfer::{Dispatch, OPS_PER_SUBMIT, Readback, bind_group, params_buffer, submit};
-use crate::backend::count_draw::CountDraw;
-use crate::backend::site_packed::{
-    Observables, SitePackedInit, SitePackedLattice, SitePackedSampler,
-};
+use crate::backend::{SitePackedSampler, check_sweep_range};
 use crate::error::{Error, Result};
-use crate::rng::MAX_SWEEP;
 use crate::shaders;
-
-/// Words and rows of a tile of [`SitePackedKernel::Tiles`] (`TILE_WORDS`, `TILE_ROWS` in
-/// `shaders/site_packed.wgsl`).
-const TILE_WORDS: u32 = 32;
-const TILE_ROWS: u32 = 8;
+use crate::update::count_draw::CountDraw;
+use crate::update::site_packed::{
+    Observables, SitePackedInit, SitePackedLattice, TILE_ROWS, TILE_WORDS,
+};
 
 /// How the update kernel spreads a colour over invocations; the results are the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,17 +119,10 @@ impl GpuSitePacked {
                 SitePackedKernel::Words => &shaders::SITE_PACKED,
                 SitePackedKernel::Tiles => &shaders::SITE_PACKED_TILED,
             };
-            let update = build(
-                ctx,
-                update,
-                &[Access::ReadWrite; 5],
-                limits.workgroup_size,
-                &[],
-            );
+            let update = build(ctx, update, limits.workgroup_size, &[]);
             let measure = build(
                 ctx,
                 &shaders::SITE_PACKED_MEASURE,
-                &[Access::ReadWrite; 5],
                 limits.workgroup_size,
                 &[],
             );
@@ -142,9 +130,15 @@ impl GpuSitePacked {
             let [[even_lo, even_hi], [odd_lo, odd_hi]] = &spins;
             let bind_group = bind_group(
                 ctx,
-                &update.layout,
+                &update,
                 &params,
-                &[even_lo, even_hi, odd_lo, odd_hi, &partials],
+                &[
+                    ("even_lo", even_lo),
+                    ("even_hi", even_hi),
+                    ("odd_lo", odd_lo),
+                    ("odd_hi", odd_hi),
+                    ("partials", &partials),
+                ],
             );
             let (j, h, beta) = lattice.parameters();
             Ok(GpuSitePacked {
@@ -225,10 +219,7 @@ fn update_workgroups(
 
 impl SitePackedSampler for GpuSitePacked {
     fn sweep(&mut self, sweeps: u64) -> Result<()> {
-        let last = self.next_sweep.checked_add(sweeps);
-        if last.is_none_or(|l| l > MAX_SWEEP) {
-            return Err(Error::invalid("sweeps", "the sweep count would pass 2^59"));
-        }
+        check_sweep_range(self.next_sweep, sweeps)?;
         let ctx = self.ctx.clone();
         ctx.checked("site-packed sweeps", || {
             let mut done = 0;

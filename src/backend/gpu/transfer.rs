@@ -2,7 +2,7 @@
 //! bind groups over whole buffers, reusable buffers, read-back.
 
 use super::context::GpuContext;
-use super::pipelines::{PARAMS_STRIDE, Params};
+use super::pipelines::{PARAMS_STRIDE, Params, Pipeline};
 use super::plan::PlanLimits;
 use crate::error::{Error, Result};
 
@@ -70,10 +70,16 @@ pub(crate) fn submit(
 /// bindings 1.. are the whole of each `storage` buffer.
 pub(crate) fn bind_group(
     ctx: &GpuContext,
-    layout: &wgpu::BindGroupLayout,
+    pipeline: &Pipeline,
     params: &wgpu::Buffer,
-    storage: &[&wgpu::Buffer],
+    storage: &[(&str, &wgpu::Buffer)],
 ) -> wgpu::BindGroup {
+    let names: Vec<&str> = storage.iter().map(|(name, _)| *name).collect();
+    let declared: Vec<&str> = pipeline.bindings.iter().map(|b| b.name).collect();
+    debug_assert_eq!(
+        names, declared,
+        "buffers bound in the kernel's binding order"
+    );
     let params_entry = wgpu::BindGroupEntry {
         binding: 0,
         resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -87,7 +93,7 @@ pub(crate) fn bind_group(
             storage
                 .iter()
                 .enumerate()
-                .map(|(k, buffer)| wgpu::BindGroupEntry {
+                .map(|(k, (_, buffer))| wgpu::BindGroupEntry {
                     binding: k as u32 + 1,
                     resource: buffer.as_entire_binding(),
                 }),
@@ -95,7 +101,7 @@ pub(crate) fn bind_group(
         .collect();
     ctx.device().create_bind_group(&wgpu::BindGroupDescriptor {
         label: None,
-        layout,
+        layout: &pipeline.layout,
         entries: &entries,
     })
 }

@@ -9,11 +9,12 @@ use super::context::GpuContext;
 use super::plan::PlanLimits;
 use super::sampler::GpuSampler;
 use super::site_packed::{GpuSitePacked, SitePackedKernel};
-use crate::backend::site_packed::{SitePackedInit, SitePackedLattice, SitePackedSampler};
+use crate::backend::SitePackedSampler;
 use crate::backend::{Init, Sampler};
 use crate::error::Result;
 use crate::model::IsingModel;
 use crate::program::{Blocks, SamplingProgram, SamplingSchedule};
+use crate::update::site_packed::{SitePackedInit, SitePackedLattice};
 
 /// Workgroup sizes tried, where the device allows them.
 const CANDIDATES: [u32; 4] = [32, 64, 128, 256];
@@ -61,19 +62,19 @@ fn cached<T: Copy>(
     Ok(found)
 }
 
-/// The fastest workgroup size of the Gibbs kernel on `ctx`'s adapter, as [`PlanLimits::tuned`]
+/// The fastest workgroup size of the general kernel on `ctx`'s adapter, as [`PlanLimits::tuned`]
 /// measures it. Samples never depend on the choice.
 pub fn tuned_workgroup_size(ctx: &GpuContext) -> Result<u32> {
     Ok(tuned_launch(ctx)?.workgroup_size)
 }
 
-/// The fastest number of chain words per invocation of the Gibbs kernel on `ctx`'s adapter, as
+/// The fastest number of chain words per invocation of the general kernel on `ctx`'s adapter, as
 /// [`PlanLimits::tuned`] measures it. Samples never depend on the choice.
 pub fn tuned_words_per_invocation(ctx: &GpuContext) -> Result<u32> {
     Ok(tuned_launch(ctx)?.words_per_invocation)
 }
 
-/// The launch shape of the Gibbs kernel, measured once per process and adapter, then cached: each
+/// The launch shape of the general kernel, measured once per process and adapter, then cached: each
 /// workgroup size runs 20 sweeps of 256 chains of [`tuning_program`] at one word per invocation, then
 /// each larger number of words per invocation at the fastest size.
 fn tuned_launch(ctx: &GpuContext) -> Result<Launch> {

@@ -1,5 +1,5 @@
 // Draws by count of up neighbours (one coupling, one field), the twin of `CountDraw` in
-// src/backend/count_draw.rs: bit-sliced counts, threshold bit planes looked up by count, and the
+// count_draw.rs beside it: bit-sliced counts, threshold bit planes looked up by count, and the
 // bit-sliced comparison of `rng::bernoulli_word_sliced`. Needs common.wgsl and philox.wgsl.
 
 // (n / d, n % d) given m = floor((2^32 - 1) / d), without a division (a slow one on some devices):
@@ -62,7 +62,8 @@ fn compare_planes(
 fn count_draw(c: vec3<u32>, node: u32, word: u32, tables: PlaneTables) -> u32 {
     // Most significant bits first: `below` is decided, `tied` still equal so far.
     let key = vec2<u32>(p.seed_lo, p.seed_hi);
-    let counter = vec4<u32>(node, word, p.sweep_lo, p.sweep_hi << 5u);
+    let tag = (p.sweep_hi << SWEEP_HI_SHIFT) | (PURPOSE_UPDATE << PURPOSE_SHIFT);
+    let counter = vec4<u32>(node, word, p.sweep_lo, tag);
     var below = 0u;
     var tied = 0xffffffffu;
     // Calls 0 and 1 (the top byte) always, the rest only while some lane ties.

@@ -9,10 +9,7 @@
 //! [`rng::bernoulli_word_sliced`](crate::rng::bernoulli_word_sliced) with node `colour * W + word`
 //! (`W` words a colour) and word [`SITE_PACKED_WORD`], so every backend draws the same numbers.
 
-mod cpu;
-
-pub use cpu::CpuSitePacked;
-
+use super::count_draw::{self, CountDraw};
 use super::lattice::{next_on, prev_on};
 use crate::error::{Error, Result, check_finite};
 use crate::rng::{Purpose, bernoulli_word, threshold};
@@ -20,6 +17,12 @@ use crate::rng::{Purpose, bernoulli_word, threshold};
 /// The counter's word field of every site-packed draw (chain-major draws use the chain word there,
 /// which never reaches it).
 pub const SITE_PACKED_WORD: u32 = u32::MAX;
+
+/// Words of a row in a tile of the tiled kernel (`site_packed_tiled`).
+pub(crate) const TILE_WORDS: u32 = 32;
+
+/// Rows of a tile of the tiled kernel.
+pub(crate) const TILE_ROWS: u32 = 8;
 
 /// A periodic square or cubic lattice with coupling `j`, field `h` and inverse temperature `beta`
 /// (`H = -j sum s_i s_j - h sum s_i`), in the site-packed layout.
@@ -47,24 +50,6 @@ pub enum SitePackedInit {
     AllUp,
     /// Each spin up with probability 1/2 (hot start), drawn with the init counters.
     Uniform,
-}
-
-/// The calls site-packed samplers offer on every backend. Sweeps update colour 0, then colour 1.
-pub trait SitePackedSampler {
-    /// Runs `sweeps` sweeps.
-    fn sweep(&mut self, sweeps: u64) -> Result<()>;
-
-    /// Energy per site and magnetisation of the current state (reduced where the spins live).
-    fn observables(&mut self) -> Result<Observables>;
-
-    /// The current spins, -1/+1, site `x + lx (y + ly z)` at index `x + lx (y + ly z)`.
-    fn spins(&mut self) -> Result<Vec<i8>>;
-
-    /// Sets coupling, field and beta for the following sweeps; spins stay.
-    fn set_parameters(&mut self, coupling: f32, field: f32, beta: f32) -> Result<()>;
-
-    /// A short name of the backend, such as "cpu".
-    fn backend_name(&self) -> String;
 }
 
 impl SitePackedLattice {
@@ -183,6 +168,22 @@ impl SitePackedLattice {
             at_z(next_on(lz, z)),
             at_z(prev_on(lz, z)),
         ]
+    }
+
+    /// The new words `first..first + N` of `colour` in sweep `seed_sweep.1`, side by side, with
+    /// `other(j)` the other colour's word `j`: the host twin of `site_packed.wgsl`.
+    pub(crate) fn update_words<const N: usize>(
+        &self,
+        draw: &CountDraw,
+        colour: usize,
+        first: usize,
+        other: impl Fn(usize) -> u32,
+        seed_sweep: (u64, u64),
+    ) -> [u32; N] {
+        let w = self.words_per_colour();
+        let neighbours = std::array::from_fn(|i| self.neighbour_words(colour, first + i, &other));
+        let keys = std::array::from_fn(|i| ((colour * w + first + i) as u32, SITE_PACKED_WORD));
+        count_draw::draw([draw; N], seed_sweep, keys, &neighbours)
     }
 
     /// The starting words of both colours.

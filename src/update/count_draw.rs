@@ -2,7 +2,7 @@
 //! one field. The counts come from bit-sliced adds of the neighbours' words, the draw from
 //! [`bernoulli_words_sliced`], whose threshold bits are functions of the count's bits looked up in a
 //! table of 8 bits per bit plane: no per-lane loop at all. Shared by the lattice path and the
-//! site-packed lattice; the WGSL twins are in `shaders/count_draw.wgsl`.
+//! site-packed lattice; the WGSL twins are in `count_draw.wgsl` beside it.
 
 use crate::rng::{Purpose, bernoulli_words_sliced};
 

@@ -1,12 +1,12 @@
 //! The lattice path: a periodic square or cubic lattice with one coupling and a field that takes few
 //! values (one, or up to [`MAX_FIELDS`], site by site). Neighbours come from index arithmetic (no
 //! CSR, no weights) and the draws from [`CountDraw`], one per distinct field.
-//! `shaders/lattice.wgsl` is its GPU twin, bit for bit.
+//! `lattice.wgsl` is its GPU twin, bit for bit.
 
 use std::collections::HashMap;
 
 use super::count_draw::{BATCH, CountDraw, draw};
-use super::sweep::WordSlice;
+use crate::packed::WordSlice;
 use crate::program::SamplingProgram;
 
 /// Most distinct fields the lattice path takes; with more, the general path runs.

@@ -2,7 +2,7 @@
 // periodic lattice with one coupling and one field. Neighbours by index arithmetic, the draw by count
 // of up neighbours (count_draw.wgsl): no CSR, no weights, no `exp`, no per-lane loop. Needs
 // common.wgsl, philox.wgsl and count_draw.wgsl. The host twin is `LatticeUpdate` in
-// src/backend/lattice.rs.
+// lattice.rs beside it.
 
 @group(0) @binding(1) var<storage, read_write> spins: array<u32>;
 @group(0) @binding(2) var<storage, read> field_tables: array<PlaneTables>; // one per distinct field

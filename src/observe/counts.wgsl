@@ -9,14 +9,14 @@
 @group(0) @binding(3) var<storage, read_write> planes: array<u32>;   // [item][plane][word of the group]
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn count(
+fn counts(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(num_workgroups) num_wg: vec3<u32>,
     @builtin(local_invocation_index) local: u32,
 ) {
     let index = linear_index(wg, num_wg, local);
     let in_range = index < (p.n_nodes + p.n_edges) * p.words;
-    // Invocations past the items count nothing (see gibbs.wgsl on early returns).
+    // Invocations past the items count nothing (see general.wgsl on early returns).
     let idx = select(0u, index, in_range);
     let item = idx / p.words;
     let w = idx % p.words;

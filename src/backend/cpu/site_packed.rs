@@ -4,10 +4,10 @@
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
-use super::{Observables, SITE_PACKED_WORD, SitePackedInit, SitePackedLattice, SitePackedSampler};
-use crate::backend::count_draw::{BATCH, CountDraw, draw};
-use crate::error::{Error, Result};
-use crate::rng::MAX_SWEEP;
+use crate::backend::{SitePackedSampler, check_sweep_range};
+use crate::error::Result;
+use crate::update::count_draw::{BATCH, CountDraw};
+use crate::update::site_packed::{Observables, SitePackedInit, SitePackedLattice};
 
 /// One site-packed lattice swept on the CPU; the same draws as the GPU for a seed.
 pub struct CpuSitePacked {
@@ -65,14 +65,13 @@ impl Update<'_> {
     /// Updates words `first..first + N` of the colour, side by side.
     fn words<const N: usize>(&self, first: usize) {
         let other = &self.colours[1 - self.colour];
-        let w = self.lattice.words_per_colour();
-        let neighbours = std::array::from_fn(|i| {
-            self.lattice
-                .neighbour_words(self.colour, first + i, |j| other[j].load(Relaxed))
-        });
-        let keys =
-            std::array::from_fn(|i| ((self.colour * w + first + i) as u32, SITE_PACKED_WORD));
-        let up: [u32; N] = draw([self.draw; N], self.seed_sweep, keys, &neighbours);
+        let up: [u32; N] = self.lattice.update_words(
+            self.draw,
+            self.colour,
+            first,
+            |j| other[j].load(Relaxed),
+            self.seed_sweep,
+        );
         for (i, up) in up.into_iter().enumerate() {
             self.colours[self.colour][first + i].store(up, Relaxed);
         }
@@ -81,10 +80,7 @@ impl Update<'_> {
 
 impl SitePackedSampler for CpuSitePacked {
     fn sweep(&mut self, sweeps: u64) -> Result<()> {
-        let last = self.next_sweep.checked_add(sweeps);
-        if last.is_none_or(|l| l > MAX_SWEEP) {
-            return Err(Error::invalid("sweeps", "the sweep count would pass 2^59"));
-        }
+        check_sweep_range(self.next_sweep, sweeps)?;
         let w = self.lattice.words_per_colour();
         let chunk = w.div_ceil(self.threads).max(1);
         let parts = w.div_ceil(chunk);

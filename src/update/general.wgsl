@@ -1,6 +1,6 @@
-// One block Gibbs update (mode 0) or initial draw (modes 1, 2) per (node of the block, run of #WORDS
-// consecutive 32-chain words). Needs common.wgsl and philox.wgsl. The host twin is `SweepKernel` in
-// src/backend/sweep.rs.
+// The general heat bath: one block Gibbs update (mode 0) or initial draw (modes 1, 2) per (node of the
+// block, run of #WORDS consecutive 32-chain words). Needs common.wgsl and philox.wgsl. The host twin is
+// `GeneralUpdate` in general.rs beside it.
 //
 // The host writes the kernel for 1, 2 or 4 words per invocation (`#WORDS`, and `#CHAINS` = 32 x that):
 // more words share each neighbour's CSR entry among more chains, fewer spread a few chains over more
@@ -32,7 +32,7 @@ fn adjacency(k: u32) -> vec2<u32> {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn gibbs(
+fn general(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(num_workgroups) num_wg: vec3<u32>,
     @builtin(local_invocation_index) local: u32,
@@ -46,7 +46,7 @@ fn gibbs(
     let w = WORDS * (idx % runs);
     let gw = p.word_offset + w;
     let bias = biases[node];
-    let update = p.mode == 0u;
+    let update = p.mode == MODE_UPDATE;
 
     // Field of each chain: bias plus +-J per neighbour, in CSR order. A run reaching past the group's
     // last word reads that word again for the missing ones; their chains are never stored.
@@ -67,13 +67,13 @@ fn gibbs(
     }
     let two_beta = 2.0 * p.beta;
     // Initial draws: P(up) = sigmoid(beta * bias) (hinton) or 1/2 (uniform).
-    let init_threshold = select(threshold(sigmoid(p.beta * bias)), threshold(0.5), p.mode == 2u);
+    let init_threshold = select(threshold(sigmoid(p.beta * bias)), threshold(0.5), p.mode == MODE_UNIFORM);
 
     // As `rng::bernoulli_word`, per word: the top byte of each chain's 24-bit uniform, from calls 0
     // and 1, decides all chains but those whose byte ties with the threshold's; they compare their
     // low 16 bits, from calls 2..6.
     let key = vec2<u32>(p.seed_lo, p.seed_hi);
-    let tag = (p.sweep_hi << 5u) | (select(1u, 0u, update) << 3u);
+    let tag = (p.sweep_hi << SWEEP_HI_SHIFT) | (select(PURPOSE_INIT, PURPOSE_UPDATE, update) << PURPOSE_SHIFT);
     //#unroll #WORDS
     let counter#L = vec4<u32>(node, gw + #Lu, p.sweep_lo, tag);
     let high_lo#L = philox4x32_10(counter#L, key);

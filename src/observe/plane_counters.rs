@@ -2,7 +2,7 @@
 //! word whose bit `l` is bit `p` of lane `l`'s count. Adding a word of 0/1 lanes is then a
 //! ripple-carry add over a few words instead of 32 additions, and counting up to `n` takes `bits(n)`
 //! words per 32 lanes instead of 32: the CPU backend's moment counts stay in cache however many
-//! chains there are. The GPU's count kernel (`shaders/count.wgsl`) keeps the same layout, and the host
+//! chains there are. The GPU's count kernel (`counts.wgsl`) keeps the same layout, and the host
 //! expands what it reads back with these counters.
 
 use ndarray::Array2;

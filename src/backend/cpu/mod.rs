@@ -6,15 +6,25 @@
 
 use ndarray::{Array2, Array3, ArrayView2, s};
 
-use super::plane_counters::PlaneCounters;
-use super::sweep::{SweepKernel, WordSlice};
+mod site_packed;
+mod sweep;
+mod vector_level;
+
+pub use site_packed::CpuSitePacked;
+
+use sweep::SweepKernel;
+
 use super::{Init, Sampler, check_count_capacity, check_sample_request, initial_host_state};
 use crate::error::Result;
 use crate::model::IsingModel;
 use crate::moments::Moments;
-use crate::packed::{PackedSpins, lane_mask};
+use crate::observe::Observer;
+use crate::observe::counts::MomentCounter;
+use crate::observe::gather::SampleCollector;
+use crate::observe::plane_counters::PlaneCounters;
+use crate::packed::{PackedSpins, WordSlice, lane_mask};
 use crate::program::{SamplingProgram, SamplingSchedule};
-use crate::spin::spin_i8;
+use crate::rng::sigmoid;
 
 /// Units of work (about 2 ns each: a node's word costs about 10, plus 1 per neighbour) that pay for
 /// starting and joining a thread (about 40 us).
@@ -52,9 +62,10 @@ impl CpuSampler {
         clamp_values: Option<ArrayView2<'_, i8>>,
     ) -> Result<Self> {
         let kernel = SweepKernel::new(program, seed);
+        let model = program.model();
         let mut spins = initial_host_state(program, chains, &init, clamp_values)?;
         let probability: Option<&dyn Fn(usize) -> f32> = match init {
-            Init::Hinton => Some(&|i| kernel.hinton_probability(i)),
+            Init::Hinton => Some(&|i| sigmoid(model.beta() * model.biases()[i])),
             Init::Uniform => Some(&|_| 0.5),
             Init::States(_) => None,
         };
@@ -257,56 +268,7 @@ impl Sampler for CpuSampler {
     }
 }
 
-/// What a thread does with its words at each sample point.
-trait Observer: Send {
-    fn observe(&mut self, spins: &WordSlice<'_>);
-}
-
-/// Collects the spins of chosen nodes, samples x local chains x nodes, flattened.
-struct SampleCollector {
-    nodes: Vec<u32>,
-    local_chains: usize,
-    out: Vec<i8>,
-}
-
-impl Observer for SampleCollector {
-    fn observe(&mut self, spins: &WordSlice<'_>) {
-        // Node by node, each word read once and spread over its chains' rows (chains x nodes).
-        let n_obs = self.nodes.len();
-        let start = self.out.len();
-        self.out.resize(start + self.local_chains * n_obs, 0);
-        let sample = &mut self.out[start..];
-        for (k, &i) in self.nodes.iter().enumerate() {
-            let words = &spins.bits[i as usize * spins.stride..][..spins.stride];
-            for (w, &word) in words.iter().enumerate() {
-                let lanes = (self.local_chains - 32 * w).min(32);
-                for b in 0..lanes {
-                    sample[(32 * w + b) * n_obs + k] = spin_i8((word >> b) & 1 == 1);
-                }
-            }
-        }
-    }
-}
-
-/// Counts +1 spins per node and agreeing ends per edge, per local chain, in bit planes: one counter
-/// of the thread's words per node and per edge.
-struct MomentCounter {
-    chains: usize,
-    edges: Vec<(u32, u32)>,
-    nodes: PlaneCounters,
-    agreements: PlaneCounters,
-}
-
-impl Observer for MomentCounter {
-    fn observe(&mut self, spins: &WordSlice<'_>) {
-        let stride = spins.stride;
-        for (i, words) in spins.bits.chunks_exact(stride).enumerate() {
-            self.nodes.add(i, |w| words[w]);
-        }
-        for (e, &(i, j)) in self.edges.iter().enumerate() {
-            let (i, j) = (i as usize * stride, j as usize * stride);
-            self.agreements
-                .add(e, |w| !(spins.bits[i + w] ^ spins.bits[j + w]));
-        }
-    }
+/// The widest vector level this processor runs, the one CPU sweeps use.
+pub(crate) fn widest_vector_level() -> &'static str {
+    vector_level::VectorLevel::widest().name()
 }

@@ -1,4 +1,4 @@
-// One huge lattice, site-packed (src/backend/site_packed/mod.rs has the layout): `site_packed` updates
+// One huge lattice, site-packed (site_packed.rs beside it has the layout): `site_packed` updates
 // every word of colour `p.colour`, one invocation a word of 32 sites; `site_packed_tiled` does the same
 // a tile of rows x 32 words per workgroup, reading the other colour's words once into workgroup memory;
 // `site_packed_measure` counts up spins and agreeing neighbour pairs per workgroup. Each colour may span two bindings (`p.slab_words`
@@ -12,8 +12,6 @@
 @group(0) @binding(3) var<storage, read_write> odd_lo: array<u32>;
 @group(0) @binding(4) var<storage, read_write> odd_hi: array<u32>;
 @group(0) @binding(5) var<storage, read_write> partials: array<u32>;
-
-const SITE_PACKED_WORD: u32 = 0xffffffffu;
 
 // Word `g` of `colour`, from whichever binding holds it.
 fn load(colour: u32, g: u32) -> u32 {
@@ -118,11 +116,10 @@ fn site_packed(
 
 // Tiles of `site_packed_tiled`: TILE_ROWS rows (y) of TILE_WORDS words of one z plane, read with a
 // halo of one row and one word on each side; each invocation updates every (WORKGROUP_SIZE / 32)-th
-// row of its column (`GpuSitePacked` mirrors these numbers; the size is a multiple of 32, at most 256).
-const TILE_WORDS: u32 = 32u;
-const TILE_ROWS: u32 = 8u;
+// row of its column (the workgroup size is a multiple of 32, at most 256). TILE_WORDS and TILE_ROWS
+// come from site_packed.rs.
 const HALO_WORDS: u32 = TILE_WORDS + 2u;
-var<workgroup> tile: array<u32, 340>; // (TILE_ROWS + 2) x HALO_WORDS
+var<workgroup> tile: array<u32, (TILE_ROWS + 2u) * HALO_WORDS>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn site_packed_tiled(

@@ -1,0 +1,170 @@
+//! One sweep on the host: every free block once, in order, by the program's update algorithm, at
+//! the widest vector level the processor runs.
+
+use super::vector_level::VectorLevel;
+use crate::packed::WordSlice;
+use crate::program::SamplingProgram;
+use crate::rng::{Purpose, bernoulli_word, threshold};
+use crate::update::general::GeneralUpdate;
+use crate::update::lattice::LatticeUpdate;
+
+/// The update algorithm a program's sweeps run on the host.
+enum HostUpdate {
+    /// The general heat bath over CSR weights.
+    General(GeneralUpdate),
+    /// The lattice path.
+    Lattice(LatticeUpdate),
+}
+
+/// Everything one sweep reads: the blocks, the seed and the update algorithm of the program's
+/// current parameters.
+pub(crate) struct SweepKernel {
+    blocks: Vec<Vec<u32>>,
+    seed: u64,
+    update: HostUpdate,
+    /// The vector instructions sweeps are compiled for; one this processor runs.
+    level: VectorLevel,
+}
+
+impl SweepKernel {
+    /// The sweeps of `program` drawing with `seed`: the lattice path when the program takes it
+    /// ([`LatticeUpdate::of`]), the general update otherwise.
+    pub(crate) fn new(program: &SamplingProgram, seed: u64) -> Self {
+        let update = match LatticeUpdate::of(program) {
+            Some(lattice) => HostUpdate::Lattice(lattice),
+            None => HostUpdate::General(GeneralUpdate::new(program)),
+        };
+        SweepKernel {
+            blocks: program.blocks().to_vec(),
+            seed,
+            update,
+            level: VectorLevel::widest(),
+        }
+    }
+
+    /// The vector level sweeps run at.
+    pub(crate) fn vector_level(&self) -> VectorLevel {
+        self.level
+    }
+
+    /// One sweep (every block once, in order) over the words of `spins`, using sweep index `sweep`,
+    /// at the kernel's vector level.
+    // The crate's only unsafe code: a function compiled for wider vector instructions may run only on
+    // a processor that has them, which `VectorLevel::available` checked at run time.
+    #[allow(unsafe_code)]
+    pub(crate) fn sweep(&self, spins: &mut WordSlice<'_>, sweep: u64) {
+        match self.level {
+            VectorLevel::Baseline => self.sweep_inlined(spins, sweep),
+            // SAFETY: `level` is always one that `VectorLevel::available` found this processor runs.
+            #[cfg(target_arch = "x86_64")]
+            VectorLevel::V3 => unsafe { self.sweep_v3(spins, sweep) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            VectorLevel::V4 => unsafe { self.sweep_v4(spins, sweep) },
+        }
+    }
+
+    /// [`Self::sweep`] compiled for x86-64-v3.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+    fn sweep_v3(&self, spins: &mut WordSlice<'_>, sweep: u64) {
+        self.sweep_inlined(spins, sweep);
+    }
+
+    /// [`Self::sweep`] compiled for x86-64-v4.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(
+        enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt,avx512f,avx512bw,avx512cd,avx512dq,avx512vl"
+    )]
+    fn sweep_v4(&self, spins: &mut WordSlice<'_>, sweep: u64) {
+        self.sweep_inlined(spins, sweep);
+    }
+
+    /// The sweep itself, inlined into each level's copy together with the general update's helpers
+    /// (marked `#[inline(always)]`: a helper left out of line runs at the baseline). The lattice path
+    /// is left to the compiler's own inlining (see BENCHMARKS.md).
+    #[inline(always)]
+    fn sweep_inlined(&self, spins: &mut WordSlice<'_>, sweep: u64) {
+        for block in &self.blocks {
+            match &self.update {
+                HostUpdate::Lattice(lattice) => {
+                    lattice.update_block(spins, block, self.seed, sweep);
+                }
+                HostUpdate::General(general) => {
+                    general.update_block(spins, block, self.seed, sweep);
+                }
+            }
+        }
+    }
+
+    /// Initial free spins: node `i` up with probability `p(i)`, drawn with the init counters.
+    pub(crate) fn init(&self, spins: &mut WordSlice<'_>, p: impl Fn(usize) -> f32) {
+        for &node in self.blocks.iter().flatten() {
+            let t = [threshold(p(node as usize)); 32];
+            for w in 0..spins.stride {
+                let word = (spins.first_word + w) as u32;
+                let bits = bernoulli_word(self.seed, 0, node, word, Purpose::Init, &t);
+                spins.bits[node as usize * spins.stride + w] = bits & spins.masks[w];
+            }
+        }
+    }
+
+    /// Whether sweeps take the lattice path.
+    pub(crate) fn lattice_path(&self) -> bool {
+        matches!(self.update, HostUpdate::Lattice(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Lattice;
+    use crate::model::IsingModel;
+    use crate::packed::words_after_sweeps;
+    use crate::program::Blocks;
+
+    #[test]
+    fn every_vector_level_gives_the_baseline_words() {
+        let lattice = Lattice::cubic(4, 4, 6, true).unwrap();
+        let general = IsingModel::random_normal(96, lattice.edges().to_vec(), 1.3, 5).unwrap();
+        let programs = [
+            // The float path (random couplings), with two clamped nodes.
+            SamplingProgram::new(general, Blocks::Auto, &[3, 40]).unwrap(),
+            // The counting path (equal couplings, blocks given so that the lattice path is not taken).
+            SamplingProgram::new(
+                lattice.model(-0.5, 0.25, 1.3).unwrap(),
+                Blocks::Given(lattice.blocks().to_vec()),
+                &[],
+            )
+            .unwrap(),
+            // The lattice path.
+            lattice.program(1.0, 0.5, 0.3).unwrap(),
+        ];
+        let levels = VectorLevel::available();
+        assert_eq!(levels[0], VectorLevel::Baseline);
+        let paths = [(false, 0), (false, 96), (true, 0)];
+        for (program, path) in programs.iter().zip(paths) {
+            let baseline = SweepKernel {
+                level: VectorLevel::Baseline,
+                ..SweepKernel::new(program, 11)
+            };
+            let counting = match &baseline.update {
+                HostUpdate::General(general) => general.counting_nodes(),
+                HostUpdate::Lattice(_) => 0,
+            };
+            assert_eq!((baseline.lattice_path(), counting), path);
+            let expected = words_after_sweeps(96, |s, sweep| baseline.sweep(s, sweep));
+            for &level in &levels[1..] {
+                let kernel = SweepKernel {
+                    level,
+                    ..SweepKernel::new(program, 11)
+                };
+                assert_eq!(
+                    words_after_sweeps(96, |s, sweep| kernel.sweep(s, sweep)),
+                    expected,
+                    "{level:?}, path {path:?}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! The general heat bath over CSR weights: any graph, any couplings. The field
+//! `b_i + sum_j J_ij s_j` is summed in CSR order in `f32`, then each lane is up with probability
+//! `sigmoid(2 beta field)`; nodes whose field takes few exact values look their thresholds up by count
+//! of up neighbours instead (the very same words). `general.wgsl` is its GPU twin, draw for draw.
+
+use crate::packed::WordSlice;
+use crate::program::SamplingProgram;
+use crate::rng::{
+    Purpose, approx_top_bytes, bernoulli_word, bernoulli_word_refined, sigmoid, threshold,
+};
+
+/// The granularity `2^e` of a nonzero finite `x = m 2^e` with `m` an odd integer.
+fn granularity(x: f32) -> f64 {
+    let bits = x.to_bits();
+    let exponent = ((bits >> 23) & 0xff) as i32;
+    let mantissa = if exponent == 0 {
+        bits & 0x7f_ffff
+    } else {
+        (bits & 0x7f_ffff) | 0x80_0000
+    };
+    let e = exponent.max(1) - 150 + mantissa.trailing_zeros() as i32;
+    2f64.powi(e)
+}
+
+/// Whether every `f32` sum of `b` and `degree` terms `±j`, in any order, is exact: then the field
+/// depends only on how many neighbours are up, and the same in every backend and summation order.
+fn sums_are_exact(b: f32, j: f32, degree: usize) -> bool {
+    if j == 0.0 {
+        return true;
+    }
+    let q = if b == 0.0 {
+        granularity(j)
+    } else {
+        granularity(b).min(granularity(j))
+    };
+    (f64::from(b).abs() + degree as f64 * f64::from(j).abs()) / q < f64::from(1u32 << 24)
+}
+
+/// Thresholds by count of up neighbours, for the nodes whose couplings are all equal and whose field
+/// sums are exact in `f32`. Only the host takes this path; the GPU kernel sums floats, which gives the
+/// same thresholds for these nodes.
+struct CountingTable {
+    /// Per node, the offset in `thresholds` of its `degree + 1` thresholds, when it has them.
+    offsets: Vec<Option<u32>>,
+    /// Threshold of `ups` up neighbours at `offset + ups`.
+    thresholds: Vec<u32>,
+}
+
+/// The thresholds `sigmoid(2 beta (b + j (ups - downs)))` of each count `ups` of up neighbours among
+/// `degree`, when every `f32` sum of the field is exact (so the float path gives the very same ones).
+fn count_thresholds(b: f32, j: f32, degree: usize, beta: f32) -> Option<Vec<u32>> {
+    if !sums_are_exact(b, j, degree) {
+        return None;
+    }
+    let two_beta = 2.0 * beta;
+    // Exact, so any order of the sum gives this value: b + j * (ups - downs).
+    Some(
+        (0..=degree)
+            .map(|up| {
+                threshold(sigmoid(
+                    two_beta * (b + j * (2 * up) as f32 - j * degree as f32),
+                ))
+            })
+            .collect(),
+    )
+}
+
+impl CountingTable {
+    fn new(program: &SamplingProgram) -> Self {
+        let model = program.model();
+        let csr = program.csr();
+        let weights = csr.entry_weights(model.weights());
+        let mut thresholds = Vec::new();
+        let offsets = (0..model.num_nodes())
+            .map(|i| {
+                let row = &weights[csr.row(i)];
+                let j = row.first().copied().unwrap_or(0.0);
+                if row.iter().any(|&w| w != j) {
+                    return None;
+                }
+                let table = count_thresholds(model.biases()[i], j, row.len(), model.beta())?;
+                let offset = thresholds.len() as u32;
+                thresholds.extend(table);
+                Some(offset)
+            })
+            .collect();
+        CountingTable {
+            offsets,
+            thresholds,
+        }
+    }
+}
+
+/// `threshold(sigmoid(x))`, kept out of line so that the compiler does not compute it for every lane
+/// of a word (it would: `exp` has no side effects) when only the rare lanes that need it ask.
+#[inline(never)]
+fn exact_threshold(x: f32) -> u32 {
+    threshold(sigmoid(x))
+}
+
+/// What a dispatch of `general.wgsl` does (`p.mode`; WGSL names it by [`Mode::wgsl_name`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// The heat-bath update of a block.
+    Update = 0,
+    /// `hinton_init`'s draws.
+    Hinton = 1,
+    /// Initial draws with probability 1/2.
+    Uniform = 2,
+}
+
+impl Mode {
+    /// Every mode.
+    pub(crate) const ALL: [Mode; 3] = [Mode::Update, Mode::Hinton, Mode::Uniform];
+
+    /// The WGSL name of the mode's constant.
+    pub(crate) fn wgsl_name(self) -> &'static str {
+        match self {
+            Mode::Update => "MODE_UPDATE",
+            Mode::Hinton => "MODE_HINTON",
+            Mode::Uniform => "MODE_UNIFORM",
+        }
+    }
+}
+
+/// Everything the general update reads: CSR with per-entry weights, biases and beta, and for nodes
+/// whose field takes few exact values, the thresholds of each count of up neighbours.
+pub(crate) struct GeneralUpdate {
+    row_ptr: Vec<u32>,
+    col: Vec<u32>,
+    weights: Vec<f32>,
+    biases: Vec<f32>,
+    beta: f32,
+    /// Per node, the offset in `thresholds` of its `degree + 1` thresholds, when it has one.
+    by_count: Vec<Option<u32>>,
+    thresholds: Vec<u32>,
+}
+
+impl GeneralUpdate {
+    /// The update of `program`'s current parameters.
+    pub(crate) fn new(program: &SamplingProgram) -> Self {
+        let model = program.model();
+        let csr = program.csr();
+        let CountingTable {
+            offsets: by_count,
+            thresholds,
+        } = CountingTable::new(program);
+        GeneralUpdate {
+            row_ptr: csr.row_ptr().to_vec(),
+            col: csr.col().to_vec(),
+            weights: csr.entry_weights(model.weights()),
+            biases: model.biases().to_vec(),
+            beta: model.beta(),
+            by_count,
+            thresholds,
+        }
+    }
+
+    /// Updates every word of every node of `block` in `sweep`, drawing with `seed`.
+    #[inline(always)]
+    pub(crate) fn update_block(
+        &self,
+        spins: &mut WordSlice<'_>,
+        block: &[u32],
+        seed: u64,
+        sweep: u64,
+    ) {
+        for &node in block {
+            for w in 0..spins.stride {
+                let new = self.update_word(spins, node, w, seed, sweep);
+                spins.bits[node as usize * spins.stride + w] = new;
+            }
+        }
+    }
+
+    /// The new word of `node`: field `b_i + sum_j J_ij s_j` summed in CSR order in `f32`, then
+    /// up with probability `sigmoid(2 beta field)`, as a threshold on the lane's 24-bit uniform.
+    #[inline(always)]
+    fn update_word(
+        &self,
+        spins: &WordSlice<'_>,
+        node: u32,
+        w: usize,
+        seed: u64,
+        sweep: u64,
+    ) -> u32 {
+        let i = node as usize;
+        let word = (spins.first_word + w) as u32;
+        if let Some(offset) = self.by_count[i] {
+            // Same thresholds as the float path gives for exact sums, looked up by count of up neighbours.
+            let mut ups = [0u32; 32];
+            for k in self.row_ptr[i] as usize..self.row_ptr[i + 1] as usize {
+                let neighbour = spins.bits[self.col[k] as usize * spins.stride + w];
+                for (b, up) in ups.iter_mut().enumerate() {
+                    *up += (neighbour >> b) & 1;
+                }
+            }
+            let mut t = [0; 32];
+            for (t, &up) in t.iter_mut().zip(&ups) {
+                *t = self.thresholds[offset as usize + up as usize];
+            }
+            return bernoulli_word(seed, sweep, node, word, Purpose::Update, &t) & spins.masks[w];
+        }
+        let mut field = [self.biases[i]; 32];
+        for k in self.row_ptr[i] as usize..self.row_ptr[i + 1] as usize {
+            let word = spins.bits[self.col[k] as usize * spins.stride + w];
+            let j = self.weights[k];
+            for (b, f) in field.iter_mut().enumerate() {
+                *f += if (word >> b) & 1 == 1 { j } else { -j };
+            }
+        }
+        let two_beta = 2.0 * self.beta;
+        let mut x = field;
+        for x in &mut x {
+            *x *= two_beta;
+        }
+        // The exact thresholds `threshold(sigmoid(x))` are computed only for the lanes that need them.
+        let exact = |l: usize| exact_threshold(x[l]);
+        let draws = bernoulli_word_refined(
+            seed,
+            sweep,
+            node,
+            word,
+            Purpose::Update,
+            &approx_top_bytes(&x),
+            exact,
+        );
+        draws & spins.masks[w]
+    }
+
+    /// How many nodes take the counting path.
+    #[cfg(test)]
+    pub(crate) fn counting_nodes(&self) -> usize {
+        self.by_count.iter().flatten().count()
+    }
+
+    /// The same update with the counting path switched off, for tests that compare the two.
+    #[cfg(test)]
+    pub(crate) fn float_only(mut self) -> Self {
+        self.by_count.fill(None);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Lattice;
+    use crate::packed::words_after_sweeps;
+    use crate::program::Blocks;
+
+    #[test]
+    fn exact_sums_are_recognised() {
+        assert!(sums_are_exact(0.0, 1.0, 4));
+        assert!(sums_are_exact(0.5, -0.25, 6));
+        assert!(sums_are_exact(0.3, 0.0, 4));
+        assert!(!sums_are_exact(0.1, 0.3, 4));
+        assert!(sums_are_exact(1e7, 1.0, 32));
+        assert!(!sums_are_exact(2e7, 1.0, 32));
+        assert_eq!(granularity(3.0), 1.0);
+        assert_eq!(granularity(0.75), 0.25);
+        assert_eq!(granularity(f32::from_bits(1)), 2f64.powi(-149));
+    }
+
+    /// The words of 5 sweeps of `update` over `program`'s blocks.
+    fn sweeps_of(update: &GeneralUpdate, program: &SamplingProgram) -> Vec<Vec<u32>> {
+        words_after_sweeps(program.model().num_nodes(), |spins, sweep| {
+            for block in program.blocks() {
+                update.update_block(spins, block, 9, sweep);
+            }
+        })
+    }
+
+    #[test]
+    fn counting_and_float_paths_give_identical_words() {
+        let lattice = Lattice::cubic(4, 4, 6, true).unwrap();
+        for (j, h, beta) in [(1.0, 0.0, 0.44), (-0.5, 0.25, 1.3), (2.0, -1.0, 0.1)] {
+            let program = SamplingProgram::new(
+                lattice.model(j, h, beta).unwrap(),
+                Blocks::Given(lattice.blocks().to_vec()),
+                &[],
+            )
+            .unwrap();
+            let counting = GeneralUpdate::new(&program);
+            assert_eq!(counting.counting_nodes(), 96);
+            let float = GeneralUpdate::new(&program).float_only();
+            assert_eq!(
+                sweeps_of(&counting, &program),
+                sweeps_of(&float, &program),
+                "J {j}, h {h}, beta {beta}"
+            );
+        }
+    }
+
+    #[test]
+    fn counting_applies_to_exact_uniform_neighbourhoods_only() {
+        let lattice = Lattice::square(6, 6, true).unwrap();
+        let counting = |j, h| {
+            let program = SamplingProgram::new(
+                lattice.model(j, h, 0.4).unwrap(),
+                Blocks::Given(lattice.blocks().to_vec()),
+                &[],
+            )
+            .unwrap();
+            GeneralUpdate::new(&program).counting_nodes()
+        };
+        assert_eq!(counting(1.0, 0.0), 36);
+        assert_eq!(counting(0.5, 0.25), 36);
+        assert_eq!(counting(0.3, 0.1), 0);
+    }
+}
