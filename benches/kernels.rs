@@ -34,15 +34,12 @@ fn sweeps(
     group.throughput(Throughput::Elements(
         sweeps * (program.num_free() * chains) as u64,
     ));
-    let schedule = SamplingSchedule::new(sweeps, 1, 1).expect("schedule");
     for (name, backend) in backends {
         let mut sampler = backend
             .sampler(program, chains, 0, Init::Hinton, None)
             .expect("sampler");
-        sampler.sample(&schedule, &[0]).expect("warm-up");
-        group.bench_function(*name, |b| {
-            b.iter(|| sampler.sample(&schedule, &[0]).expect("sweeps"))
-        });
+        sampler.sweep(sweeps).expect("warm-up");
+        group.bench_function(*name, |b| b.iter(|| sampler.sweep(sweeps).expect("sweeps")));
     }
 }
 

@@ -59,7 +59,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "backend: cpu (no hardware GPU adapter found, or --backend cpu; falling back to the CPU backend)"
         ),
     }
-    let nodes: Vec<u32> = (0..lattice.num_sites() as u32).collect();
     let schedule = SamplingSchedule::new(args.warmup, args.samples, 2)?;
     let mut state = Array2::<i8>::ones((args.chains, lattice.num_sites()));
     let mut points: Vec<Point> = Vec::new();
@@ -84,25 +83,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 None,
             )?),
         };
-        let samples = sampler.sample(&schedule, &nodes)?; // samples x chains x sites
+        // Energy and magnetisation of every chain at every sample point, reduced where the spins live.
+        let trace = sampler.observe_energy(&schedule)?;
         state = sampler.state()?;
-        let per_chain = |f: &dyn Fn(ndarray::ArrayView1<'_, i8>) -> f64| -> Vec<f64> {
-            samples
-                .axis_iter(Axis(1))
-                .map(|chain| chain.axis_iter(Axis(0)).map(f).sum::<f64>() / args.samples as f64)
-                .collect()
-        };
-        let energy = per_chain(&|s| {
-            -lattice
-                .edges()
-                .iter()
-                .map(|&(i, j)| f64::from(s[i as usize] * s[j as usize]))
-                .sum::<f64>()
-                / sites
-        });
-        let magnetisation =
-            per_chain(&|s| s.iter().map(|&v| f64::from(v)).sum::<f64>().abs() / sites);
-        let (u, u_err) = mean_and_stderr(&energy);
+        let (u, u_err) = trace.energy_per_site();
+        let magnetisation: Vec<f64> = trace
+            .magnetizations()
+            .axis_iter(Axis(1))
+            .map(|chain| {
+                chain.iter().map(|&m| m.abs() as f64).sum::<f64>() / args.samples as f64 / sites
+            })
+            .collect();
         let (m, m_err) = mean_and_stderr(&magnetisation);
         println!(
             "beta {beta:.4}  u {u:+.5} +/- {u_err:.5} (Onsager {:+.5})  |m| {m:.4} +/- {m_err:.4} (Yang {:.4})",

@@ -126,8 +126,9 @@ impl Kernel {
 
 /// The constants the kernels share with the host, as WGSL `const` declarations written from their
 /// Rust definitions: the counter layout of [`crate::rng`], the general kernel's modes, the site-packed
-/// word tag and tile shape. Every kernel with the common snippet starts with them.
+/// word tag and tile shape, the energy's chunk. Every kernel with the common snippet starts with them.
 pub fn shared_constants() -> String {
+    use crate::observe::energy::ENERGY_CHUNK;
     use crate::rng::{PURPOSE_SHIFT, Purpose, SWEEP_HI_SHIFT};
     use crate::update::general::Mode;
     use crate::update::site_packed::{SITE_PACKED_WORD, TILE_ROWS, TILE_WORDS};
@@ -137,6 +138,7 @@ pub fn shared_constants() -> String {
         ("SITE_PACKED_WORD", SITE_PACKED_WORD),
         ("TILE_WORDS", TILE_WORDS),
         ("TILE_ROWS", TILE_ROWS),
+        ("ENERGY_CHUNK", ENERGY_CHUNK),
     ];
     constants.extend(Purpose::ALL.map(|p| (p.wgsl_name(), p as u32)));
     constants.extend(Mode::ALL.map(|m| (m.wgsl_name(), m as u32)));
@@ -277,6 +279,29 @@ pub const GATHER: Kernel = Kernel {
     words: 1,
 };
 
+/// Per-(chunk, word) partial energies and up counts at a sample point.
+pub const ENERGY_PARTIALS: Kernel = Kernel {
+    name: "energy.wgsl",
+    entry: "energy_partials",
+    bindings: &[
+        read("spins"),
+        read("edges"),
+        read("weights"),
+        read("biases"),
+        read_write("partials"),
+        read_write("out"),
+    ],
+    snippets: &[Snippet::Common],
+    body: include_str!("observe/energy.wgsl"),
+    words: 1,
+};
+
+/// Per-chain energies and up counts from [`ENERGY_PARTIALS`], into a sample slot.
+pub const ENERGY_TOTALS: Kernel = Kernel {
+    entry: "energy_totals",
+    ..ENERGY_PARTIALS
+};
+
 /// Philox of given counters and keys, for known-answer tests on a device.
 pub const PHILOX_KAT: Kernel = Kernel {
     name: "philox_kat.wgsl",
@@ -288,7 +313,7 @@ pub const PHILOX_KAT: Kernel = Kernel {
 };
 
 /// Every kernel, for validation.
-pub const ALL: [Kernel; 10] = [
+pub const ALL: [Kernel; 12] = [
     GENERAL,
     GENERAL_2,
     GENERAL_4,
@@ -298,6 +323,8 @@ pub const ALL: [Kernel; 10] = [
     SITE_PACKED_MEASURE,
     COUNT,
     GATHER,
+    ENERGY_PARTIALS,
+    ENERGY_TOTALS,
     PHILOX_KAT,
 ];
 

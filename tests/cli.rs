@@ -118,10 +118,11 @@ fn exact_agrees_with_brute_force_to_1e_9() {
 }
 
 #[test]
-fn sampled_moments_agree_with_exact_within_5_standard_errors() {
+fn sampled_moments_and_observables_agree_with_exact_within_5_standard_errors() {
     let dir = scratch("sample");
     let m = random_model(31, 12, 0.35);
     let path = write(&dir, "m.json", &model_json(&m));
+    let observables = dir.join("observables.npy").display().to_string();
     let v = stdout_json(&ising(&[
         "sample",
         "--model",
@@ -139,8 +140,60 @@ fn sampled_moments_agree_with_exact_within_5_standard_errors() {
         "--clamp",
         "4=-1",
         "--moments",
+        "--observe",
+        "energy,magnetization",
+        "--observables-out",
+        &observables,
     ]));
     let (nodes, edges) = brute_force(&m, &[(4, false)]);
+    // Energy and magnetisation per site, from the exact moments.
+    let sites = m.num_nodes() as f64;
+    let fields: f64 = m
+        .biases()
+        .iter()
+        .zip(&nodes)
+        .map(|(&b, s)| f64::from(b) * s)
+        .sum();
+    let couplings: f64 = m
+        .weights()
+        .iter()
+        .zip(&edges)
+        .map(|(&j, s)| f64::from(j) * s)
+        .sum();
+    let exact = [
+        -(fields + couplings) / sites,
+        nodes.iter().sum::<f64>() / sites,
+    ];
+    let means = [
+        v["energy_mean"].as_f64().unwrap(),
+        v["magnetization_mean"].as_f64().unwrap(),
+    ];
+    let errors = [
+        v["energy_stderr"].as_f64().unwrap(),
+        v["magnetization_stderr"].as_f64().unwrap(),
+    ];
+    common::assert_within_5_se("energy and magnetization", &means, &errors, &exact);
+    // The NPY file holds every chain's values at every sample point: their means are the printed ones.
+    let bytes = std::fs::read(&observables).unwrap();
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
+    assert!(
+        header.contains("'<f8'") && header.contains("(2000, 128, 2)"),
+        "{header}"
+    );
+    let values: Vec<f64> = bytes[10 + header_len..]
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    assert_eq!(values.len(), 2000 * 128 * 2);
+    for (k, mean) in means.iter().enumerate() {
+        let total: f64 = values.iter().skip(k).step_by(2).sum();
+        let got = total / (2000.0 * 128.0);
+        assert!(
+            (got - mean).abs() < 1e-9,
+            "observable {k}: {got} against {mean}"
+        );
+    }
     common::assert_within_5_se(
         "node",
         &floats(&v, "node_means"),
@@ -279,7 +332,7 @@ fn bad_input_is_one_line_on_stderr_and_exit_code_2() {
         ),
         (
             vec!["sample".into(), "--model".into(), good_path.clone()],
-            "give exactly one of --moments and --out",
+            "give at least one of --moments, --out FILE.npy, --observe LIST",
         ),
         (
             vec![

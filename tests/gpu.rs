@@ -8,8 +8,8 @@ use common::{gpu, random_clamp, random_model};
 use ising_wgpu::rng::philox4x32_10;
 use ising_wgpu::shaders::Multiply;
 use ising_wgpu::{
-    Blocks, CpuSampler, GpuContext, GpuSampler, Init, IsingModel, Lattice, PlanLimits, Sampler,
-    SamplingProgram, SamplingSchedule, exact_moments,
+    Blocks, CpuSampler, GpuContext, GpuSampler, Init, IsingModel, Lattice, Observe, PlanLimits,
+    Sampler, SamplingProgram, SamplingSchedule, exact_moments,
 };
 use ndarray::Array2;
 use wgpu::util::DeviceExt;
@@ -175,6 +175,31 @@ fn compare(
     let cpu_moments = cpu.estimate_moments(&schedule).unwrap();
     let gpu_moments = gpu.estimate_moments(&schedule).unwrap();
     assert_eq!(cpu_moments, gpu_moments, "moment counts differ");
+    let cpu_energy = cpu.observe_energy(&schedule).unwrap();
+    assert_eq!(
+        cpu_energy,
+        gpu.observe_energy(&schedule).unwrap(),
+        "energies differ"
+    );
+    // Every observation in one run, then plain sweeps.
+    let observe = Observe {
+        samples: Some(nodes),
+        moments: true,
+        energy: true,
+    };
+    let cpu_all = cpu.run(&schedule, &observe).unwrap();
+    assert_eq!(
+        cpu_all,
+        gpu.run(&schedule, &observe).unwrap(),
+        "observations of one run differ"
+    );
+    cpu.sweep(5).unwrap();
+    gpu.sweep(5).unwrap();
+    assert_eq!(
+        cpu.state().unwrap(),
+        gpu.state().unwrap(),
+        "states after 5 plain sweeps differ"
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{assert_within_5_se, backends, random_clamp, random_model};
-use ising_wgpu::{Blocks, Init, SamplingProgram, SamplingSchedule, exact_moments};
+use ising_wgpu::{Blocks, Init, Observe, SamplingProgram, SamplingSchedule, exact_moments};
 use ndarray::Array2;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -18,8 +18,9 @@ fn singleton_blocks(seed: u64, n: usize, clamped: &[u32]) -> Vec<Vec<u32>> {
     free.into_iter().map(|i| vec![i]).collect()
 }
 
+/// Moments, energy and magnetisation, observed in one run.
 #[test]
-fn sampled_moments_match_exact_enumeration() {
+fn sampled_moments_and_energies_match_exact_enumeration() {
     let schedule = SamplingSchedule::new(200, 3000, 1).unwrap();
     for backend in backends() {
         let mut worst = 0.0f64;
@@ -45,7 +46,13 @@ fn sampled_moments_match_exact_enumeration() {
                     Some(values.view()),
                 )
                 .unwrap();
-            let moments = sampler.estimate_moments(&schedule).unwrap();
+            let observe = Observe {
+                moments: true,
+                energy: true,
+                ..Observe::default()
+            };
+            let observed = sampler.run(&schedule, &observe).unwrap();
+            let (moments, trace) = (observed.moments.unwrap(), observed.energy.unwrap());
             let exact = exact_moments(&model, &clamp).unwrap();
             let what = format!(
                 "{} case {case} ({n} nodes, {} edges, {} clamped)",
@@ -64,6 +71,17 @@ fn sampled_moments_match_exact_enumeration() {
                 moments.edge_means().as_slice().unwrap(),
                 moments.edge_stderr().as_slice().unwrap(),
                 exact.edge_means.as_slice().unwrap(),
+            ));
+            let ((u, u_se), (mag, mag_se)) =
+                (trace.energy_per_site(), trace.magnetization_per_site());
+            worst = worst.max(assert_within_5_se(
+                &format!("{what} energy and magnetisation per site"),
+                &[u, mag],
+                &[u_se, mag_se],
+                &[
+                    exact.mean_energy(&model) / n as f64,
+                    exact.mean_magnetization() / n as f64,
+                ],
             ));
         }
         println!(

@@ -19,6 +19,7 @@ use ndarray::{Array2, Array3, ArrayView2};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::moments::Moments;
+use crate::observe::{EnergyTrace, Observe, Observed};
 use crate::packed::PackedSpins;
 use crate::program::{SamplingProgram, SamplingSchedule};
 
@@ -36,11 +37,46 @@ pub enum Init {
 /// The sampling calls every backend offers. Chains persist between calls: each call continues where
 /// the previous one stopped, with fresh random numbers.
 pub trait Sampler {
-    /// Runs `schedule` and returns the spins of `nodes` at each sample point, samples x chains x nodes.
-    fn sample(&mut self, schedule: &SamplingSchedule, nodes: &[u32]) -> Result<Array3<i8>>;
+    /// Runs `schedule`, recording at each sample point what `observe` asks for; observations are
+    /// reduced where the spins live (on a GPU only their results are read back).
+    fn run(&mut self, schedule: &SamplingSchedule, observe: &Observe) -> Result<Observed>;
 
-    /// Runs `schedule` and returns the node and edge moment counts of all its samples.
-    fn estimate_moments(&mut self, schedule: &SamplingSchedule) -> Result<Moments>;
+    /// Runs `sweeps` sweeps and observes nothing.
+    fn sweep(&mut self, sweeps: u64) -> Result<()>;
+
+    /// Runs `schedule` and returns the spins of `nodes` at each sample point, samples x chains x nodes.
+    /// THRML's `sample_states`.
+    #[doc(alias = "sample_states")]
+    fn sample(&mut self, schedule: &SamplingSchedule, nodes: &[u32]) -> Result<Array3<i8>> {
+        let observe = Observe {
+            samples: Some(nodes.to_vec()),
+            ..Observe::default()
+        };
+        Ok(self.run(schedule, &observe)?.samples.unwrap_or_default())
+    }
+
+    /// Runs `schedule` and returns the node and edge moment counts of all its samples. THRML's
+    /// `estimate_moments`.
+    fn estimate_moments(&mut self, schedule: &SamplingSchedule) -> Result<Moments> {
+        let observe = Observe {
+            moments: true,
+            ..Observe::default()
+        };
+        self.run(schedule, &observe)?
+            .moments
+            .ok_or_else(|| Error::invalid("moments", "the backend counted no moments"))
+    }
+
+    /// Runs `schedule` and returns every chain's energy and magnetisation at each sample point.
+    fn observe_energy(&mut self, schedule: &SamplingSchedule) -> Result<EnergyTrace> {
+        let observe = Observe {
+            energy: true,
+            ..Observe::default()
+        };
+        self.run(schedule, &observe)?
+            .energy
+            .ok_or_else(|| Error::invalid("energy", "the backend recorded no energies"))
+    }
 
     /// The current state of every chain, chains x nodes.
     fn state(&mut self) -> Result<Array2<i8>>;
@@ -78,6 +114,62 @@ pub trait SitePackedSampler {
 
     /// A short name of the backend, such as "cpu".
     fn backend_name(&self) -> String;
+}
+
+/// The sweeps of one call: a schedule's, or a plain number of them with no sample point.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Span<'a> {
+    /// A schedule's sweeps and sample points.
+    Schedule(&'a SamplingSchedule),
+    /// This many sweeps, observed nowhere.
+    Sweeps(u64),
+}
+
+impl Span<'_> {
+    /// Sweeps in all.
+    pub(crate) fn total(&self) -> u64 {
+        match self {
+            Span::Schedule(s) => s.total_sweeps(),
+            Span::Sweeps(n) => *n,
+        }
+    }
+
+    /// The schedule loop every executor runs, written once: `step` is called with each run of
+    /// sweeps and each sample point, in order.
+    pub(crate) fn drive<E>(
+        &self,
+        mut step: impl FnMut(Step) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut done = 0;
+        if let Span::Schedule(schedule) = self {
+            for at in schedule.sample_sweeps() {
+                step(Step::Sweeps {
+                    done,
+                    count: at - done,
+                })?;
+                done = at;
+                step(Step::Observe)?;
+            }
+        }
+        step(Step::Sweeps {
+            done,
+            count: self.total() - done,
+        })
+    }
+}
+
+/// What an executor does next in [`Span::drive`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Run `count` sweeps, after the `done` already run in this call (`count` may be 0).
+    Sweeps {
+        /// Sweeps of the call already run.
+        done: u64,
+        /// Sweeps to run now.
+        count: u64,
+    },
+    /// Observe the next sample point.
+    Observe,
 }
 
 /// An error unless every observed node exists, and the number of samples fits memory.

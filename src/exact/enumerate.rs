@@ -21,6 +21,31 @@ pub struct ExactMoments {
     pub edge_means: Array1<f64>,
 }
 
+impl ExactMoments {
+    /// `<H>` of `model` (the model these moments are of): `-(sum_i b_i <s_i> + sum_k J_k <s_i s_j>)`,
+    /// the energy without beta, as [`crate::EnergyTrace`] records it.
+    pub fn mean_energy(&self, model: &IsingModel) -> f64 {
+        let fields: f64 = model
+            .biases()
+            .iter()
+            .zip(&self.node_means)
+            .map(|(&b, m)| f64::from(b) * m)
+            .sum();
+        let couplings: f64 = model
+            .weights()
+            .iter()
+            .zip(&self.edge_means)
+            .map(|(&j, m)| f64::from(j) * m)
+            .sum();
+        -(fields + couplings)
+    }
+
+    /// `<M> = sum_i <s_i>`, clamped nodes included.
+    pub fn mean_magnetization(&self) -> f64 {
+        self.node_means.sum()
+    }
+}
+
 /// Enumerates every state of the nodes not in `clamp` (node, up) and returns `ln Z` and the moments.
 ///
 /// ```

@@ -8,7 +8,7 @@ mod npy;
 pub use data_csv::{parse_data_csv, read_data_csv};
 pub use edge_list::{EdgeList, read_edge_list};
 pub use model_json::{model_to_json, parse_model_json, read_model_json, write_model_json};
-pub use npy::write_npy_i8;
+pub use npy::{write_npy_f64, write_npy_i8};
 
 use std::path::Path;
 

@@ -3,16 +3,142 @@
 //! twin on each thread's words through [`Observer`].
 //!
 //! - [`gather`]: the spins of chosen nodes (samples);
-//! - [`counts`]: per-chain moment counts in bit planes ([`plane_counters`]).
+//! - [`counts`]: per-chain moment counts in bit planes ([`plane_counters`]);
+//! - [`energy`]: per-chain energy and magnetisation.
 
 pub(crate) mod counts;
+pub(crate) mod energy;
 pub(crate) mod gather;
 pub(crate) mod plane_counters;
 
+use ndarray::{Array2, Array3, ArrayView2, Axis};
+
+use crate::moments::Moments;
 use crate::packed::WordSlice;
+use crate::stats::mean_and_stderr;
 
 /// What the host does with a thread's words at each sample point.
 pub(crate) trait Observer: Send {
     /// Observes the words of `spins` (the thread's chains) at the next sample point.
     fn observe(&mut self, spins: &WordSlice<'_>);
+}
+
+/// What a run records at each of its sample points; any combination, in one pass over the schedule.
+///
+/// ```
+/// use ising_wgpu::{CpuSampler, Init, Lattice, Observe, Sampler, SamplingSchedule};
+/// let torus = Lattice::square(8, 8, true)?;
+/// let mut sampler = CpuSampler::new(&torus.program(1.0, 0.0, 0.3)?, 64, 1, Init::Hinton, None)?;
+/// let observed = sampler.run(
+///     &SamplingSchedule::new(100, 50, 2)?,
+///     &Observe { moments: true, energy: true, ..Observe::default() },
+/// )?;
+/// let (u, u_err) = observed.energy.unwrap().energy_per_site();
+/// assert!((u + 0.7).abs() < 0.2, "{u} +/- {u_err}");
+/// assert_eq!(observed.moments.unwrap().edge_means().len(), 128);
+/// # Ok::<(), ising_wgpu::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Observe {
+    /// The spins of these nodes (samples x chains x nodes); `None` records none.
+    pub samples: Option<Vec<u32>>,
+    /// Per-chain moment counts ([`Moments`]).
+    pub moments: bool,
+    /// Every chain's energy and magnetisation ([`EnergyTrace`]).
+    pub energy: bool,
+}
+
+/// What a run recorded: each field is `Some` when [`Observe`] asked for it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Observed {
+    /// Spins of the observed nodes, samples x chains x nodes, -1/+1.
+    pub samples: Option<Array3<i8>>,
+    /// Moment counts of every node and edge.
+    pub moments: Option<Moments>,
+    /// Energy and magnetisation of every chain at every sample point.
+    pub energy: Option<EnergyTrace>,
+}
+
+/// Energy `H(s) = -(sum_i b_i s_i + sum_k J_k s_i s_j)` (without beta) and magnetisation
+/// `M(s) = sum_i s_i` (over every node, clamped ones included) of every chain at every sample point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnergyTrace {
+    num_nodes: usize,
+    energies: Array2<f32>,
+    ups: Array2<u32>,
+}
+
+impl EnergyTrace {
+    /// A trace from the energies and up-spin counts (samples x chains) of a model of `num_nodes` nodes.
+    pub(crate) fn new(num_nodes: usize, energies: Array2<f32>, ups: Array2<u32>) -> Self {
+        EnergyTrace {
+            num_nodes,
+            energies,
+            ups,
+        }
+    }
+
+    /// `H(s)`, samples x chains.
+    pub fn energies(&self) -> ArrayView2<'_, f32> {
+        self.energies.view()
+    }
+
+    /// `M(s)`, samples x chains.
+    pub fn magnetizations(&self) -> Array2<i64> {
+        let n = self.num_nodes as i64;
+        self.ups.mapv(|u| 2 * i64::from(u) - n)
+    }
+
+    /// Mean of `H / nodes` over samples and chains, with its standard error from the spread between
+    /// the chains' means.
+    pub fn energy_per_site(&self) -> (f64, f64) {
+        self.per_site(self.energies.mapv(f64::from))
+    }
+
+    /// Mean of `M / nodes` over samples and chains, with its standard error from the spread between
+    /// the chains' means.
+    pub fn magnetization_per_site(&self) -> (f64, f64) {
+        self.per_site(self.magnetizations().mapv(|m| m as f64))
+    }
+
+    /// Mean and standard error of `values / nodes` (samples x chains) from the chains' means.
+    fn per_site(&self, values: Array2<f64>) -> (f64, f64) {
+        let chain_means = values.mean_axis(Axis(0)).expect("at least one sample");
+        let per_site: Vec<f64> = chain_means
+            .iter()
+            .map(|m| m / self.num_nodes as f64)
+            .collect();
+        mean_and_stderr(&per_site)
+    }
+}
+
+/// Observes nothing: for runs of plain sweeps.
+pub(crate) struct NoObserver;
+
+impl Observer for NoObserver {
+    fn observe(&mut self, _: &WordSlice<'_>) {}
+}
+
+/// The host twins that a thread runs at each sample point, as [`Observe`] asks.
+pub(crate) struct HostObservers {
+    /// Spins of the observed nodes.
+    pub(crate) samples: Option<gather::SampleCollector>,
+    /// Moment counts.
+    pub(crate) moments: Option<counts::MomentCounter>,
+    /// Energies and up counts.
+    pub(crate) energy: Option<energy::EnergyObserver>,
+}
+
+impl Observer for HostObservers {
+    fn observe(&mut self, spins: &WordSlice<'_>) {
+        if let Some(o) = &mut self.samples {
+            o.observe(spins);
+        }
+        if let Some(o) = &mut self.moments {
+            o.observe(spins);
+        }
+        if let Some(o) = &mut self.energy {
+            o.observe(spins);
+        }
+    }
 }

@@ -4,7 +4,9 @@
 //! the whole schedule on its own copy; draws depend only on the global word index, so the result for
 //! a seed is the same for any thread count.
 
-use ndarray::{Array2, Array3, ArrayView2, s};
+use std::convert::Infallible;
+
+use ndarray::{Array2, Array3, ArrayView2, ArrayView3, s};
 
 mod site_packed;
 mod sweep;
@@ -14,14 +16,18 @@ pub use site_packed::CpuSitePacked;
 
 use sweep::SweepKernel;
 
-use super::{Init, Sampler, check_count_capacity, check_sample_request, initial_host_state};
-use crate::error::Result;
+use super::{
+    Init, Sampler, Span, Step, check_count_capacity, check_sample_request, check_sweep_range,
+    initial_host_state,
+};
+use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::moments::Moments;
-use crate::observe::Observer;
 use crate::observe::counts::MomentCounter;
+use crate::observe::energy::{EnergyObserver, EnergyTerms};
 use crate::observe::gather::SampleCollector;
 use crate::observe::plane_counters::PlaneCounters;
+use crate::observe::{EnergyTrace, HostObservers, NoObserver, Observe, Observed, Observer};
 use crate::packed::{PackedSpins, WordSlice, lane_mask};
 use crate::program::{SamplingProgram, SamplingSchedule};
 use crate::rng::sigmoid;
@@ -112,17 +118,19 @@ impl CpuSampler {
         threads.min(words).max(1)
     }
 
-    /// Runs `schedule`, calling a fresh observer per thread at each sample point; returns each
-    /// thread's first chain and observer. Small runs stay on the calling thread.
-    fn run<O: Observer>(
+    /// Runs `span`, with a fresh observer per thread (made from the thread's chain count) observing
+    /// at each sample point; returns each thread's first chain and observer. Small runs stay on the
+    /// calling thread.
+    fn run_parts<O: Observer>(
         &mut self,
-        schedule: &SamplingSchedule,
+        span: Span<'_>,
         observer_for: impl Fn(usize) -> O + Sync,
-    ) -> Vec<(usize, O)> {
+    ) -> Result<Vec<(usize, O)>> {
+        check_sweep_range(self.next_sweep, span.total())?;
         let words = self.spins.words();
         let chains = self.spins.chains();
         let n = self.spins.num_nodes();
-        let parts = self.threads_for(schedule.total_sweeps());
+        let parts = self.threads_for(span.total());
         let bounds: Vec<usize> = (0..=parts).map(|p| p * words / parts).collect();
         let first_sweep = self.next_sweep;
         let kernel = &self.kernel;
@@ -142,14 +150,18 @@ impl CpuSampler {
                 first_word: w0,
                 masks: &masks,
             };
-            let mut done = 0;
-            for at in schedule.sample_sweeps() {
-                while done < at {
-                    kernel.sweep(&mut slice, first_sweep + done);
-                    done += 1;
+            let result: std::result::Result<(), Infallible> = span.drive(|step| {
+                match step {
+                    Step::Sweeps { done, count } => {
+                        for k in done..done + count {
+                            kernel.sweep(&mut slice, first_sweep + k);
+                        }
+                    }
+                    Step::Observe => observer.observe(&slice),
                 }
-                observer.observe(&slice);
-            }
+                Ok(())
+            });
+            let Ok(()) = result;
             (bits, w0, observer)
         };
         let results: Vec<(Vec<u32>, usize, O)> = if parts == 1 {
@@ -170,7 +182,7 @@ impl CpuSampler {
                     .collect()
             })
         };
-        self.next_sweep += schedule.total_sweeps();
+        self.next_sweep += span.total();
         let global = self.spins.bits_mut();
         let mut out = Vec::with_capacity(results.len());
         for (bits, w0, observer) in results {
@@ -181,63 +193,102 @@ impl CpuSampler {
             }
             out.push((32 * w0, observer));
         }
-        out
+        Ok(out)
     }
 }
 
 impl Sampler for CpuSampler {
-    fn sample(&mut self, schedule: &SamplingSchedule, nodes: &[u32]) -> Result<Array3<i8>> {
-        let samples = check_sample_request(schedule, nodes, self.spins.num_nodes())?;
-        let chains = self.spins.chains();
-        let parts = self.run(schedule, |local_chains| SampleCollector {
-            nodes: nodes.to_vec(),
-            local_chains,
-            out: Vec::new(),
-        });
-        let mut out = Array3::<i8>::zeros((samples, chains, nodes.len()));
-        for (c0, collector) in parts {
-            let local = Array3::from_shape_vec(
-                (samples, collector.local_chains, nodes.len()),
-                collector.out,
-            )
-            .expect("collector shape");
-            out.slice_mut(s![.., c0..c0 + collector.local_chains, ..])
-                .assign(&local);
+    fn run(&mut self, schedule: &SamplingSchedule, observe: &Observe) -> Result<Observed> {
+        let model = self.program.model();
+        let (n, m, chains) = (model.num_nodes(), model.num_edges(), self.spins.chains());
+        let samples = match &observe.samples {
+            Some(nodes) => Some((check_sample_request(schedule, nodes, n)?, nodes.clone())),
+            None => None,
+        };
+        if observe.moments {
+            check_count_capacity(schedule)?;
         }
-        Ok(out)
+        let n_samples = usize::try_from(schedule.n_samples)
+            .map_err(|_| Error::invalid("n_samples", "too many samples to hold in memory"))?;
+        let edges = model.edges().to_vec();
+        let terms = observe.energy.then(|| EnergyTerms::of(model));
+        let capacity = schedule.n_samples as u32;
+        let parts = self.run_parts(Span::Schedule(schedule), |local_chains| {
+            let stride = local_chains.div_ceil(32);
+            HostObservers {
+                samples: samples.as_ref().map(|(_, nodes)| SampleCollector {
+                    nodes: nodes.clone(),
+                    local_chains,
+                    out: Vec::new(),
+                }),
+                moments: observe.moments.then(|| MomentCounter {
+                    chains: local_chains,
+                    edges: edges.clone(),
+                    nodes: PlaneCounters::new(n, stride, capacity),
+                    agreements: PlaneCounters::new(m, stride, capacity),
+                }),
+                energy: terms.as_ref().map(|terms| EnergyObserver {
+                    terms: terms.clone(),
+                    local_chains,
+                    energies: Vec::new(),
+                    ups: Vec::new(),
+                }),
+            }
+        })?;
+        let mut observed = Observed::default();
+        if let Some((count, nodes)) = &samples {
+            let mut out = Array3::<i8>::zeros((*count, chains, nodes.len()));
+            for (c0, part) in &parts {
+                let collector = part
+                    .samples
+                    .as_ref()
+                    .expect("a sample collector per thread");
+                let local = ArrayView3::from_shape(
+                    (*count, collector.local_chains, nodes.len()),
+                    &collector.out,
+                )
+                .expect("collector shape");
+                out.slice_mut(s![.., *c0..c0 + collector.local_chains, ..])
+                    .assign(&local);
+            }
+            observed.samples = Some(out);
+        }
+        if observe.moments {
+            // Item-major (items x chains), handed over transposed: chains x items, column-major.
+            let mut node_counts = Array2::zeros((n, chains));
+            let mut edge_counts = Array2::zeros((m, chains));
+            for (c0, part) in &parts {
+                let counter = part.moments.as_ref().expect("a moment counter per thread");
+                let (nodes, edges) = (&counter.nodes, &counter.agreements);
+                nodes.write_columns(0, *c0, counter.chains, &mut node_counts);
+                edges.write_columns(0, *c0, counter.chains, &mut edge_counts);
+            }
+            observed.moments = Some(Moments::from_counts(
+                schedule.n_samples,
+                node_counts.reversed_axes(),
+                edge_counts.reversed_axes(),
+            ));
+        }
+        if observe.energy {
+            let mut energies = Array2::<f32>::zeros((n_samples, chains));
+            let mut ups = Array2::<u32>::zeros((n_samples, chains));
+            for (c0, part) in &parts {
+                let energy = part.energy.as_ref().expect("an energy observer per thread");
+                let shape = (n_samples, energy.local_chains);
+                let columns = s![.., *c0..c0 + energy.local_chains];
+                let local = ArrayView2::from_shape(shape, &energy.energies).expect("energy shape");
+                energies.slice_mut(columns).assign(&local);
+                let local = ArrayView2::from_shape(shape, &energy.ups).expect("ups shape");
+                ups.slice_mut(columns).assign(&local);
+            }
+            observed.energy = Some(EnergyTrace::new(n, energies, ups));
+        }
+        Ok(observed)
     }
 
-    fn estimate_moments(&mut self, schedule: &SamplingSchedule) -> Result<Moments> {
-        check_count_capacity(schedule)?;
-        let (n, m, chains) = (
-            self.spins.num_nodes(),
-            self.program.model().num_edges(),
-            self.spins.chains(),
-        );
-        let edges = self.program.model().edges().to_vec();
-        let capacity = schedule.n_samples as u32;
-        let parts = self.run(schedule, |local_chains| {
-            let stride = local_chains.div_ceil(32);
-            MomentCounter {
-                chains: local_chains,
-                edges: edges.clone(),
-                nodes: PlaneCounters::new(n, stride, capacity),
-                agreements: PlaneCounters::new(m, stride, capacity),
-            }
-        });
-        // Item-major (items x chains), handed over transposed: chains x items, column-major.
-        let mut node_counts = Array2::zeros((n, chains));
-        let mut edge_counts = Array2::zeros((m, chains));
-        for (c0, counter) in parts {
-            let (nodes, edges) = (&counter.nodes, &counter.agreements);
-            nodes.write_columns(0, c0, counter.chains, &mut node_counts);
-            edges.write_columns(0, c0, counter.chains, &mut edge_counts);
-        }
-        Ok(Moments::from_counts(
-            schedule.n_samples,
-            node_counts.reversed_axes(),
-            edge_counts.reversed_axes(),
-        ))
+    fn sweep(&mut self, sweeps: u64) -> Result<()> {
+        self.run_parts(Span::Sweeps(sweeps), |_| NoObserver)?;
+        Ok(())
     }
 
     fn state(&mut self) -> Result<Array2<i8>> {

@@ -143,6 +143,17 @@ impl GpuContext {
         result
     }
 
+    /// Waits until the device has finished all submitted work.
+    pub(crate) fn wait(&self) -> Result<()> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu {
+                during: "waiting for the device",
+                message: e.to_string(),
+            })?;
+        self.check_lost()
+    }
+
     /// An error if the device has been lost since it was created.
     pub(crate) fn check_lost(&self) -> Result<()> {
         match self.lost.lock().ok().and_then(|slot| slot.clone()) {

@@ -62,6 +62,8 @@ pub(crate) struct Pipelines {
     pub(crate) lattice: Pipeline,
     pub(crate) count: Pipeline,
     pub(crate) gather: Pipeline,
+    pub(crate) energy_partials: Pipeline,
+    pub(crate) energy_totals: Pipeline,
 }
 
 impl Pipelines {
@@ -101,6 +103,8 @@ impl Pipelines {
             lattice: build(ctx, &shaders::LATTICE, workgroup_size, &[]),
             count: build(ctx, &shaders::COUNT, workgroup_size, &[]),
             gather: build(ctx, &shaders::GATHER, workgroup_size, &[]),
+            energy_partials: build(ctx, &shaders::ENERGY_PARTIALS, workgroup_size, &[]),
+            energy_totals: build(ctx, &shaders::ENERGY_TOTALS, workgroup_size, &[]),
         };
         match pollster::block_on(scope.pop()) {
             Some(e) => Err(Error::Gpu {

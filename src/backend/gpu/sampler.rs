@@ -14,12 +14,15 @@ use super::transfer::{
     Dispatch, OPS_PER_SUBMIT, Readback, bind_group, ensure, params_buffer, submit,
 };
 use crate::backend::{
-    Init, Sampler, check_count_capacity, check_sample_request, initial_host_state,
+    Init, Sampler, Span, Step, check_count_capacity, check_sample_request, check_sweep_range,
+    initial_host_state,
 };
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::moments::Moments;
+use crate::observe::energy::ENERGY_CHUNK;
 use crate::observe::plane_counters::PlaneCounters;
+use crate::observe::{EnergyTrace, Observe, Observed};
 use crate::packed::PackedSpins;
 use crate::program::{SamplingProgram, SamplingSchedule};
 use crate::spin::spin_i8;
@@ -42,6 +45,8 @@ pub struct GpuSampler {
     /// The lattice path's plane tables per distinct field, and each site's field.
     fields: [wgpu::Buffer; 2],
     edges: Option<wgpu::Buffer>,
+    /// Each edge's weight, for the energies (present with `edges`).
+    edge_weights: Option<wgpu::Buffer>,
     params: wgpu::Buffer,
     groups: Vec<Group>,
     blocks: Vec<(u32, u32)>,
@@ -51,7 +56,8 @@ pub struct GpuSampler {
     chains: usize,
     seed: u64,
     next_sweep: u64,
-    scratch: Option<wgpu::Buffer>,
+    /// Reusable scratch buffers, by [`Scratch`] use.
+    scratch: [Option<wgpu::Buffer>; 4],
     readback: Readback,
 }
 
@@ -79,20 +85,33 @@ struct Op<'a> {
     invocations: u64,
 }
 
-/// What happens at each sample point.
-enum Observation {
-    /// Copy the observed nodes' words into the next slot of the scratch buffer.
-    Gather {
-        n_obs: u32,
-        slots_per_flush: u32,
-        /// The buffer the slots live in.
-        out: wgpu::Buffer,
-    },
-    /// Add the per-chain counts into their bit planes in the scratch buffer.
-    Count {
-        /// Bit planes of each counter.
-        planes: u32,
-    },
+/// One observation recorded at each sample point of a chain group: its dispatches (their `slot`
+/// set at each point), and for those that fill a slot per sample point, the slots' buffer and bytes
+/// per slot.
+struct Recorded<'a> {
+    ops: Vec<Op<'a>>,
+    slots: Option<(&'a wgpu::Buffer, u64)>,
+}
+
+/// What the observations of one run need: scratch bytes by [`Scratch`] use, bit planes of the moment
+/// counts, sample points between read-backs.
+struct ObservationSizes {
+    bytes: [u64; 4],
+    planes: u32,
+    slots_per_flush: u32,
+}
+
+/// The reusable scratch buffers of the observations, one per use.
+#[derive(Clone, Copy)]
+enum Scratch {
+    /// Gathered sample words, by slot.
+    Gathered = 0,
+    /// Moment counts in bit planes.
+    Counts = 1,
+    /// Partial energies per chunk.
+    Partials = 2,
+    /// Energies and up counts, by slot.
+    Energies = 3,
 }
 
 impl GpuSampler {
@@ -169,6 +188,8 @@ impl GpuSampler {
         // Only moment counts read the edge list; a graph whose list exceeds a binding can still sample.
         let edges_fit = limits.check_storage(String::new, 8 * m as u64, "").is_ok();
         let edges = edges_fit.then(|| storage("edges", bytemuck::cast_slice(&edge_words)));
+        let edge_weights =
+            edges_fit.then(|| storage("edge_weights", bytemuck::cast_slice(model.weights())));
         let params = params_buffer(device);
         let split = adj_split < csr.col().len();
         let words = groups.iter().map(|g| g.words).max().unwrap_or(1);
@@ -238,6 +259,7 @@ impl GpuSampler {
             biases,
             fields,
             edges,
+            edge_weights,
             params,
             groups,
             blocks,
@@ -246,7 +268,7 @@ impl GpuSampler {
             chains,
             seed,
             next_sweep: 0,
-            scratch: None,
+            scratch: Default::default(),
             readback: Readback::default(),
         };
         sampler.set_lattice();
@@ -399,11 +421,12 @@ impl GpuSampler {
         ctx.checked(during, || f(self))
     }
 
-    /// A reusable storage buffer of at least `bytes` (grown when needed); callers clear what they count into.
-    fn scratch(&mut self, bytes: u64) -> wgpu::Buffer {
+    /// The reusable storage buffer of `use_`, of at least `bytes` (grown when needed); callers clear
+    /// what they count into.
+    fn scratch(&mut self, use_: usize, bytes: u64) -> wgpu::Buffer {
         ensure(
             self.ctx.device(),
-            &mut self.scratch,
+            &mut self.scratch[use_],
             bytes,
             wgpu::BufferUsages::STORAGE
                 | wgpu::BufferUsages::COPY_SRC
@@ -412,89 +435,162 @@ impl GpuSampler {
         )
     }
 
+    /// Zeroes the first `bytes` of `buffer`.
+    fn clear(&self, buffer: &wgpu::Buffer, bytes: u64) {
+        let mut encoder = self
+            .ctx
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        encoder.clear_buffer(buffer, 0, Some(bytes));
+        self.ctx.queue().submit([encoder.finish()]);
+    }
+
+    /// The scratch bytes each observation of `observe` needs on the largest group, the bit planes of
+    /// the moment counts and the sample points between read-backs; an error naming the observation
+    /// when one does not fit the device.
+    fn observation_sizes(
+        &self,
+        schedule: &SamplingSchedule,
+        observe: &Observe,
+    ) -> Result<ObservationSizes> {
+        let (n, m) = (
+            self.num_nodes() as u64,
+            self.program.model().num_edges() as u64,
+        );
+        let plans = self.groups.iter().map(|g| g.plan);
+        let words = plans
+            .clone()
+            .map(|plan| plan.words as u64)
+            .max()
+            .unwrap_or(0);
+        let chains = plans.map(|plan| plan.chains as u64).max().unwrap_or(0);
+        let mut bytes = [0u64; 4];
+        let edge_list = |what: &str| {
+            self.edges.as_ref().ok_or_else(|| Error::DeviceLimit {
+                what: format!("the edge list of {what}"),
+                bytes: 8 * m,
+                limit: self.limits.max_storage(),
+                limit_name: "max_storage_buffer_binding_size",
+                hint: "the graph has too many edges for this observation on this device; sample instead",
+            })
+        };
+        // Counts in bit planes, as the CPU's `PlaneCounters` keeps them: `planes` words per (item,
+        // word), at most the 32 of one `u32` per chain that the groups are planned for.
+        let planes =
+            PlaneCounters::planes_for(schedule.n_samples.min(u64::from(u32::MAX)) as u32) as u32;
+        if observe.moments {
+            check_count_capacity(schedule)?;
+            edge_list("the moment counts")?;
+            bytes[Scratch::Counts as usize] = 4 * (n + m) * u64::from(planes) * words;
+            self.limits.check_storage(
+                || format!("the moment counts of {chains} chains"),
+                bytes[Scratch::Counts as usize],
+                "the graph has too many nodes and edges for per-chain counts on this device; sample instead",
+            )?;
+        }
+        let mut slot_bytes = 0;
+        if let Some(nodes) = observe.samples.as_ref().filter(|nodes| !nodes.is_empty()) {
+            slot_bytes += 4 * nodes.len() as u64 * words;
+        }
+        if observe.energy {
+            edge_list("the energies")?;
+            let chunks = (n + m).div_ceil(u64::from(ENERGY_CHUNK));
+            bytes[Scratch::Partials as usize] = 8 * 32 * chunks * words;
+            self.limits.check_storage(
+                || format!("the partial energies of {chains} chains"),
+                bytes[Scratch::Partials as usize],
+                "the graph has too many nodes and edges for per-chain energies on this device",
+            )?;
+            slot_bytes += 8 * chains;
+        }
+        // At most 64 MiB of slots between read-backs, and never past the binding limit.
+        let budget = self.limits.max_storage().min(64 << 20);
+        let slots_per_flush = (budget / slot_bytes.max(1)).clamp(1, schedule.n_samples) as u32;
+        if let Some(nodes) = observe.samples.as_ref().filter(|nodes| !nodes.is_empty()) {
+            bytes[Scratch::Gathered as usize] =
+                u64::from(slots_per_flush) * 4 * nodes.len() as u64 * words;
+        }
+        if observe.energy {
+            bytes[Scratch::Energies as usize] = u64::from(slots_per_flush) * 8 * chains;
+        }
+        Ok(ObservationSizes {
+            bytes,
+            planes,
+            slots_per_flush,
+        })
+    }
+
     /// Copies the first `bytes` of `src` to the host.
     fn read(&mut self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u32>> {
         self.readback.read(&self.ctx, src, bytes)
     }
 
-    /// Runs `schedule` on group `g` from sweep `first_sweep`, observing at each sample point; returns
-    /// the gathered words of every flush, in order (empty when counting).
-    fn run_group(
+    /// Runs `span` on group `g` from sweep `first_sweep`, recording each observation at each sample
+    /// point; returns, per observation that fills slots, its slots' words over all flushes, in order.
+    fn run_span(
         &mut self,
         g: usize,
-        schedule: &SamplingSchedule,
+        span: Span<'_>,
         first_sweep: u64,
-        observation: Option<(&Observation, &wgpu::BindGroup)>,
-    ) -> Result<Vec<u32>> {
-        let pipeline = match observation {
-            Some((Observation::Gather { .. }, _)) => self.pipelines.gather.pipeline.clone(),
-            _ => self.pipelines.count.pipeline.clone(),
-        };
-        let words = self.groups[g].plan.words as u64;
-        let mut gathered = Vec::new();
+        recorded: &[Recorded<'_>],
+        slots_per_flush: u32,
+    ) -> Result<Vec<Vec<u32>>> {
+        let mut read: Vec<Vec<u32>> = vec![Vec::new(); recorded.len()];
         let mut ops: Vec<Op> = Vec::with_capacity(OPS_PER_SUBMIT);
+        let per_point: usize = recorded.iter().map(|r| r.ops.len()).sum();
+        let fills_slots = recorded.iter().any(|r| r.slots.is_some());
         let mut slot = 0u32;
-        let mut done = 0u64;
-        for at in schedule.sample_sweeps() {
-            while done < at {
-                if ops.len() + self.blocks.len() + 1 > OPS_PER_SUBMIT {
+        let mut flush = |s: &mut Self, ops: &mut Vec<Op>, slot: &mut u32| -> Result<()> {
+            if !ops.is_empty() {
+                s.submit(g, ops)?;
+                ops.clear();
+            }
+            for (r, out) in recorded.iter().zip(&mut read) {
+                if let Some((buffer, bytes)) = r.slots
+                    && *slot > 0
+                {
+                    out.extend(s.read(buffer, u64::from(*slot) * bytes)?);
+                }
+            }
+            *slot = 0;
+            Ok(())
+        };
+        span.drive(|step| match step {
+            Step::Sweeps { done, count } => {
+                for k in done..done + count {
+                    if ops.len() + self.blocks.len() + per_point > OPS_PER_SUBMIT {
+                        self.submit(g, &ops)?;
+                        ops.clear();
+                    }
+                    let sweep = first_sweep + k;
+                    ops.extend(
+                        (0..self.blocks.len()).map(|b| self.update_op(g, b, Mode::Update, sweep)),
+                    );
+                }
+                Ok(())
+            }
+            Step::Observe => {
+                if ops.len() + per_point > OPS_PER_SUBMIT {
                     self.submit(g, &ops)?;
                     ops.clear();
                 }
-                let sweep = first_sweep + done;
-                ops.extend(
-                    (0..self.blocks.len()).map(|b| self.update_op(g, b, Mode::Update, sweep)),
-                );
-                done += 1;
-            }
-            let Some((observation, bind_group)) = observation else {
-                continue;
-            };
-            let (n_obs, planes) = match observation {
-                Observation::Gather { n_obs, .. } => (*n_obs, 0),
-                Observation::Count { planes } => (0, *planes),
-            };
-            let params = Params {
-                slot,
-                n_obs,
-                planes,
-                ..self.base_params(g)
-            };
-            let invocations = match observation {
-                Observation::Gather { n_obs, .. } => u64::from(*n_obs) * words,
-                Observation::Count { .. } => {
-                    (self.num_nodes() + self.program.model().num_edges()) as u64 * words
+                for op in recorded.iter().flat_map(|r| &r.ops) {
+                    ops.push(Op {
+                        params: Params { slot, ..op.params },
+                        ..*op
+                    });
                 }
-            };
-            ops.push(Op {
-                kind: Kind::Observe(&pipeline, bind_group),
-                params,
-                invocations,
-            });
-            if let Observation::Gather {
-                n_obs,
-                slots_per_flush,
-                out,
-            } = observation
-            {
-                slot += 1;
-                if slot == *slots_per_flush {
-                    self.submit(g, &ops)?;
-                    ops.clear();
-                    gathered.extend(self.read(out, 4 * u64::from(slot * n_obs) * words)?);
-                    slot = 0;
+                if fills_slots {
+                    slot += 1;
+                    if slot == slots_per_flush {
+                        flush(self, &mut ops, &mut slot)?;
+                    }
                 }
+                Ok(())
             }
-        }
-        if !ops.is_empty() {
-            self.submit(g, &ops)?;
-        }
-        if let Some((Observation::Gather { n_obs, out, .. }, _)) = observation
-            && slot > 0
-        {
-            gathered.extend(self.read(out, 4 * u64::from(slot * n_obs) * words)?);
-        }
-        Ok(gathered)
+        })?;
+        flush(self, &mut ops, &mut slot)?;
+        Ok(read)
     }
 
     /// A bind group of an observation kernel on group `g`'s spins and the kernel's other buffers.
@@ -502,130 +598,204 @@ impl GpuSampler {
         &self,
         pipeline: &Pipeline,
         g: usize,
-        others: [(&str, &wgpu::Buffer); 2],
+        others: &[(&str, &wgpu::Buffer)],
     ) -> wgpu::BindGroup {
-        let [second, out] = others;
-        let storage = [("spins", &self.groups[g].spins), second, out];
+        let mut storage = vec![("spins", &self.groups[g].spins)];
+        storage.extend_from_slice(others);
         bind_group(&self.ctx, pipeline, &self.params, &storage)
     }
 }
 
 impl Sampler for GpuSampler {
-    fn sample(&mut self, schedule: &SamplingSchedule, nodes: &[u32]) -> Result<Array3<i8>> {
-        let samples = check_sample_request(schedule, nodes, self.num_nodes())?;
-        let n_obs = nodes.len();
-        let mut out = Array3::<i8>::zeros((samples, self.chains, n_obs));
+    fn run(&mut self, schedule: &SamplingSchedule, observe: &Observe) -> Result<Observed> {
+        let (n, m) = (self.num_nodes(), self.program.model().num_edges());
+        let nodes = match &observe.samples {
+            Some(nodes) => {
+                check_sample_request(schedule, nodes, n)?;
+                Some(nodes.as_slice())
+            }
+            None => None,
+        };
+        let n_samples = usize::try_from(schedule.n_samples)
+            .map_err(|_| Error::invalid("n_samples", "too many samples to hold in memory"))?;
+        check_sweep_range(self.next_sweep, schedule.total_sweeps())?;
+        let sizes = self.observation_sizes(schedule, observe)?;
         let first_sweep = self.next_sweep;
-        let observed = self
-            .ctx
-            .device()
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("observed"),
-                contents: bytemuck::cast_slice(nodes),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
-        let max_words = self.groups.iter().map(|g| g.plan.words).max().unwrap_or(1) as u64;
-        let slot_bytes = 4 * (n_obs as u64).max(1) * max_words;
-        // At most 64 MiB of samples between read-backs, and never past the binding limit.
-        let budget = self.limits.max_storage().min(64 << 20);
-        let slots_per_flush = (budget / slot_bytes).clamp(1, schedule.n_samples) as u32;
+        let mut gathered =
+            Array3::<i8>::zeros((n_samples, self.chains, nodes.map_or(0, <[u32]>::len)));
+        // Item-major, as the planes are expanded; handed over transposed (chains x items).
+        let counts_shape = |items: usize| {
+            if observe.moments {
+                (items, self.chains)
+            } else {
+                (0, 0)
+            }
+        };
+        let mut node_counts = Array2::<u32>::zeros(counts_shape(n));
+        let mut edge_counts = Array2::<u32>::zeros(counts_shape(m));
+        let energy_shape = if observe.energy {
+            (n_samples, self.chains)
+        } else {
+            (0, 0)
+        };
+        let mut energies = Array2::<f32>::zeros(energy_shape);
+        let mut ups = Array2::<u32>::zeros(energy_shape);
         self.checked("sampling", |s| {
-            let scratch = s.scratch(u64::from(slots_per_flush) * slot_bytes);
+            let observed = nodes.map(|nodes| {
+                s.ctx
+                    .device()
+                    .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                        label: Some("observed"),
+                        contents: bytemuck::cast_slice(if nodes.is_empty() { &[0] } else { nodes }),
+                        usage: wgpu::BufferUsages::STORAGE,
+                    })
+            });
+            let scratch: [Option<wgpu::Buffer>; 4] = std::array::from_fn(|k| {
+                let bytes = sizes.bytes[k];
+                (bytes > 0).then(|| s.scratch(k, bytes))
+            });
             for g in 0..s.groups.len() {
-                let bind_group = s.observe_bind_group(
-                    &s.pipelines.gather,
-                    g,
-                    [("observed", &observed), ("out", &scratch)],
-                );
-                let observation = Observation::Gather {
-                    n_obs: n_obs as u32,
-                    slots_per_flush,
-                    out: scratch.clone(),
-                };
-                let observe = (n_obs > 0).then_some((&observation, &bind_group));
-                let words = s.run_group(g, schedule, first_sweep, observe)?;
                 let plan = s.groups[g].plan;
-                for (k, &word) in words.iter().enumerate() {
-                    let w = k % plan.words;
-                    let o = (k / plan.words) % n_obs;
-                    let t = k / (plan.words * n_obs);
-                    let first_chain = 32 * (plan.word_offset + w);
-                    for b in 0..32.min(s.chains - first_chain) {
-                        out[(t, first_chain + b, o)] = spin_i8((word >> b) & 1 == 1);
+                let words = plan.words as u64;
+                let base = s.base_params(g);
+                let mut bind_groups = Vec::new();
+                if let (Some(nodes), Some(observed), Some(out)) =
+                    (nodes, &observed, &scratch[Scratch::Gathered as usize])
+                    && !nodes.is_empty()
+                {
+                    let bg = s.observe_bind_group(
+                        &s.pipelines.gather,
+                        g,
+                        &[("observed", observed), ("out", out)],
+                    );
+                    let op = (
+                        s.pipelines.gather.pipeline.clone(),
+                        base_with(base, |p| p.n_obs = nodes.len() as u32),
+                        nodes.len() as u64 * words,
+                    );
+                    bind_groups.push((vec![op], bg, Some((out, 4 * nodes.len() as u64 * words))));
+                }
+                if let Some(planes) = &scratch[Scratch::Counts as usize] {
+                    let bytes = 4 * (n + m) as u64 * u64::from(sizes.planes) * words;
+                    s.clear(planes, bytes);
+                    let edges = s.edges.clone().expect("checked by observation_sizes");
+                    let bg = s.observe_bind_group(
+                        &s.pipelines.count,
+                        g,
+                        &[("edges", &edges), ("planes", planes)],
+                    );
+                    let op = (
+                        s.pipelines.count.pipeline.clone(),
+                        base_with(base, |p| p.planes = sizes.planes),
+                        (n + m) as u64 * words,
+                    );
+                    bind_groups.push((vec![op], bg, None));
+                }
+                if let (Some(partials), Some(out)) = (
+                    &scratch[Scratch::Partials as usize],
+                    &scratch[Scratch::Energies as usize],
+                ) {
+                    let edges = s.edges.clone().expect("checked by observation_sizes");
+                    let weights = s.edge_weights.clone().expect("present with the edges");
+                    let bg = s.observe_bind_group(
+                        &s.pipelines.energy_partials,
+                        g,
+                        &[
+                            ("edges", &edges),
+                            ("weights", &weights),
+                            ("biases", &s.biases),
+                            ("partials", partials),
+                            ("out", out),
+                        ],
+                    );
+                    let chunks = (n + m).div_ceil(ENERGY_CHUNK as usize) as u64;
+                    let ops = vec![
+                        (
+                            s.pipelines.energy_partials.pipeline.clone(),
+                            base,
+                            chunks * words,
+                        ),
+                        (
+                            s.pipelines.energy_totals.pipeline.clone(),
+                            base,
+                            plan.chains as u64,
+                        ),
+                    ];
+                    bind_groups.push((ops, bg, Some((out, 8 * plan.chains as u64))));
+                }
+                let recorded: Vec<Recorded> = bind_groups
+                    .iter()
+                    .map(|(ops, bg, slots)| Recorded {
+                        ops: ops
+                            .iter()
+                            .map(|(pipeline, params, invocations)| Op {
+                                kind: Kind::Observe(pipeline, bg),
+                                params: *params,
+                                invocations: *invocations,
+                            })
+                            .collect(),
+                        slots: *slots,
+                    })
+                    .collect();
+                let read = s.run_span(
+                    g,
+                    Span::Schedule(schedule),
+                    first_sweep,
+                    &recorded,
+                    sizes.slots_per_flush,
+                )?;
+                let mut read = read.into_iter();
+                let first_chain = 32 * plan.word_offset;
+                if let Some(nodes) = nodes.filter(|nodes| !nodes.is_empty()) {
+                    let words_read = read.next().expect("gathered words");
+                    unpack_gathered(&words_read, plan, nodes.len(), s.chains, &mut gathered);
+                }
+                if observe.moments {
+                    read.next();
+                    let planes = scratch[Scratch::Counts as usize].as_ref().expect("counts");
+                    let bytes = 4 * (n + m) as u64 * u64::from(sizes.planes) * words;
+                    let capacity = schedule.n_samples as u32;
+                    let counters =
+                        PlaneCounters::from_words(plan.words, capacity, s.read(planes, bytes)?);
+                    counters.write_columns(0, first_chain, plan.chains, &mut node_counts);
+                    counters.write_columns(n, first_chain, plan.chains, &mut edge_counts);
+                }
+                if observe.energy {
+                    let words_read = read.next().expect("energy words");
+                    for (k, pair) in words_read.chunks_exact(2).enumerate() {
+                        let (t, c) = (k / plan.chains, first_chain + k % plan.chains);
+                        energies[(t, c)] = f32::from_bits(pair[0]);
+                        ups[(t, c)] = pair[1];
                     }
                 }
             }
             Ok(())
         })?;
         self.next_sweep += schedule.total_sweeps();
-        Ok(out)
+        Ok(Observed {
+            samples: nodes.map(|_| gathered),
+            moments: observe.moments.then(|| {
+                Moments::from_counts(
+                    schedule.n_samples,
+                    node_counts.reversed_axes(),
+                    edge_counts.reversed_axes(),
+                )
+            }),
+            energy: observe.energy.then(|| EnergyTrace::new(n, energies, ups)),
+        })
     }
 
-    fn estimate_moments(&mut self, schedule: &SamplingSchedule) -> Result<Moments> {
-        check_count_capacity(schedule)?;
-        let (n, m) = (self.num_nodes(), self.program.model().num_edges());
-        // Counts in bit planes, as the CPU's `PlaneCounters` keeps them: `planes` words per (item,
-        // word), at most the 32 of one `u32` per chain that the groups are planned for.
-        let capacity = schedule.n_samples as u32;
-        let planes = PlaneCounters::planes_for(capacity) as u64;
-        let largest = self
-            .groups
-            .iter()
-            .map(|g| g.plan)
-            .max_by_key(|plan| plan.words);
-        let (max_words, max_chains) = largest.map_or((0, 0), |plan| (plan.words, plan.chains));
-        let count_bytes = 4 * (n + m) as u64 * planes * max_words as u64;
-        self.limits.check_storage(
-            || format!("the moment counts of {max_chains} chains"),
-            count_bytes,
-            "the graph has too many nodes and edges for per-chain counts on this device; sample instead",
-        )?;
+    fn sweep(&mut self, sweeps: u64) -> Result<()> {
+        check_sweep_range(self.next_sweep, sweeps)?;
         let first_sweep = self.next_sweep;
-        // Item-major, as the planes are expanded; handed over transposed (chains x items).
-        let mut node_counts = Array2::<u32>::zeros((n, self.chains));
-        let mut edge_counts = Array2::<u32>::zeros((m, self.chains));
-        self.checked("moment estimation", |s| {
-            let scratch = s.scratch(count_bytes);
-            let edges = s.edges.clone().ok_or_else(|| Error::DeviceLimit {
-                what: "the edge list of the moment counts".into(),
-                bytes: 8 * m as u64,
-                limit: s.limits.max_storage(),
-                limit_name: "max_storage_buffer_binding_size",
-                hint: "the graph has too many edges for moment counts on this device; sample instead",
-            })?;
+        self.checked("sweeps", |s| {
             for g in 0..s.groups.len() {
-                let plan = s.groups[g].plan;
-                let bytes = 4 * (n + m) as u64 * planes * plan.words as u64;
-                let mut encoder = s
-                    .ctx
-                    .device()
-                    .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-                encoder.clear_buffer(&scratch, 0, Some(bytes));
-                s.ctx.queue().submit([encoder.finish()]);
-                let bind_group = s.observe_bind_group(
-                    &s.pipelines.count,
-                    g,
-                    [("edges", &edges), ("planes", &scratch)],
-                );
-                s.run_group(
-                    g,
-                    schedule,
-                    first_sweep,
-                    Some((&Observation::Count { planes: planes as u32 }, &bind_group)),
-                )?;
-                let counters = PlaneCounters::from_words(plan.words, capacity, s.read(&scratch, bytes)?);
-                let first_chain = 32 * plan.word_offset;
-                counters.write_columns(0, first_chain, plan.chains, &mut node_counts);
-                counters.write_columns(n, first_chain, plan.chains, &mut edge_counts);
+                s.run_span(g, Span::Sweeps(sweeps), first_sweep, &[], 1)?;
             }
-            Ok(())
+            s.ctx.wait()
         })?;
-        self.next_sweep += schedule.total_sweeps();
-        Ok(Moments::from_counts(
-            schedule.n_samples,
-            node_counts.reversed_axes(),
-            edge_counts.reversed_axes(),
-        ))
+        self.next_sweep += sweeps;
+        Ok(())
     }
 
     fn state(&mut self) -> Result<Array2<i8>> {
@@ -665,6 +835,9 @@ impl Sampler for GpuSampler {
             queue.write_buffer(&self.adj[1], 0, bytemuck::cast_slice(hi));
         }
         queue.write_buffer(&self.biases, 0, bytemuck::cast_slice(model.biases()));
+        if let Some(weights) = &self.edge_weights {
+            queue.write_buffer(weights, 0, bytemuck::cast_slice(model.weights()));
+        }
         self.set_lattice();
         Ok(())
     }
@@ -735,4 +908,30 @@ fn adjacency_words(col: &[u32], edge: &[u32], weights: &[f32]) -> Vec<u32> {
         .zip(edge)
         .flat_map(|(&c, &e)| [c, weights[e as usize].to_bits()])
         .collect()
+}
+
+/// `params` changed by `f`.
+fn base_with(mut params: Params, f: impl FnOnce(&mut Params)) -> Params {
+    f(&mut params);
+    params
+}
+
+/// Spreads the gathered words of `plan`'s group (slot, then observed node, then word) over `out`
+/// (samples x chains x observed nodes).
+fn unpack_gathered(
+    words: &[u32],
+    plan: ChainGroup,
+    n_obs: usize,
+    chains: usize,
+    out: &mut Array3<i8>,
+) {
+    for (k, &word) in words.iter().enumerate() {
+        let w = k % plan.words;
+        let o = (k / plan.words) % n_obs;
+        let t = k / (plan.words * n_obs);
+        let first_chain = 32 * (plan.word_offset + w);
+        for b in 0..32.min(chains - first_chain) {
+            out[(t, first_chain + b, o)] = spin_i8((word >> b) & 1 == 1);
+        }
+    }
 }

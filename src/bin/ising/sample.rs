@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ising_wgpu::{Blocks, Error, Init, SamplingProgram, SamplingSchedule};
+use ising_wgpu::{Blocks, Error, Init, Observe, SamplingProgram, SamplingSchedule};
 use ndarray::Array2;
 use serde_json::json;
 
@@ -38,13 +38,34 @@ pub(crate) struct SampleArgs {
     /// Write samples (samples x chains x nodes, int8 -1/+1) to this NPY file.
     #[arg(long, value_name = "FILE.npy")]
     out: Option<PathBuf>,
+    /// Also record these per-chain observables at each sample point and print their means per site
+    /// with standard errors (from the spread between chains): energy (H = -(sum b s + sum J s s),
+    /// without beta), magnetization (sum of spins); clamped nodes included.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    observe: Vec<Observable>,
+    /// Write energy and magnetization per site of every chain at every sample point (samples x
+    /// chains x 2, float64) to this NPY file.
+    #[arg(long, value_name = "FILE.npy")]
+    observables_out: Option<PathBuf>,
+}
+
+/// A per-chain observable of `--observe`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Observable {
+    /// `H(s) / nodes`.
+    Energy,
+    /// `M(s) / nodes`.
+    Magnetization,
 }
 
 pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
-    if args.moments == args.out.is_some() {
+    let energy = !args.observe.is_empty() || args.observables_out.is_some();
+    if !args.moments && args.out.is_none() && !energy {
         return Err(Error::InvalidArgument {
             what: "arguments",
-            why: "give exactly one of --moments and --out FILE.npy".into(),
+            why: "give at least one of --moments, --out FILE.npy, --observe LIST and \
+                  --observables-out FILE.npy"
+                .into(),
         });
     }
     let (model, clamp) = args.model.load()?;
@@ -69,24 +90,50 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
         "samples_per_chain": args.samples,
         "blocks": program.blocks().len(),
     });
-    let mut out = if let Some(path) = &args.out {
-        let nodes: Vec<u32> = (0..n as u32).collect();
-        let samples = sampler.sample(&schedule, &nodes)?;
+    let observe = Observe {
+        samples: args.out.is_some().then(|| (0..n as u32).collect()),
+        moments: args.moments,
+        energy,
+    };
+    let observed = sampler.run(&schedule, &observe)?;
+    let mut out = common;
+    let object = out.as_object_mut().expect("a JSON object");
+    if let (Some(path), Some(samples)) = (&args.out, observed.samples) {
         let shape = samples.shape().to_vec();
         let data: Vec<i8> = samples.into_iter().collect();
         ising_wgpu::io::write_npy_i8(path, &shape, &data)?;
-        json!({"out": path.display().to_string(), "shape": shape})
-    } else {
-        let moments = sampler.estimate_moments(&schedule)?;
-        json!({
-            "node_means": moments.node_means().to_vec(),
-            "edge_means": moments.edge_means().to_vec(),
-            "node_stderr": moments.node_stderr().to_vec(),
-            "edge_stderr": moments.edge_stderr().to_vec(),
-        })
-    };
-    let object = out.as_object_mut().expect("a JSON object");
-    object.extend(common.as_object().expect("a JSON object").clone());
+        object.insert("out".into(), json!(path.display().to_string()));
+        object.insert("shape".into(), json!(shape));
+    }
+    if let Some(moments) = observed.moments {
+        object.insert("node_means".into(), json!(moments.node_means().to_vec()));
+        object.insert("edge_means".into(), json!(moments.edge_means().to_vec()));
+        object.insert("node_stderr".into(), json!(moments.node_stderr().to_vec()));
+        object.insert("edge_stderr".into(), json!(moments.edge_stderr().to_vec()));
+    }
+    if let Some(trace) = observed.energy {
+        for observable in &args.observe {
+            let (name, (mean, stderr)) = match observable {
+                Observable::Energy => ("energy", trace.energy_per_site()),
+                Observable::Magnetization => ("magnetization", trace.magnetization_per_site()),
+            };
+            object.insert(format!("{name}_mean"), json!(mean));
+            object.insert(format!("{name}_stderr"), json!(stderr));
+        }
+        if let Some(path) = &args.observables_out {
+            let energies = trace.energies();
+            let magnetizations = trace.magnetizations();
+            let (samples, chains) = energies.dim();
+            let sites = n as f64;
+            let data: Vec<f64> = energies
+                .iter()
+                .zip(&magnetizations)
+                .flat_map(|(&e, &m)| [f64::from(e) / sites, m as f64 / sites])
+                .collect();
+            ising_wgpu::io::write_npy_f64(path, &[samples, chains, 2], &data)?;
+            object.insert("observables_out".into(), json!(path.display().to_string()));
+        }
+    }
     object.insert("seconds".into(), json!(start.elapsed().as_secs_f64()));
     Ok(out.to_string())
 }
