@@ -30,8 +30,10 @@ struct Params {
     half_reciprocal: u32,
     ly_reciprocal: u32,
     slab_words: u32,    // site-packed: words of each colour in its first binding; the rest in the second
-    per_site_fields: u32, // lattice: 1 when each site's field picks its plane tables (`site_field`)
+    tables_in_buffer: u32, // lattice: 1 when the plane tables come from `field_tables` (several fields or betas)
     planes: u32,        // count: bit planes of each counter
+    words_per_beta: u32, // general, lattice: words of 32 chains per temperature group
+    n_fields: u32,      // lattice: distinct fields (plane tables per temperature group)
     // lattice: bytes 0..24 of `LatticeUpdate::plane_tables`, four to a word, low byte first
     plane_tables_lo: vec4<u32>,
     plane_tables_hi: vec4<u32>,

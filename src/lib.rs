@@ -61,7 +61,7 @@ pub use model::IsingModel;
 pub use moments::Moments;
 pub use observe::{EnergyTrace, Observe, Observed};
 pub use packed::PackedSpins;
-pub use program::{Blocks, SamplingProgram, SamplingSchedule};
+pub use program::{Blocks, SamplingProgram, SamplingSchedule, Temperatures};
 pub use stats::mean_and_stderr;
 pub use wgpu;
 

@@ -27,6 +27,19 @@ impl Moments {
         }
     }
 
+    /// The moments of `chains` alone, e.g. one temperature group's
+    /// ([`crate::Temperatures::chains_of`]).
+    pub fn select_chains(&self, chains: std::ops::Range<usize>) -> Moments {
+        Moments {
+            samples: self.samples,
+            node_counts: self
+                .node_counts
+                .slice(ndarray::s![chains.clone(), ..])
+                .to_owned(),
+            edge_counts: self.edge_counts.slice(ndarray::s![chains, ..]).to_owned(),
+        }
+    }
+
     /// Number of chains.
     pub fn chains(&self) -> usize {
         self.node_counts.nrows()

@@ -1,6 +1,6 @@
 //! What to sample: the model, its free blocks in update order, the clamped nodes, and the schedule.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_finite};
 use crate::graph::{Csr, NodeRoles, colour_dsatur, validate_blocks};
 use crate::model::IsingModel;
 
@@ -112,6 +112,82 @@ impl SamplingProgram {
     /// Number of free nodes (updated each sweep).
     pub fn num_free(&self) -> usize {
         self.blocks.iter().map(Vec::len).sum()
+    }
+}
+
+/// The inverse temperatures of a sampler's chains: `k` groups of equally many whole 32-chain words,
+/// group `g` holding words `g * W / k .. (g + 1) * W / k` of the `W` words (chains `32 * g * W / k ..`,
+/// the last group's last word possibly partial), each sampled at its own beta. Whole words keep the
+/// lattice path's bit-sliced draws, which share one threshold table per word.
+///
+/// ```
+/// let t = ising_wgpu::Temperatures::new(&[0.2, 0.4, 0.6, 0.8], 256)?;
+/// assert_eq!(t.chains_of(1), 64..128);
+/// assert!(ising_wgpu::Temperatures::new(&[0.2, 0.4, 0.6], 256).is_err()); // 8 words in 3 groups
+/// # Ok::<(), ising_wgpu::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Temperatures {
+    betas: Vec<f32>,
+    chains: usize,
+    words_per_beta: usize,
+}
+
+impl Temperatures {
+    /// `betas.len()` groups of the words of `chains` chains, in order; an error unless every beta is
+    /// finite and the words split evenly.
+    pub fn new(betas: &[f32], chains: usize) -> Result<Self> {
+        if betas.is_empty() {
+            return Err(Error::invalid(
+                "betas",
+                "give at least one inverse temperature",
+            ));
+        }
+        for (k, &beta) in betas.iter().enumerate() {
+            check_finite(|| format!("betas[{k}]"), f64::from(beta))?;
+        }
+        let words = chains.div_ceil(32);
+        let k = betas.len();
+        if words == 0 || !words.is_multiple_of(k) {
+            return Err(Error::invalid(
+                "betas",
+                format!(
+                    "{k} temperatures need the {words} words of 32 chains ({chains} chains) to split \
+                     evenly into groups of whole words; give a multiple of {} chains",
+                    32 * k
+                ),
+            ));
+        }
+        Ok(Temperatures {
+            betas: betas.to_vec(),
+            chains,
+            words_per_beta: words / k,
+        })
+    }
+
+    /// Every chain at `beta`.
+    pub fn single(beta: f32, chains: usize) -> Self {
+        Temperatures {
+            betas: vec![beta],
+            chains,
+            words_per_beta: chains.div_ceil(32).max(1),
+        }
+    }
+
+    /// The beta of each group, in order.
+    pub fn betas(&self) -> &[f32] {
+        &self.betas
+    }
+
+    /// The chains of group `k`.
+    pub fn chains_of(&self, k: usize) -> std::ops::Range<usize> {
+        let per = 32 * self.words_per_beta;
+        (k * per).min(self.chains)..((k + 1) * per).min(self.chains)
+    }
+
+    /// Words of 32 chains in each group.
+    pub(crate) fn words_per_beta(&self) -> usize {
+        self.words_per_beta
     }
 }
 

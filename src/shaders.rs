@@ -192,6 +192,7 @@ pub const GENERAL: Kernel = Kernel {
         read("biases"),
         read("block_nodes"),
         read("adj_hi"),
+        read("betas"),
     ],
     snippets: &[Snippet::Common, Snippet::Philox],
     body: include_str!("update/general.wgsl"),

@@ -210,6 +210,85 @@ fn sampled_moments_and_observables_agree_with_exact_within_5_standard_errors() {
 }
 
 #[test]
+fn several_betas_print_their_moments_and_energies_in_beta_order() {
+    let dir = scratch("betas");
+    let m = random_model(33, 10, 0.4);
+    let path = write(&dir, "m.json", &model_json(&m));
+    let betas = [0.2f32, 0.5, 0.9, 1.4];
+    let v = stdout_json(&ising(&[
+        "sample",
+        "--model",
+        &path,
+        "--backend",
+        "cpu",
+        "--chains",
+        "256",
+        "--betas",
+        "0.2,0.5,0.9,1.4",
+        "--warmup",
+        "200",
+        "--samples",
+        "1000",
+        "--moments",
+        "--observe",
+        "energy",
+    ]));
+    assert_eq!(v["betas"], serde_json::json!(betas));
+    for (k, &beta) in betas.iter().enumerate() {
+        let mut at = m.clone();
+        at.set_beta(beta).unwrap();
+        let (nodes, edges) = brute_force(&at, &[]);
+        let row = |key: &str| -> Vec<f64> {
+            v[key][k]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        };
+        let what = format!("beta {beta}");
+        common::assert_within_5_se(&what, &row("node_means"), &row("node_stderr"), &nodes);
+        common::assert_within_5_se(&what, &row("edge_means"), &row("edge_stderr"), &edges);
+        let fields: f64 = at
+            .biases()
+            .iter()
+            .zip(&nodes)
+            .map(|(&b, s)| f64::from(b) * s)
+            .sum();
+        let couplings: f64 = at
+            .weights()
+            .iter()
+            .zip(&edges)
+            .map(|(&j, s)| f64::from(j) * s)
+            .sum();
+        common::assert_within_5_se(
+            &format!("{what} energy"),
+            &[v["energy_mean"][k].as_f64().unwrap()],
+            &[v["energy_stderr"][k].as_f64().unwrap()],
+            &[-(fields + couplings) / 10.0],
+        );
+    }
+    let bad = ising(&[
+        "sample",
+        "--model",
+        &path,
+        "--chains",
+        "256",
+        "--betas",
+        "0.2,0.5,0.9",
+        "--moments",
+        "--backend",
+        "cpu",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("betas") && stderr.contains("multiple of 96 chains"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn samples_go_to_an_npy_file() {
     let dir = scratch("npy");
     let m = random_model(32, 6, 0.5);

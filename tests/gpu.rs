@@ -134,10 +134,11 @@ fn both(
     clamp: Option<&Array2<i8>>,
     gpu: GpuSampler,
 ) {
-    compare(program, chains, init, clamp, gpu, true);
+    compare(program, chains, init, clamp, gpu, true, &[]);
 }
 
-/// As `both`, comparing moment counts too when `moments`.
+/// As `both`, comparing moment counts, energies and plain sweeps too when `moments`, with the chains
+/// at `betas` when there are any.
 fn compare(
     program: &SamplingProgram,
     chains: usize,
@@ -145,6 +146,7 @@ fn compare(
     clamp: Option<&Array2<i8>>,
     gpu: GpuSampler,
     moments: bool,
+    betas: &[f32],
 ) {
     let schedule = SamplingSchedule::new(0, 6, 1).unwrap();
     let nodes: Vec<u32> = (0..program.model().num_nodes() as u32).collect();
@@ -155,6 +157,10 @@ fn compare(
         gpu.state().unwrap(),
         "initial states differ"
     );
+    if !betas.is_empty() {
+        cpu.set_betas(betas).unwrap();
+        gpu.set_betas(betas).unwrap();
+    }
     let cpu_samples = cpu.sample(&schedule, &nodes).unwrap();
     let gpu_samples = gpu.sample(&schedule, &nodes).unwrap();
     for t in 0..6 {
@@ -256,8 +262,50 @@ fn lattice_path_draws_identical_spins_on_gpu_and_cpu() {
                     .unwrap();
             assert!(gpu.lattice_path(), "{:?}", lattice.dims());
             assert!(moments || gpu.chain_groups() > 1, "{:?}", lattice.dims());
-            compare(&program, chains, Init::Uniform, None, gpu, moments);
+            compare(&program, chains, Init::Uniform, None, gpu, moments, &[]);
         }
+    }
+}
+
+#[test]
+fn several_temperatures_draw_identical_spins_on_gpu_and_cpu() {
+    let Some(ctx) = gpu() else { return };
+    let betas = [0.3, 0.8, 1.4, 2.5];
+    // The general path with clamping, 4 words in 4 groups (the last word partial).
+    let model = random_model(9, 14, 0.3);
+    let clamp = random_clamp(9, 14, 2);
+    let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
+    let values = Array2::from_shape_fn((1, 2), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
+    let program = SamplingProgram::new(model, Blocks::Auto, &clamped).unwrap();
+    let gpu = GpuSampler::new(&ctx, &program, 120, 17, Init::Hinton, Some(values.view())).unwrap();
+    compare(
+        &program,
+        120,
+        Init::Hinton,
+        Some(&values),
+        gpu,
+        true,
+        &betas,
+    );
+    // The lattice path with a field per site of three values: 4 groups x 3 fields of tables; and
+    // bindings of half the CSR, so chain groups of 4 words across temperature groups of 2.
+    let lattice = Lattice::square(16, 12, true).unwrap();
+    let mut program = lattice.program(0.7, 0.2, 1.0).unwrap();
+    let mut model = program.model().clone();
+    let fields = (0..lattice.num_sites()).map(|i| [0.2, -0.2, 0.1][(i * 7) % 3]);
+    model.set_biases(fields.collect()).unwrap();
+    program.set_parameters(&model).unwrap();
+    let device = PlanLimits::of_device(&ctx.device().limits());
+    let small = PlanLimits {
+        max_binding_bytes: 8 * 2 * 192,
+        ..device
+    };
+    for (limits, moments) in [(device, true), (small, false)] {
+        let gpu =
+            GpuSampler::with_limits(&ctx, &program, 256, 17, Init::Uniform, None, limits).unwrap();
+        assert!(gpu.lattice_path());
+        assert_eq!(gpu.chain_groups(), if moments { 1 } else { 2 });
+        compare(&program, 256, Init::Uniform, None, gpu, moments, &betas);
     }
 }
 
@@ -335,7 +383,7 @@ fn an_adjacency_past_the_binding_limit_splits_into_two_bindings() {
         ..PlanLimits::of_device(&ctx.device().limits())
     };
     let gpu = GpuSampler::with_limits(&ctx, &program, 100, 17, Init::Hinton, None, limits).unwrap();
-    compare(&program, 100, Init::Hinton, None, gpu, false);
+    compare(&program, 100, Init::Hinton, None, gpu, false, &[]);
     let mut gpu =
         GpuSampler::with_limits(&ctx, &program, 100, 17, Init::Hinton, None, limits).unwrap();
     let e = gpu
@@ -548,7 +596,7 @@ fn samples_do_not_depend_on_the_launch_shape() {
             shape(64, words),
         )
         .unwrap();
-        compare(&program, 150, Init::Uniform, None, gpu, true);
+        compare(&program, 150, Init::Uniform, None, gpu, true, &[]);
     }
     let e = GpuSampler::with_limits(&ctx, &program, 150, 0, Init::Hinton, None, shape(64, 3))
         .err()

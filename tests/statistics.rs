@@ -123,3 +123,70 @@ fn chains_with_different_clamp_rows_each_follow_their_conditional() {
         }
     }
 }
+
+/// Four temperatures in one sampler: each group's moments and energies against exact enumeration
+/// at its beta, on the general path (random model, clamping) and the lattice path (4 x 4 torus).
+#[test]
+fn each_temperature_group_matches_exact_enumeration_at_its_beta() {
+    let betas = [0.2f32, 0.45, 0.8, 1.3];
+    let model = random_model(41, 11, 0.4);
+    let clamp = random_clamp(41, 11, 2);
+    let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
+    let values = Array2::from_shape_fn((1, 2), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
+    let general = SamplingProgram::new(model, Blocks::Auto, &clamped).unwrap();
+    let torus = ising_wgpu::Lattice::square(4, 4, true).unwrap();
+    // No field: the ordered phase's two states are equally likely, so chains that stay in the one
+    // they started in (hinton_init draws it with probability 1/2 each) still sample it correctly.
+    let lattice = torus.program(1.0, 0.0, 1.0).unwrap();
+    let schedule = SamplingSchedule::new(200, 2000, 1).unwrap();
+    let observe = Observe {
+        moments: true,
+        energy: true,
+        ..Observe::default()
+    };
+    for backend in backends() {
+        for (program, clamp, values, on_lattice) in [
+            (&general, &clamp[..], Some(values.view()), false),
+            (&lattice, &[][..], None, true),
+        ] {
+            let mut sampler = backend
+                .sampler(program, 256, 3, Init::Hinton, values)
+                .unwrap();
+            sampler.set_betas(&betas).unwrap();
+            assert_eq!(sampler.lattice_path(), on_lattice);
+            let observed = sampler.run(&schedule, &observe).unwrap();
+            let (moments, trace) = (observed.moments.unwrap(), observed.energy.unwrap());
+            let temperatures = sampler.temperatures();
+            for (k, &beta) in betas.iter().enumerate() {
+                let chains = temperatures.chains_of(k);
+                assert_eq!(chains.len(), 64);
+                let mut model = program.model().clone();
+                model.set_beta(beta).unwrap();
+                let exact = exact_moments(&model, clamp).unwrap();
+                let group = moments.select_chains(chains.clone());
+                let what = format!("{} lattice {on_lattice} beta {beta}", backend.name());
+                assert_within_5_se(
+                    &format!("{what} node"),
+                    group.node_means().as_slice().unwrap(),
+                    group.node_stderr().as_slice().unwrap(),
+                    exact.node_means.as_slice().unwrap(),
+                );
+                assert_within_5_se(
+                    &format!("{what} edge"),
+                    group.edge_means().as_slice().unwrap(),
+                    group.edge_stderr().as_slice().unwrap(),
+                    exact.edge_means.as_slice().unwrap(),
+                );
+                let energy = trace.select_chains(chains);
+                let n = model.num_nodes() as f64;
+                let (u, u_se) = energy.energy_per_site();
+                assert_within_5_se(
+                    &format!("{what} energy"),
+                    &[u],
+                    &[u_se],
+                    &[exact.mean_energy(&model) / n],
+                );
+            }
+        }
+    }
+}

@@ -21,7 +21,7 @@ use crate::model::IsingModel;
 use crate::moments::Moments;
 use crate::observe::{EnergyTrace, Observe, Observed};
 use crate::packed::PackedSpins;
-use crate::program::{SamplingProgram, SamplingSchedule};
+use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
 
 /// How the free spins of each chain start.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,8 +90,18 @@ pub trait Sampler {
     fn lattice_path(&self) -> bool;
 
     /// Replaces weights, biases and beta with those of `model`, which must have the program's nodes
-    /// and edges; spins (and on a GPU, pipelines and buffers) stay as they are.
+    /// and edges; the model's beta becomes every chain's (one temperature group). Spins (and on a
+    /// GPU, pipelines and buffers) stay as they are.
     fn set_parameters(&mut self, model: &IsingModel) -> Result<()>;
+
+    /// The inverse temperatures of the chains.
+    fn temperatures(&self) -> &Temperatures;
+
+    /// Splits the chains into `betas.len()` groups of whole 32-chain words, in order, each sampled
+    /// at its own beta from the next sweep on ([`Temperatures`]); spins stay, and nothing is rebuilt
+    /// (on a GPU only the small per-temperature tables are written). Initial draws used the model's
+    /// beta.
+    fn set_betas(&mut self, betas: &[f32]) -> Result<()>;
 
     /// Sets the clamped nodes of every chain (one row for all chains or one per chain, in the
     /// program's clamped order), e.g. to the next batch of data rows.

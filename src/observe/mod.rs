@@ -78,6 +78,17 @@ impl EnergyTrace {
         }
     }
 
+    /// The trace of `chains` alone, e.g. one temperature group's
+    /// ([`crate::Temperatures::chains_of`]).
+    pub fn select_chains(&self, chains: std::ops::Range<usize>) -> EnergyTrace {
+        let columns = ndarray::s![.., chains];
+        EnergyTrace {
+            num_nodes: self.num_nodes,
+            energies: self.energies.slice(columns).to_owned(),
+            ups: self.ups.slice(columns).to_owned(),
+        }
+    }
+
     /// `H(s)`, samples x chains.
     pub fn energies(&self) -> ArrayView2<'_, f32> {
         self.energies.view()

@@ -4,7 +4,7 @@
 //! of up neighbours instead (the very same words). `general.wgsl` is its GPU twin, draw for draw.
 
 use crate::packed::WordSlice;
-use crate::program::SamplingProgram;
+use crate::program::{SamplingProgram, Temperatures};
 use crate::rng::{
     Purpose, approx_top_bytes, bernoulli_word, bernoulli_word_refined, sigmoid, threshold,
 };
@@ -40,10 +40,10 @@ fn sums_are_exact(b: f32, j: f32, degree: usize) -> bool {
 /// sums are exact in `f32`. Only the host takes this path; the GPU kernel sums floats, which gives the
 /// same thresholds for these nodes.
 struct CountingTable {
-    /// Per node, the offset in `thresholds` of its `degree + 1` thresholds, when it has them.
+    /// Per node, the offset in each beta's thresholds of its `degree + 1` thresholds, when it has them.
     offsets: Vec<Option<u32>>,
-    /// Threshold of `ups` up neighbours at `offset + ups`.
-    thresholds: Vec<u32>,
+    /// Per beta, the threshold of `ups` up neighbours at `offset + ups`.
+    thresholds: Vec<Vec<u32>>,
 }
 
 /// The thresholds `sigmoid(2 beta (b + j (ups - downs)))` of each count `ups` of up neighbours among
@@ -66,11 +66,12 @@ fn count_thresholds(b: f32, j: f32, degree: usize, beta: f32) -> Option<Vec<u32>
 }
 
 impl CountingTable {
-    fn new(program: &SamplingProgram) -> Self {
+    /// The tables of `program`'s nodes at each of `betas`.
+    fn new(program: &SamplingProgram, betas: &[f32]) -> Self {
         let model = program.model();
         let csr = program.csr();
         let weights = csr.entry_weights(model.weights());
-        let mut thresholds = Vec::new();
+        let mut thresholds = vec![Vec::new(); betas.len()];
         let offsets = (0..model.num_nodes())
             .map(|i| {
                 let row = &weights[csr.row(i)];
@@ -78,9 +79,10 @@ impl CountingTable {
                 if row.iter().any(|&w| w != j) {
                     return None;
                 }
-                let table = count_thresholds(model.biases()[i], j, row.len(), model.beta())?;
-                let offset = thresholds.len() as u32;
-                thresholds.extend(table);
+                let offset = thresholds[0].len() as u32;
+                for (table, &beta) in thresholds.iter_mut().zip(betas) {
+                    table.extend(count_thresholds(model.biases()[i], j, row.len(), beta)?);
+                }
                 Some(offset)
             })
             .collect();
@@ -123,34 +125,40 @@ impl Mode {
     }
 }
 
-/// Everything the general update reads: CSR with per-entry weights, biases and beta, and for nodes
-/// whose field takes few exact values, the thresholds of each count of up neighbours.
+/// Everything the general update reads: CSR with per-entry weights, biases, `2 beta` of each
+/// temperature group, and for nodes whose field takes few exact values, the thresholds of each count
+/// of up neighbours at each beta.
 pub(crate) struct GeneralUpdate {
     row_ptr: Vec<u32>,
     col: Vec<u32>,
     weights: Vec<f32>,
     biases: Vec<f32>,
-    beta: f32,
-    /// Per node, the offset in `thresholds` of its `degree + 1` thresholds, when it has one.
+    /// `2 beta` of each temperature group.
+    two_betas: Vec<f32>,
+    /// Words of 32 chains per temperature group.
+    words_per_beta: usize,
+    /// Per node, the offset in each beta's `thresholds` of its `degree + 1` thresholds, when it has one.
     by_count: Vec<Option<u32>>,
-    thresholds: Vec<u32>,
+    thresholds: Vec<Vec<u32>>,
 }
 
 impl GeneralUpdate {
-    /// The update of `program`'s current parameters.
-    pub(crate) fn new(program: &SamplingProgram) -> Self {
+    /// The update of `program`'s current weights and biases at `temperatures`.
+    pub(crate) fn new(program: &SamplingProgram, temperatures: &Temperatures) -> Self {
         let model = program.model();
         let csr = program.csr();
+        let betas = temperatures.betas();
         let CountingTable {
             offsets: by_count,
             thresholds,
-        } = CountingTable::new(program);
+        } = CountingTable::new(program, betas);
         GeneralUpdate {
             row_ptr: csr.row_ptr().to_vec(),
             col: csr.col().to_vec(),
             weights: csr.entry_weights(model.weights()),
             biases: model.biases().to_vec(),
-            beta: model.beta(),
+            two_betas: betas.iter().map(|&beta| 2.0 * beta).collect(),
+            words_per_beta: temperatures.words_per_beta(),
             by_count,
             thresholds,
         }
@@ -186,6 +194,7 @@ impl GeneralUpdate {
     ) -> u32 {
         let i = node as usize;
         let word = (spins.first_word + w) as u32;
+        let group = (spins.first_word + w) / self.words_per_beta;
         if let Some(offset) = self.by_count[i] {
             // Same thresholds as the float path gives for exact sums, looked up by count of up neighbours.
             let mut ups = [0u32; 32];
@@ -197,7 +206,7 @@ impl GeneralUpdate {
             }
             let mut t = [0; 32];
             for (t, &up) in t.iter_mut().zip(&ups) {
-                *t = self.thresholds[offset as usize + up as usize];
+                *t = self.thresholds[group][offset as usize + up as usize];
             }
             return bernoulli_word(seed, sweep, node, word, Purpose::Update, &t) & spins.masks[w];
         }
@@ -209,7 +218,7 @@ impl GeneralUpdate {
                 *f += if (word >> b) & 1 == 1 { j } else { -j };
             }
         }
-        let two_beta = 2.0 * self.beta;
+        let two_beta = self.two_betas[group];
         let mut x = field;
         for x in &mut x {
             *x *= two_beta;
@@ -262,6 +271,11 @@ mod tests {
         assert_eq!(granularity(f32::from_bits(1)), 2f64.powi(-149));
     }
 
+    /// Every chain of the words the tests sweep at the model's beta.
+    fn single(program: &SamplingProgram) -> Temperatures {
+        Temperatures::single(program.model().beta(), 70)
+    }
+
     /// The words of 5 sweeps of `update` over `program`'s blocks.
     fn sweeps_of(update: &GeneralUpdate, program: &SamplingProgram) -> Vec<Vec<u32>> {
         words_after_sweeps(program.model().num_nodes(), |spins, sweep| {
@@ -281,9 +295,9 @@ mod tests {
                 &[],
             )
             .unwrap();
-            let counting = GeneralUpdate::new(&program);
+            let counting = GeneralUpdate::new(&program, &single(&program));
             assert_eq!(counting.counting_nodes(), 96);
-            let float = GeneralUpdate::new(&program).float_only();
+            let float = GeneralUpdate::new(&program, &single(&program)).float_only();
             assert_eq!(
                 sweeps_of(&counting, &program),
                 sweeps_of(&float, &program),
@@ -302,7 +316,7 @@ mod tests {
                 &[],
             )
             .unwrap();
-            GeneralUpdate::new(&program).counting_nodes()
+            GeneralUpdate::new(&program, &single(&program)).counting_nodes()
         };
         assert_eq!(counting(1.0, 0.0), 36);
         assert_eq!(counting(0.5, 0.25), 36);

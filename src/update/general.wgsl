@@ -19,6 +19,7 @@ const WORDS: u32 = #WORDSu;
 @group(0) @binding(4) var<storage, read> biases: array<f32>;
 @group(0) @binding(5) var<storage, read> block_nodes: array<u32>;
 @group(0) @binding(6) var<storage, read> adj_hi: array<vec2<u32>>;   // entries past p.adj_split
+@group(0) @binding(7) var<storage, read> betas: array<f32>;   // per temperature group (`Temperatures`)
 
 // Whether the CSR continues in `adj_hi` (set by the host): without, the loop reads one binding.
 override SPLIT_ADJACENCY: bool = true;
@@ -65,7 +66,10 @@ fn general(
             //#end
         }
     }
-    let two_beta = 2.0 * p.beta;
+    // 2 beta of each word's temperature group (a run past the group's last word takes that word's).
+    //#unroll #WORDS
+    let two_beta#L = 2.0 * betas[(gw + min(#Lu, p.words - 1u - w)) / p.words_per_beta];
+    //#end
     // Initial draws: P(up) = sigmoid(beta * bias) (hinton) or 1/2 (uniform).
     let init_threshold = select(threshold(sigmoid(p.beta * bias)), threshold(0.5), p.mode == MODE_UNIFORM);
 
@@ -83,7 +87,7 @@ fn general(
     //#end
     var low_threshold: array<u32, #CHAINS>;
     //#unroll #CHAINS
-    let t#L = select(init_threshold, threshold(sigmoid(two_beta * field#L)), update);
+    let t#L = select(init_threshold, threshold(sigmoid(two_beta#Q * field#L)), update);
     let byte#L = (select(high_lo#Q, high_hi#Q, #Ru >= 16u)[(#Ru % 16u) / 4u] >> (8u * (#Ru % 4u))) & 0xffu;
     up#Q |= select(0u, 1u << #Ru, byte#L < (t#L >> 16u));
     tie#Q |= select(0u, 1u << #Ru, byte#L == (t#L >> 16u));

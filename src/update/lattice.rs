@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::count_draw::{BATCH, CountDraw, draw};
 use crate::packed::WordSlice;
-use crate::program::SamplingProgram;
+use crate::program::{SamplingProgram, Temperatures};
 
 /// Most distinct fields the lattice path takes; with more, the general path runs.
 pub(crate) const MAX_FIELDS: usize = 256;
@@ -16,17 +16,22 @@ pub(crate) const MAX_FIELDS: usize = 256;
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct LatticeUpdate {
     sides: [u32; 3],
-    /// One draw per distinct field, in order of first appearance.
+    /// Distinct fields, in order of first appearance.
+    fields: usize,
+    /// One draw per temperature group and distinct field: group `t`'s draw of field `f` at
+    /// `t * fields + f`.
     draws: Vec<CountDraw>,
-    /// Per site, the index of its field's draw.
+    /// Per site, the index of its field.
     site_field: Vec<u32>,
+    /// Words of 32 chains per temperature group.
+    words_per_beta: usize,
 }
 
 impl LatticeUpdate {
-    /// The lattice update of `program`, when it was built on a lattice ([`SamplingProgram::lattice_sides`]),
-    /// every coupling is equal and the fields take at most [`MAX_FIELDS`] values; otherwise `None`,
-    /// and the general path runs.
-    pub(crate) fn of(program: &SamplingProgram) -> Option<Self> {
+    /// The lattice update of `program` at `temperatures`, when it was built on a lattice
+    /// ([`SamplingProgram::lattice_sides`]), every coupling is equal and the fields take at most
+    /// [`MAX_FIELDS`] values; otherwise `None`, and the general path runs.
+    pub(crate) fn of(program: &SamplingProgram, temperatures: &Temperatures) -> Option<Self> {
         let sides = program.lattice_sides()?;
         let model = program.model();
         let j = *model.weights().first()?;
@@ -35,22 +40,33 @@ impl LatticeUpdate {
         }
         let degree = if sides[2] > 1 { 6 } else { 4 };
         let mut index = HashMap::new();
-        let mut draws = Vec::new();
+        let mut fields = Vec::new();
         let mut site_field = Vec::with_capacity(model.num_nodes());
         for &h in model.biases() {
             let k = *index.entry(h.to_bits()).or_insert_with(|| {
-                draws.push(CountDraw::new(j, h, model.beta(), degree));
-                draws.len() as u32 - 1
+                fields.push(h);
+                fields.len() as u32 - 1
             });
-            if draws.len() > MAX_FIELDS {
+            if fields.len() > MAX_FIELDS {
                 return None;
             }
             site_field.push(k);
         }
+        let draws = temperatures
+            .betas()
+            .iter()
+            .flat_map(|&beta| {
+                fields
+                    .iter()
+                    .map(move |&h| CountDraw::new(j, h, beta, degree))
+            })
+            .collect();
         Some(LatticeUpdate {
             sides,
+            fields: fields.len(),
             draws,
             site_field,
+            words_per_beta: temperatures.words_per_beta(),
         })
     }
 
@@ -59,12 +75,17 @@ impl LatticeUpdate {
         self.sides
     }
 
-    /// One draw per distinct field.
+    /// One draw per temperature group and distinct field, group by group.
     pub(crate) fn draws(&self) -> &[CountDraw] {
         &self.draws
     }
 
-    /// Per site, the index of its field's draw in [`LatticeUpdate::draws`].
+    /// Distinct fields.
+    pub(crate) fn fields(&self) -> usize {
+        self.fields
+    }
+
+    /// Per site, the index of its field among a temperature group's draws.
     pub(crate) fn site_fields(&self) -> &[u32] {
         &self.site_field
     }
@@ -129,7 +150,10 @@ impl LatticeUpdate {
                 .map(|j| spins.bits[j as usize * stride + it.word])
         });
         let keys = items.map(|it| (it.site, (spins.first_word + it.word) as u32));
-        let draws = items.map(|it| &self.draws[self.site_field[it.site as usize] as usize]);
+        let draws = items.map(|it| {
+            let group = (spins.first_word + it.word) / self.words_per_beta;
+            &self.draws[group * self.fields + self.site_field[it.site as usize] as usize]
+        });
         let up: [u32; N] = draw(draws, seed_sweep, keys, &neighbours);
         for (it, up) in items.iter().zip(up) {
             spins.bits[it.site as usize * stride + it.word] = up & spins.masks[it.word];
@@ -159,6 +183,13 @@ pub(crate) fn prev_on(side: u32, v: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl LatticeUpdate {
+        /// The update of `program` with every chain at the model's beta.
+        fn of_single(program: &SamplingProgram) -> Option<Self> {
+            Self::of(program, &Temperatures::single(program.model().beta(), 64))
+        }
+    }
     use crate::graph::{Csr, Lattice};
 
     #[test]
@@ -168,7 +199,7 @@ mod tests {
             Lattice::cubic(4, 6, 8, true).unwrap(),
         ] {
             let program = lattice.program(1.0, 0.5, 0.3).unwrap();
-            let update = LatticeUpdate::of(&program).expect("uniform exact parameters");
+            let update = LatticeUpdate::of_single(&program).expect("uniform exact parameters");
             assert_eq!(update.draws()[0].degree(), 2 * lattice.dims().len());
             let csr = Csr::new(program.model());
             for site in 0..lattice.num_sites() as u32 {
@@ -184,8 +215,8 @@ mod tests {
     #[test]
     fn lattice_programs_with_one_coupling_and_few_fields_take_the_path() {
         let torus = Lattice::square(8, 8, true).unwrap();
-        assert!(LatticeUpdate::of(&torus.program(-0.5, 0.25, 1.0).unwrap()).is_some());
-        assert!(LatticeUpdate::of(&torus.program(0.3, 0.1, 1.0).unwrap()).is_some());
+        assert!(LatticeUpdate::of_single(&torus.program(-0.5, 0.25, 1.0).unwrap()).is_some());
+        assert!(LatticeUpdate::of_single(&torus.program(0.3, 0.1, 1.0).unwrap()).is_some());
         // A field per site, with few values: one draw per value.
         let mut fields = torus.program(0.5, 0.0, 1.0).unwrap();
         let mut model = fields.model().clone();
@@ -193,7 +224,7 @@ mod tests {
             .set_biases((0..64).map(|i| [0.25, -0.5, 0.0][i % 3]).collect())
             .unwrap();
         fields.set_parameters(&model).unwrap();
-        let update = LatticeUpdate::of(&fields).unwrap();
+        let update = LatticeUpdate::of_single(&fields).unwrap();
         assert_eq!(update.draws().len(), 3);
         assert_eq!(&update.site_fields()[..4], &[0, 1, 2, 0]);
         assert_eq!(update.draws()[1], CountDraw::new(0.5, -0.5, 1.0, 4));
@@ -205,20 +236,20 @@ mod tests {
             .set_biases((0..400).map(|i| i as f32 / 400.0).collect())
             .unwrap();
         many.set_parameters(&model).unwrap();
-        assert!(LatticeUpdate::of(&many).is_none());
+        assert!(LatticeUpdate::of_single(&many).is_none());
         let mut program = torus.program(1.0, 0.0, 1.0).unwrap();
         let mut model = program.model().clone();
         let mut weights = model.weights().to_vec();
         weights[5] = 2.0;
         model.set_weights(weights).unwrap();
         program.set_parameters(&model).unwrap();
-        assert!(LatticeUpdate::of(&program).is_none());
+        assert!(LatticeUpdate::of_single(&program).is_none());
         let plain = crate::SamplingProgram::new(
             torus.model(1.0, 0.0, 1.0).unwrap(),
             crate::Blocks::Given(torus.blocks().to_vec()),
             &[],
         )
         .unwrap();
-        assert!(LatticeUpdate::of(&plain).is_none());
+        assert!(LatticeUpdate::of_single(&plain).is_none());
     }
 }

@@ -5,7 +5,7 @@
 // lattice.rs beside it.
 
 @group(0) @binding(1) var<storage, read_write> spins: array<u32>;
-@group(0) @binding(2) var<storage, read> field_tables: array<PlaneTables>; // one per distinct field
+@group(0) @binding(2) var<storage, read> field_tables: array<PlaneTables>; // per temperature group, per distinct field
 @group(0) @binding(3) var<storage, read> site_field: array<u32>; // per site, its field's table
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -41,8 +41,8 @@ fn lattice(
         add_word(&c, spins[select(site - plane, site + volume - plane, z == 0u) * p.words + w]);
     }
     var tables = PlaneTables(p.plane_tables_lo, p.plane_tables_hi);
-    if (p.per_site_fields == 1u) {
-        tables = field_tables[site_field[site]];
+    if (p.tables_in_buffer == 1u) {
+        tables = field_tables[(gw / p.words_per_beta) * p.n_fields + site_field[site]];
     }
     let up = count_draw(c, site, gw, tables);
     spins[site * p.words + w] = up & lane_mask(gw, p.chains);

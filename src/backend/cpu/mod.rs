@@ -29,7 +29,7 @@ use crate::observe::gather::SampleCollector;
 use crate::observe::plane_counters::PlaneCounters;
 use crate::observe::{EnergyTrace, HostObservers, NoObserver, Observe, Observed, Observer};
 use crate::packed::{PackedSpins, WordSlice, lane_mask};
-use crate::program::{SamplingProgram, SamplingSchedule};
+use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
 use crate::rng::sigmoid;
 
 /// Units of work (about 2 ns each: a node's word costs about 10, plus 1 per neighbour) that pay for
@@ -50,6 +50,7 @@ const WORK_PER_THREAD: u64 = 1 << 17;
 pub struct CpuSampler {
     kernel: SweepKernel,
     program: SamplingProgram,
+    temperatures: Temperatures,
     seed: u64,
     spins: PackedSpins,
     next_sweep: u64,
@@ -67,8 +68,9 @@ impl CpuSampler {
         init: Init,
         clamp_values: Option<ArrayView2<'_, i8>>,
     ) -> Result<Self> {
-        let kernel = SweepKernel::new(program, seed);
         let model = program.model();
+        let temperatures = Temperatures::single(model.beta(), chains);
+        let kernel = SweepKernel::new(program, &temperatures, seed);
         let mut spins = initial_host_state(program, chains, &init, clamp_values)?;
         let probability: Option<&dyn Fn(usize) -> f32> = match init {
             Init::Hinton => Some(&|i| sigmoid(model.beta() * model.biases()[i])),
@@ -89,6 +91,7 @@ impl CpuSampler {
         Ok(CpuSampler {
             kernel,
             program: program.clone(),
+            temperatures,
             seed,
             spins,
             next_sweep: 0,
@@ -297,7 +300,18 @@ impl Sampler for CpuSampler {
 
     fn set_parameters(&mut self, model: &IsingModel) -> Result<()> {
         self.program.set_parameters(model)?;
-        self.kernel = SweepKernel::new(&self.program, self.seed);
+        self.temperatures = Temperatures::single(model.beta(), self.spins.chains());
+        self.kernel = SweepKernel::new(&self.program, &self.temperatures, self.seed);
+        Ok(())
+    }
+
+    fn temperatures(&self) -> &Temperatures {
+        &self.temperatures
+    }
+
+    fn set_betas(&mut self, betas: &[f32]) -> Result<()> {
+        self.temperatures = Temperatures::new(betas, self.spins.chains())?;
+        self.kernel = SweepKernel::new(&self.program, &self.temperatures, self.seed);
         Ok(())
     }
 

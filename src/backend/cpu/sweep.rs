@@ -3,7 +3,7 @@
 
 use super::vector_level::VectorLevel;
 use crate::packed::WordSlice;
-use crate::program::SamplingProgram;
+use crate::program::{SamplingProgram, Temperatures};
 use crate::rng::{Purpose, bernoulli_word, threshold};
 use crate::update::general::GeneralUpdate;
 use crate::update::lattice::LatticeUpdate;
@@ -27,12 +27,12 @@ pub(crate) struct SweepKernel {
 }
 
 impl SweepKernel {
-    /// The sweeps of `program` drawing with `seed`: the lattice path when the program takes it
-    /// ([`LatticeUpdate::of`]), the general update otherwise.
-    pub(crate) fn new(program: &SamplingProgram, seed: u64) -> Self {
-        let update = match LatticeUpdate::of(program) {
+    /// The sweeps of `program` at `temperatures` drawing with `seed`: the lattice path when the
+    /// program takes it ([`LatticeUpdate::of`]), the general update otherwise.
+    pub(crate) fn new(program: &SamplingProgram, temperatures: &Temperatures, seed: u64) -> Self {
+        let update = match LatticeUpdate::of(program, temperatures) {
             Some(lattice) => HostUpdate::Lattice(lattice),
-            None => HostUpdate::General(GeneralUpdate::new(program)),
+            None => HostUpdate::General(GeneralUpdate::new(program, temperatures)),
         };
         SweepKernel {
             blocks: program.blocks().to_vec(),
@@ -144,9 +144,11 @@ mod tests {
         assert_eq!(levels[0], VectorLevel::Baseline);
         let paths = [(false, 0), (false, 96), (true, 0)];
         for (program, path) in programs.iter().zip(paths) {
+            // Two temperature groups of 2 and 1 words would not split 3 words; one group.
+            let temperatures = Temperatures::single(program.model().beta(), 70);
             let baseline = SweepKernel {
                 level: VectorLevel::Baseline,
-                ..SweepKernel::new(program, 11)
+                ..SweepKernel::new(program, &temperatures, 11)
             };
             let counting = match &baseline.update {
                 HostUpdate::General(general) => general.counting_nodes(),
@@ -157,7 +159,7 @@ mod tests {
             for &level in &levels[1..] {
                 let kernel = SweepKernel {
                     level,
-                    ..SweepKernel::new(program, 11)
+                    ..SweepKernel::new(program, &temperatures, 11)
                 };
                 assert_eq!(
                     words_after_sweeps(96, |s, sweep| kernel.sweep(s, sweep)),

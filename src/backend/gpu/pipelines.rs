@@ -36,11 +36,13 @@ pub(crate) struct Params {
     /// `reciprocal` of `words`, `lx / 2` and `ly`.
     pub(crate) reciprocals: [u32; 3],
     pub(crate) slab_words: u32,
-    pub(crate) per_site_fields: u32,
+    pub(crate) tables_in_buffer: u32,
     /// Bit planes of each moment counter (`PlaneCounters`).
     pub(crate) planes: u32,
+    pub(crate) words_per_beta: u32,
+    pub(crate) n_fields: u32,
     /// WGSL aligns the `vec4` that follows to 16 bytes.
-    pub(crate) _pad: u32,
+    pub(crate) _pad: [u32; 3],
     pub(crate) plane_tables: [u32; 8],
 }
 
@@ -248,8 +250,10 @@ mod tests {
             at("half_reciprocal", reciprocals + 4),
             at("ly_reciprocal", reciprocals + 8),
             at("slab_words", offset_of!(Params, slab_words)),
-            at("per_site_fields", offset_of!(Params, per_site_fields)),
+            at("tables_in_buffer", offset_of!(Params, tables_in_buffer)),
             at("planes", offset_of!(Params, planes)),
+            at("words_per_beta", offset_of!(Params, words_per_beta)),
+            at("n_fields", offset_of!(Params, n_fields)),
             at("plane_tables_lo", tables),
             at("plane_tables_hi", tables + 16),
         ];

@@ -24,7 +24,7 @@ use crate::observe::energy::ENERGY_CHUNK;
 use crate::observe::plane_counters::PlaneCounters;
 use crate::observe::{EnergyTrace, Observe, Observed};
 use crate::packed::PackedSpins;
-use crate::program::{SamplingProgram, SamplingSchedule};
+use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
 use crate::spin::spin_i8;
 use crate::update::general::Mode;
 use crate::update::lattice::{LatticeUpdate, MAX_FIELDS};
@@ -39,11 +39,9 @@ pub struct GpuSampler {
     /// Words of chains per invocation of the general kernel (`PlanLimits::words_per_invocation`, at
     /// most what the largest chain group needs).
     words_per_invocation: u32,
-    adj: [wgpu::Buffer; 2],
+    /// What the update kernels read besides the spins.
+    update: UpdateBuffers,
     adj_split: usize,
-    biases: wgpu::Buffer,
-    /// The lattice path's plane tables per distinct field, and each site's field.
-    fields: [wgpu::Buffer; 2],
     edges: Option<wgpu::Buffer>,
     /// Each edge's weight, for the energies (present with `edges`).
     edge_weights: Option<wgpu::Buffer>,
@@ -53,12 +51,66 @@ pub struct GpuSampler {
     program: SamplingProgram,
     /// The lattice path, when the program and its parameters allow it.
     lattice: Option<LatticeUpdate>,
+    /// The chains' inverse temperatures.
+    temperatures: Temperatures,
     chains: usize,
     seed: u64,
     next_sweep: u64,
     /// Reusable scratch buffers, by [`Scratch`] use.
     scratch: [Option<wgpu::Buffer>; 4],
     readback: Readback,
+}
+
+/// The buffers the update kernels read besides the spins.
+struct UpdateBuffers {
+    row_ptr: wgpu::Buffer,
+    /// CSR entries, split over two bindings when they exceed one.
+    adj: [wgpu::Buffer; 2],
+    biases: wgpu::Buffer,
+    block_nodes: wgpu::Buffer,
+    /// The beta of each temperature group.
+    betas: wgpu::Buffer,
+    /// The lattice path's plane tables per temperature group and distinct field.
+    field_tables: wgpu::Buffer,
+    /// Each site's field.
+    site_field: wgpu::Buffer,
+}
+
+impl UpdateBuffers {
+    /// The bind groups of the general and lattice kernels over `spins`.
+    fn bind(
+        &self,
+        ctx: &GpuContext,
+        pipelines: &Pipelines,
+        params: &wgpu::Buffer,
+        spins: &wgpu::Buffer,
+    ) -> [wgpu::BindGroup; 2] {
+        let general = bind_group(
+            ctx,
+            &pipelines.general,
+            params,
+            &[
+                ("spins", spins),
+                ("row_ptr", &self.row_ptr),
+                ("adj", &self.adj[0]),
+                ("biases", &self.biases),
+                ("block_nodes", &self.block_nodes),
+                ("adj_hi", &self.adj[1]),
+                ("betas", &self.betas),
+            ],
+        );
+        let lattice = bind_group(
+            ctx,
+            &pipelines.lattice,
+            params,
+            &[
+                ("spins", spins),
+                ("field_tables", &self.field_tables),
+                ("site_field", &self.site_field),
+            ],
+        );
+        [general, lattice]
+    }
 }
 
 /// One chain group's spins and the bind groups of the update kernels over them.
@@ -178,12 +230,16 @@ impl GpuSampler {
         } else {
             1
         };
-        let fields = [
-            storage("field_tables", &vec![0; 32 * MAX_FIELDS]),
-            storage("site_field", &vec![0; 4 * site_fields]),
-        ];
         let block_nodes: Vec<u32> = program.blocks().concat();
-        let block_nodes = storage("block_nodes", bytemuck::cast_slice(&block_nodes));
+        let update = UpdateBuffers {
+            row_ptr,
+            adj,
+            biases,
+            block_nodes: storage("block_nodes", bytemuck::cast_slice(&block_nodes)),
+            betas: storage("betas", bytemuck::cast_slice(&[model.beta()])),
+            field_tables: storage("field_tables", &vec![0; 32 * MAX_FIELDS]),
+            site_field: storage("site_field", &vec![0; 4 * site_fields]),
+        };
         let edge_words: Vec<u32> = model.edges().iter().flat_map(|&(i, j)| [i, j]).collect();
         // Only moment counts read the edge list; a graph whose list exceeds a binding can still sample.
         let edges_fit = limits.check_storage(String::new, 8 * m as u64, "").is_ok();
@@ -202,29 +258,7 @@ impl GpuSampler {
             .into_iter()
             .map(|plan| {
                 let spins = storage("spins", bytemuck::cast_slice(&group_words(&host, &plan)));
-                let general = bind_group(
-                    ctx,
-                    &pipelines.general,
-                    &params,
-                    &[
-                        ("spins", &spins),
-                        ("row_ptr", &row_ptr),
-                        ("adj", &adj[0]),
-                        ("biases", &biases),
-                        ("block_nodes", &block_nodes),
-                        ("adj_hi", &adj[1]),
-                    ],
-                );
-                let lattice = bind_group(
-                    ctx,
-                    &pipelines.lattice,
-                    &params,
-                    &[
-                        ("spins", &spins),
-                        ("field_tables", &fields[0]),
-                        ("site_field", &fields[1]),
-                    ],
-                );
+                let [general, lattice] = update.bind(ctx, &pipelines, &params, &spins);
                 Group {
                     plan,
                     spins,
@@ -254,10 +288,8 @@ impl GpuSampler {
             pipelines,
             limits,
             words_per_invocation,
-            adj,
+            update,
             adj_split,
-            biases,
-            fields,
             edges,
             edge_weights,
             params,
@@ -265,13 +297,14 @@ impl GpuSampler {
             blocks,
             program: program.clone(),
             lattice: None,
+            temperatures: Temperatures::single(program.model().beta(), chains),
             chains,
             seed,
             next_sweep: 0,
             scratch: Default::default(),
             readback: Readback::default(),
         };
-        sampler.set_lattice();
+        sampler.set_temperatures();
         let mode = match init {
             Init::Hinton => Some(Mode::Hinton),
             Init::Uniform => Some(Mode::Uniform),
@@ -320,26 +353,42 @@ impl GpuSampler {
             n_edges: self.program.model().num_edges() as u32,
             group_chains: plan.chains as u32,
             adj_split: self.adj_split as u32,
+            words_per_beta: self.temperatures.words_per_beta() as u32,
             ..self.lattice_params(plan.words as u32)
         }
     }
 
-    /// Takes the lattice path when the program's parameters allow it, with its fields uploaded.
-    fn set_lattice(&mut self) {
-        self.lattice = LatticeUpdate::of(&self.program);
+    /// Uploads the temperatures' betas, and takes the lattice path when the program's parameters
+    /// allow it, with its plane tables uploaded. A buffer too small for them is replaced (and the
+    /// bind groups over it), never the pipelines.
+    fn set_temperatures(&mut self) {
+        let betas = self.temperatures.betas().to_vec();
+        let mut grown = grow(&self.ctx, &mut self.update.betas, 4 * betas.len() as u64);
+        let queue = self.ctx.queue().clone();
+        queue.write_buffer(&self.update.betas, 0, bytemuck::cast_slice(&betas));
+        self.lattice = LatticeUpdate::of(&self.program, &self.temperatures);
         if let Some(lattice) = self.lattice.as_ref().filter(|l| l.draws().len() > 1) {
             let tables: Vec<u32> = lattice
                 .draws()
                 .iter()
                 .flat_map(|d| d.packed_tables())
                 .collect();
-            let queue = self.ctx.queue();
-            queue.write_buffer(&self.fields[0], 0, bytemuck::cast_slice(&tables));
+            let bytes = 4 * tables.len() as u64;
+            grown |= grow(&self.ctx, &mut self.update.field_tables, bytes);
+            queue.write_buffer(&self.update.field_tables, 0, bytemuck::cast_slice(&tables));
             queue.write_buffer(
-                &self.fields[1],
+                &self.update.site_field,
                 0,
                 bytemuck::cast_slice(lattice.site_fields()),
             );
+        }
+        if grown {
+            for group in &mut self.groups {
+                let [general, lattice] =
+                    self.update
+                        .bind(&self.ctx, &self.pipelines, &self.params, &group.spins);
+                (group.general, group.lattice) = (general, lattice);
+            }
         }
     }
 
@@ -353,7 +402,8 @@ impl GpuSampler {
             sides: lattice.sides(),
             reciprocals: [reciprocal(words), reciprocal(lx / 2), reciprocal(ly)],
             plane_tables: lattice.draws()[0].packed_tables(),
-            per_site_fields: u32::from(lattice.draws().len() > 1),
+            tables_in_buffer: u32::from(lattice.draws().len() > 1),
+            n_fields: lattice.fields() as u32,
             ..Params::default()
         }
     }
@@ -703,7 +753,7 @@ impl Sampler for GpuSampler {
                         &[
                             ("edges", &edges),
                             ("weights", &weights),
-                            ("biases", &s.biases),
+                            ("biases", &s.update.biases),
                             ("partials", partials),
                             ("out", out),
                         ],
@@ -830,15 +880,26 @@ impl Sampler for GpuSampler {
         let words = adjacency_words(csr.col(), csr.edge(), model.weights());
         let queue = self.ctx.queue();
         let (lo, hi) = words.split_at(2 * self.adj_split);
-        queue.write_buffer(&self.adj[0], 0, bytemuck::cast_slice(lo));
+        queue.write_buffer(&self.update.adj[0], 0, bytemuck::cast_slice(lo));
         if !hi.is_empty() {
-            queue.write_buffer(&self.adj[1], 0, bytemuck::cast_slice(hi));
+            queue.write_buffer(&self.update.adj[1], 0, bytemuck::cast_slice(hi));
         }
-        queue.write_buffer(&self.biases, 0, bytemuck::cast_slice(model.biases()));
+        queue.write_buffer(&self.update.biases, 0, bytemuck::cast_slice(model.biases()));
         if let Some(weights) = &self.edge_weights {
             queue.write_buffer(weights, 0, bytemuck::cast_slice(model.weights()));
         }
-        self.set_lattice();
+        self.temperatures = Temperatures::single(model.beta(), self.chains);
+        self.set_temperatures();
+        Ok(())
+    }
+
+    fn temperatures(&self) -> &Temperatures {
+        &self.temperatures
+    }
+
+    fn set_betas(&mut self, betas: &[f32]) -> Result<()> {
+        self.temperatures = Temperatures::new(betas, self.chains)?;
+        self.set_temperatures();
         Ok(())
     }
 
@@ -934,4 +995,18 @@ fn unpack_gathered(
             out[(t, first_chain + b, o)] = spin_i8((word >> b) & 1 == 1);
         }
     }
+}
+
+/// Replaces `buffer` by a zeroed one of `bytes` when it is smaller; whether it did.
+fn grow(ctx: &GpuContext, buffer: &mut wgpu::Buffer, bytes: u64) -> bool {
+    if buffer.size() >= bytes {
+        return false;
+    }
+    *buffer = ctx.device().create_buffer(&wgpu::BufferDescriptor {
+        label: Some("temperature tables"),
+        size: bytes.next_multiple_of(4),
+        usage: buffer.usage(),
+        mapped_at_creation: false,
+    });
+    true
 }
