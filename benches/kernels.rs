@@ -8,7 +8,7 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use ising_wgpu::io::read_edge_list;
 use ising_wgpu::{
-    Backend, Blocks, GpuContext, GpuSitePacked, Init, IsingModel, Lattice, PlanLimits,
+    Backend, Blocks, GpuContext, GpuSitePacked, IsingModel, Lattice, PlanLimits, SamplerConfig,
     SamplingProgram, SamplingSchedule, SitePackedInit, SitePackedKernel, SitePackedLattice,
     SitePackedSampler,
 };
@@ -36,7 +36,7 @@ fn sweeps(
     ));
     for (name, backend) in backends {
         let mut sampler = backend
-            .sampler(program, chains, 0, Init::Hinton, None)
+            .sampler(program, &SamplerConfig::new(chains))
             .expect("sampler");
         sampler.sweep(sweeps).expect("warm-up");
         group.bench_function(*name, |b| b.iter(|| sampler.sweep(sweeps).expect("sweeps")));
@@ -104,7 +104,7 @@ fn kernels(c: &mut Criterion) {
     group.throughput(Throughput::Elements(10 * 256 * small.num_sites() as u64));
     for (name, backend) in &backends {
         let mut sampler = backend
-            .sampler(&program, 256, 0, Init::Hinton, None)
+            .sampler(&program, &SamplerConfig::new(256))
             .expect("sampler");
         sampler.estimate_moments(&schedule).expect("warm-up");
         group.bench_function(*name, |b| {

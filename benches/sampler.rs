@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use ising_wgpu::io::read_edge_list;
 use ising_wgpu::{
-    Blocks, CpuSampler, GpuContext, GpuSampler, Init, IsingModel, Lattice, Sampler,
+    Blocks, CpuSampler, GpuContext, GpuSampler, IsingModel, Lattice, Sampler, SamplerConfig,
     SamplingProgram, SamplingSchedule,
 };
 
@@ -72,7 +72,7 @@ fn main() {
                 continue;
             }
             let sweeps = (3_000_000_000 / (program.num_free() * chains) as u64).clamp(2, 200);
-            let cpu = CpuSampler::new(program, chains, 0, Init::Hinton, None).expect("cpu sampler");
+            let cpu = CpuSampler::new(program, &SamplerConfig::new(chains)).expect("cpu sampler");
             flips_per_ns(
                 &format!("{name} (cpu)"),
                 Box::new(cpu),
@@ -81,7 +81,7 @@ fn main() {
                 sweeps,
             );
             if let Some(ctx) = &gpu {
-                let sampler = GpuSampler::new(ctx, program, chains, 0, Init::Hinton, None)
+                let sampler = GpuSampler::new(ctx, program, &SamplerConfig::new(chains))
                     .expect("gpu sampler");
                 flips_per_ns(
                     &format!("{name} (gpu)"),

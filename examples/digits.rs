@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use clap::Parser;
 use ising_wgpu::train::{Optimizer, TrainConfig, TrainingSpec, train};
 use ising_wgpu::{
-    Backend, Blocks, GpuContext, Init, IsingModel, SamplingProgram, SamplingSchedule,
+    Backend, Blocks, GpuContext, Init, IsingModel, SamplerConfig, SamplingProgram, SamplingSchedule,
 };
 use ndarray::{Array2, Axis, s};
 use plotters::prelude::*;
@@ -155,10 +155,9 @@ fn sampled_predictions(
     });
     let mut sampler = backend.sampler(
         &program,
-        clamp.nrows(),
-        11,
-        Init::Hinton,
-        Some(clamp.view()),
+        &SamplerConfig::new(clamp.nrows())
+            .seed(11)
+            .clamp_values(clamp.clone()),
     )?;
     let labels: Vec<u32> = (PIXELS as u32..VISIBLE as u32).collect();
     let samples = sampler.sample(&SamplingSchedule::new(50, 100, 1)?, &labels)?; // samples x chains x labels
@@ -336,10 +335,10 @@ fn plot_samples(
     });
     let mut sampler = backend.sampler(
         &program,
-        clamp.nrows(),
-        5,
-        Init::Uniform,
-        Some(clamp.view()),
+        &SamplerConfig::new(clamp.nrows())
+            .seed(5)
+            .init(Init::Uniform)
+            .clamp_values(clamp.clone()),
     )?;
     let pixels: Vec<u32> = (0..PIXELS as u32).collect();
     let samples = sampler.sample(&SamplingSchedule::new(200, 50, 2)?, &pixels)?; // samples x chains x pixels

@@ -10,7 +10,8 @@
 use clap::Parser;
 use ising_wgpu::physics::{BETA_C, onsager_energy_per_site, yang_magnetization};
 use ising_wgpu::{
-    CpuSampler, GpuContext, GpuSampler, Init, Lattice, Sampler, SamplingSchedule, mean_and_stderr,
+    CpuSampler, GpuContext, GpuSampler, Init, Lattice, Sampler, SamplerConfig, SamplingSchedule,
+    mean_and_stderr,
 };
 use ndarray::{Array2, Axis};
 use plotters::prelude::*;
@@ -70,17 +71,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some(ctx) => Box::new(GpuSampler::new(
                 ctx,
                 &program,
-                args.chains,
-                k as u64,
-                init,
-                None,
+                &SamplerConfig::new(args.chains).seed(k as u64).init(init),
             )?),
             None => Box::new(CpuSampler::new(
                 &program,
-                args.chains,
-                k as u64,
-                init,
-                None,
+                &SamplerConfig::new(args.chains).seed(k as u64).init(init),
             )?),
         };
         // Energy and magnetisation of every chain at every sample point, reduced where the spins live.

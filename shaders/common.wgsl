@@ -14,7 +14,6 @@ struct Params {
     sweep_hi: u32,
     seed_lo: u32,
     seed_hi: u32,
-    beta: f32,
     n_nodes: u32,
     n_edges: u32,
     group_chains: u32,  // chains held by this group

@@ -19,13 +19,13 @@
 //! word ([`Backend::site_packed`]).
 //!
 //! ```
-//! use ising_wgpu::{Blocks, CpuSampler, Init, IsingModel, Sampler, SamplingProgram, SamplingSchedule};
+//! use ising_wgpu::{Blocks, CpuSampler, IsingModel, Sampler, SamplerConfig, SamplingProgram, SamplingSchedule};
 //! // A 5-spin chain, THRML's first example.
 //! let edges: Vec<(u32, u32)> = (0..4).map(|i| (i, i + 1)).collect();
 //! let model = IsingModel::new(5, edges, vec![0.5; 4], vec![0.0; 5], 1.0)?;
 //! let program = SamplingProgram::new(model, Blocks::Auto, &[])?;
 //! let schedule = SamplingSchedule::new(100, 1000, 2)?;
-//! let mut sampler = CpuSampler::new(&program, 64, 0, Init::Hinton, None)?;
+//! let mut sampler = CpuSampler::new(&program, &SamplerConfig::new(64))?;
 //! let samples = sampler.sample(&schedule, &[0, 4])?; // samples x chains x nodes
 //! assert_eq!(samples.shape(), &[1000, 64, 2]);
 //! let moments = sampler.estimate_moments(&schedule)?;
@@ -51,8 +51,9 @@ pub mod train;
 mod update;
 pub use backend::{
     Backend, CpuSampler, CpuSitePacked, GpuContext, GpuSampler, GpuSitePacked, Init, Observables,
-    PlanLimits, SITE_PACKED_WORD, Sampler, SitePackedInit, SitePackedKernel, SitePackedLattice,
-    SitePackedSampler, tuned_site_packed_kernel, tuned_words_per_invocation, tuned_workgroup_size,
+    PlanLimits, SITE_PACKED_WORD, Sampler, SamplerConfig, SitePackedInit, SitePackedKernel,
+    SitePackedLattice, SitePackedSampler, UpdatePath, tuned_site_packed_kernel,
+    tuned_words_per_invocation, tuned_workgroup_size,
 };
 pub use error::{Error, Result};
 pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics};

@@ -12,6 +12,7 @@ use crate::spin::spin_from_i8;
 /// `E(s) = -beta * (sum_i b_i s_i + sum_k J_k s_i s_j)` and `P(s) ∝ exp(-E(s))`.
 ///
 /// Parameters are `f32`, the precision of the samplers; enumeration and energies use `f64`.
+#[doc(alias = "IsingEBM")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct IsingModel {
     num_nodes: usize,

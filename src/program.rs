@@ -15,6 +15,7 @@ pub enum Blocks {
 
 /// A model with its free blocks (updated in order, one sweep updating each once) and its clamped
 /// nodes (never written, but seen by their neighbours). THRML's `IsingSamplingProgram`.
+#[doc(alias = "IsingSamplingProgram")]
 #[derive(Clone, Debug)]
 pub struct SamplingProgram {
     model: IsingModel,

@@ -9,7 +9,7 @@ use ising_wgpu::rng::philox4x32_10;
 use ising_wgpu::shaders::Multiply;
 use ising_wgpu::{
     Blocks, CpuSampler, GpuContext, GpuSampler, Init, IsingModel, Lattice, Observe, PlanLimits,
-    Sampler, SamplingProgram, SamplingSchedule, exact_moments,
+    Sampler, SamplerConfig, SamplingProgram, SamplingSchedule, UpdatePath, exact_moments,
 };
 use ndarray::Array2;
 use wgpu::util::DeviceExt;
@@ -150,7 +150,11 @@ fn compare(
 ) {
     let schedule = SamplingSchedule::new(0, 6, 1).unwrap();
     let nodes: Vec<u32> = (0..program.model().num_nodes() as u32).collect();
-    let mut cpu = CpuSampler::new(program, chains, 17, init, clamp.map(|c| c.view())).unwrap();
+    let config = SamplerConfig {
+        clamp_values: clamp.cloned(),
+        ..SamplerConfig::new(chains).seed(17).init(init)
+    };
+    let mut cpu = CpuSampler::new(program, &config).unwrap();
     let mut gpu = gpu;
     assert_eq!(
         cpu.state().unwrap(),
@@ -217,14 +221,21 @@ fn gpu_and_cpu_draw_identical_spins_from_the_same_seed() {
     let values = Array2::from_shape_fn((1, 3), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
     let program = SamplingProgram::new(model, Blocks::Auto, &clamped).unwrap();
     for init in [Init::Hinton, Init::Uniform] {
-        let gpu =
-            GpuSampler::new(&ctx, &program, 100, 17, init.clone(), Some(values.view())).unwrap();
+        let gpu = GpuSampler::new(
+            &ctx,
+            &program,
+            &SamplerConfig::new(100)
+                .seed(17)
+                .init(init.clone())
+                .clamp_values(values.clone()),
+        )
+        .unwrap();
         both(&program, 100, init, Some(&values), gpu);
     }
     let lattice = Lattice::square(16, 12, true).unwrap();
     let program =
         SamplingProgram::new(lattice.model(0.7, 0.05, 0.5).unwrap(), Blocks::Auto, &[]).unwrap();
-    let gpu = GpuSampler::new(&ctx, &program, 64, 17, Init::Hinton, None).unwrap();
+    let gpu = GpuSampler::new(&ctx, &program, &SamplerConfig::new(64).seed(17)).unwrap();
     both(&program, 64, Init::Hinton, None, gpu);
 }
 
@@ -257,10 +268,18 @@ fn lattice_path_draws_identical_spins_on_gpu_and_cpu() {
         };
         // (Per-chain moment counts do not fit the small bindings.)
         for (limits, moments) in [(device, true), (small, false)] {
-            let gpu =
-                GpuSampler::with_limits(&ctx, &program, chains, 17, Init::Uniform, None, limits)
-                    .unwrap();
-            assert!(gpu.lattice_path(), "{:?}", lattice.dims());
+            let gpu = GpuSampler::with_limits(
+                &ctx,
+                &program,
+                &SamplerConfig::new(chains).seed(17).init(Init::Uniform),
+                limits,
+            )
+            .unwrap();
+            assert!(
+                gpu.update_path() == UpdatePath::Lattice,
+                "{:?}",
+                lattice.dims()
+            );
             assert!(moments || gpu.chain_groups() > 1, "{:?}", lattice.dims());
             compare(&program, chains, Init::Uniform, None, gpu, moments, &[]);
         }
@@ -277,7 +296,14 @@ fn several_temperatures_draw_identical_spins_on_gpu_and_cpu() {
     let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
     let values = Array2::from_shape_fn((1, 2), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
     let program = SamplingProgram::new(model, Blocks::Auto, &clamped).unwrap();
-    let gpu = GpuSampler::new(&ctx, &program, 120, 17, Init::Hinton, Some(values.view())).unwrap();
+    let gpu = GpuSampler::new(
+        &ctx,
+        &program,
+        &SamplerConfig::new(120)
+            .seed(17)
+            .clamp_values(values.clone()),
+    )
+    .unwrap();
     compare(
         &program,
         120,
@@ -301,9 +327,14 @@ fn several_temperatures_draw_identical_spins_on_gpu_and_cpu() {
         ..device
     };
     for (limits, moments) in [(device, true), (small, false)] {
-        let gpu =
-            GpuSampler::with_limits(&ctx, &program, 256, 17, Init::Uniform, None, limits).unwrap();
-        assert!(gpu.lattice_path());
+        let gpu = GpuSampler::with_limits(
+            &ctx,
+            &program,
+            &SamplerConfig::new(256).seed(17).init(Init::Uniform),
+            limits,
+        )
+        .unwrap();
+        assert!(gpu.update_path() == UpdatePath::Lattice);
         assert_eq!(gpu.chain_groups(), if moments { 1 } else { 2 });
         compare(&program, 256, Init::Uniform, None, gpu, moments, &betas);
     }
@@ -314,8 +345,17 @@ fn parameter_updates_switch_between_lattice_and_general_paths_on_both_backends()
     let Some(ctx) = gpu() else { return };
     let lattice = Lattice::square(8, 6, true).unwrap();
     let program = lattice.program(1.0, 0.0, 0.4).unwrap();
-    let mut cpu = CpuSampler::new(&program, 40, 5, Init::Uniform, None).unwrap();
-    let mut gpu = GpuSampler::new(&ctx, &program, 40, 5, Init::Uniform, None).unwrap();
+    let mut cpu = CpuSampler::new(
+        &program,
+        &SamplerConfig::new(40).seed(5).init(Init::Uniform),
+    )
+    .unwrap();
+    let mut gpu = GpuSampler::new(
+        &ctx,
+        &program,
+        &SamplerConfig::new(40).seed(5).init(Init::Uniform),
+    )
+    .unwrap();
     let nodes: Vec<u32> = (0..48).collect();
     let schedule = SamplingSchedule::new(0, 3, 1).unwrap();
     let mut uneven = program.model().clone();
@@ -326,7 +366,10 @@ fn parameter_updates_switch_between_lattice_and_general_paths_on_both_backends()
         cpu.set_parameters(model).unwrap();
         gpu.set_parameters(model).unwrap();
         assert_eq!(
-            (cpu.lattice_path(), gpu.lattice_path()),
+            (
+                (cpu.update_path() == UpdatePath::Lattice),
+                (gpu.update_path() == UpdatePath::Lattice)
+            ),
             (on_lattice, on_lattice)
         );
         assert_eq!(
@@ -351,14 +394,15 @@ fn spins_past_the_binding_limit_split_into_chain_groups_and_large_dispatches_fol
         ..device
     };
     let chains = 300;
-    let gpu =
-        GpuSampler::with_limits(&ctx, &program, chains, 17, Init::Hinton, None, limits).unwrap();
+    let gpu = GpuSampler::with_limits(&ctx, &program, &SamplerConfig::new(chains).seed(17), limits)
+        .unwrap();
     assert_eq!(gpu.chain_groups(), 5);
     both(&program, chains, Init::Hinton, None, gpu);
 
     // And statistically right: moments within 5 standard errors of exact.
     let mut gpu =
-        GpuSampler::with_limits(&ctx, &program, chains, 3, Init::Hinton, None, limits).unwrap();
+        GpuSampler::with_limits(&ctx, &program, &SamplerConfig::new(chains).seed(3), limits)
+            .unwrap();
     let moments = gpu
         .estimate_moments(&SamplingSchedule::new(100, 500, 1).unwrap())
         .unwrap();
@@ -382,10 +426,11 @@ fn an_adjacency_past_the_binding_limit_splits_into_two_bindings() {
         max_binding_bytes: 8 * entries * 6 / 10,
         ..PlanLimits::of_device(&ctx.device().limits())
     };
-    let gpu = GpuSampler::with_limits(&ctx, &program, 100, 17, Init::Hinton, None, limits).unwrap();
+    let gpu =
+        GpuSampler::with_limits(&ctx, &program, &SamplerConfig::new(100).seed(17), limits).unwrap();
     compare(&program, 100, Init::Hinton, None, gpu, false, &[]);
     let mut gpu =
-        GpuSampler::with_limits(&ctx, &program, 100, 17, Init::Hinton, None, limits).unwrap();
+        GpuSampler::with_limits(&ctx, &program, &SamplerConfig::new(100).seed(17), limits).unwrap();
     let e = gpu
         .estimate_moments(&SamplingSchedule::new(1, 1, 1).unwrap())
         .unwrap_err()
@@ -401,7 +446,7 @@ fn an_adjacency_past_the_binding_limit_splits_into_two_bindings() {
         .unwrap();
     gpu.set_parameters(&stronger).unwrap();
     let strong_program = SamplingProgram::new(stronger, Blocks::Auto, &[]).unwrap();
-    let mut cpu = CpuSampler::new(&strong_program, 100, 17, Init::Hinton, None).unwrap();
+    let mut cpu = CpuSampler::new(&strong_program, &SamplerConfig::new(100).seed(17)).unwrap();
     let schedule = SamplingSchedule::new(3, 4, 1).unwrap();
     let nodes: Vec<u32> = (0..12).collect();
     assert_eq!(
@@ -430,8 +475,8 @@ fn star(leaves: u32) -> SamplingProgram {
 fn hub_draws_as_on_the_cpu(ctx: &GpuContext, program: &SamplingProgram, limits: PlanLimits) {
     let schedule = SamplingSchedule::new(0, 6, 1).unwrap();
     let mut gpu =
-        GpuSampler::with_limits(ctx, program, 64, 17, Init::Hinton, None, limits).unwrap();
-    let mut cpu = CpuSampler::new(program, 64, 17, Init::Hinton, None).unwrap();
+        GpuSampler::with_limits(ctx, program, &SamplerConfig::new(64).seed(17), limits).unwrap();
+    let mut cpu = CpuSampler::new(program, &SamplerConfig::new(64).seed(17)).unwrap();
     assert_eq!(
         gpu.sample(&schedule, &[0]).unwrap(),
         cpu.sample(&schedule, &[0]).unwrap()
@@ -454,11 +499,15 @@ fn a_node_with_more_neighbours_than_the_adapter_loops_over_is_an_error() {
         // One iteration per neighbour plus up to 33 per word of the 64 chains' invocation.
         let widest = limit as u32 - 33 * words_per_invocation;
         hub_draws_as_on_the_cpu(&ctx, &star(widest), limits);
-        let e =
-            GpuSampler::with_limits(&ctx, &star(widest + 1), 64, 17, Init::Hinton, None, limits)
-                .err()
-                .expect("a hub past the loop limit must not sample")
-                .to_string();
+        let e = GpuSampler::with_limits(
+            &ctx,
+            &star(widest + 1),
+            &SamplerConfig::new(64).seed(17),
+            limits,
+        )
+        .err()
+        .expect("a hub past the loop limit must not sample")
+        .to_string();
         let expected = format!("node 0 has {} neighbours", widest + 1);
         assert!(e.contains(&expected) && e.contains("--backend cpu"), "{e}");
     }
@@ -473,7 +522,7 @@ fn too_large_models_are_clear_errors_before_allocation() {
         max_binding_bytes: 100,
         ..PlanLimits::of_device(&ctx.device().limits())
     };
-    let e = GpuSampler::with_limits(&ctx, &program, 64, 0, Init::Hinton, None, limits)
+    let e = GpuSampler::with_limits(&ctx, &program, &SamplerConfig::new(64), limits)
         .err()
         .unwrap()
         .to_string();
@@ -482,7 +531,7 @@ fn too_large_models_are_clear_errors_before_allocation() {
         "{e}"
     );
     assert!(e.contains("max_storage_buffer_binding_size"), "{e}");
-    let e = GpuSampler::new(&ctx, &program, 0, 0, Init::Hinton, None)
+    let e = GpuSampler::new(&ctx, &program, &SamplerConfig::new(0))
         .err()
         .unwrap()
         .to_string();
@@ -495,15 +544,12 @@ fn new_parameters_take_effect_without_rebuilding() {
     let lattice = Lattice::chain(10, true).unwrap();
     let program =
         SamplingProgram::new(lattice.model(0.1, 0.0, 1.0).unwrap(), Blocks::Auto, &[]).unwrap();
-    let mut gpu = GpuSampler::new(&ctx, &program, 64, 1, Init::Hinton, None).unwrap();
+    let mut gpu = GpuSampler::new(&ctx, &program, &SamplerConfig::new(64).seed(1)).unwrap();
     let strong = lattice.model(1.5, 0.0, 1.0).unwrap();
     gpu.set_parameters(&strong).unwrap();
     let mut cpu = CpuSampler::new(
         &SamplingProgram::new(strong.clone(), Blocks::Auto, &[]).unwrap(),
-        64,
-        1,
-        Init::Hinton,
-        None,
+        &SamplerConfig::new(64).seed(1),
     )
     .unwrap();
     // Same seed, same initial state (the init used the old biases, which are equal), same parameters now.
@@ -571,7 +617,8 @@ fn samples_do_not_depend_on_the_launch_shape() {
     };
     let run = |limits| {
         let mut gpu =
-            GpuSampler::with_limits(&ctx, &program, 150, 4, Init::Hinton, None, limits).unwrap();
+            GpuSampler::with_limits(&ctx, &program, &SamplerConfig::new(150).seed(4), limits)
+                .unwrap();
         (
             gpu.sample(&schedule, &nodes).unwrap(),
             gpu.estimate_moments(&schedule).unwrap(),
@@ -589,16 +636,13 @@ fn samples_do_not_depend_on_the_launch_shape() {
         let gpu = GpuSampler::with_limits(
             &ctx,
             &program,
-            150,
-            17,
-            Init::Uniform,
-            None,
+            &SamplerConfig::new(150).seed(17).init(Init::Uniform),
             shape(64, words),
         )
         .unwrap();
         compare(&program, 150, Init::Uniform, None, gpu, true, &[]);
     }
-    let e = GpuSampler::with_limits(&ctx, &program, 150, 0, Init::Hinton, None, shape(64, 3))
+    let e = GpuSampler::with_limits(&ctx, &program, &SamplerConfig::new(150), shape(64, 3))
         .err()
         .unwrap()
         .to_string();
@@ -611,7 +655,7 @@ fn samples_do_not_depend_on_the_launch_shape() {
             workgroup_size: bad,
             ..device
         };
-        let e = GpuSampler::with_limits(&ctx, &program, 8, 0, Init::Hinton, None, limits)
+        let e = GpuSampler::with_limits(&ctx, &program, &SamplerConfig::new(8), limits)
             .err()
             .unwrap()
             .to_string();

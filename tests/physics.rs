@@ -10,7 +10,8 @@ use ising_wgpu::physics::{
     yang_magnetization,
 };
 use ising_wgpu::{
-    Blocks, Init, Lattice, SamplingProgram, SamplingSchedule, exact_moments, mean_and_stderr,
+    Blocks, Init, Lattice, SamplerConfig, SamplingProgram, SamplingSchedule, UpdatePath,
+    exact_moments, mean_and_stderr,
 };
 use ndarray::{Array2, Array3, Axis};
 
@@ -47,10 +48,10 @@ fn energy_per_site(
 ) -> (f64, f64) {
     let program = lattice_program(lattice, beta, path);
     let mut sampler = backend
-        .sampler(&program, chains, seed, Init::Hinton, None)
+        .sampler(&program, &SamplerConfig::new(chains).seed(seed))
         .unwrap();
     assert_eq!(
-        sampler.lattice_path(),
+        (sampler.update_path() == UpdatePath::Lattice),
         program.lattice_sides().is_some(),
         "{path:?} on {:?}",
         lattice.dims()
@@ -92,7 +93,7 @@ fn one_dimensional_correlations() {
             let lattice = Lattice::chain(n, periodic).unwrap();
             let program = lattice_program(&lattice, k, Path::General);
             let mut sampler = backend
-                .sampler(&program, 128, 11, Init::Hinton, None)
+                .sampler(&program, &SamplerConfig::new(128).seed(11))
                 .unwrap();
             let nodes: Vec<u32> = (0..n as u32).collect();
             let schedule = SamplingSchedule::new(100, 2000, 1).unwrap();
@@ -156,7 +157,12 @@ fn yang_magnetisation_in_the_ordered_phase() {
     for (backend, path) in backends().iter().flat_map(|b| PATHS.map(|p| (b, p))) {
         let program = lattice_program(&lattice, 0.6, path);
         let mut sampler = backend
-            .sampler(&program, chains, 3, Init::States(up.clone()), None)
+            .sampler(
+                &program,
+                &SamplerConfig::new(chains)
+                    .seed(3)
+                    .init(Init::States(up.clone())),
+            )
             .unwrap();
         let schedule = SamplingSchedule::new(100, 1000, 1).unwrap();
         let moments = sampler.estimate_moments(&schedule).unwrap();
@@ -189,9 +195,16 @@ fn lattice_path_matches_exact_moments_with_field_and_antiferromagnetic_coupling(
     {
         let exact = exact_moments(program.model(), &[]).unwrap();
         let mut sampler = backend
-            .sampler(program, 256, 5, Init::Uniform, None)
+            .sampler(
+                program,
+                &SamplerConfig::new(256).seed(5).init(Init::Uniform),
+            )
             .unwrap();
-        assert!(sampler.lattice_path(), "{}", backend.name());
+        assert!(
+            sampler.update_path() == UpdatePath::Lattice,
+            "{}",
+            backend.name()
+        );
         let moments = sampler
             .estimate_moments(&SamplingSchedule::new(100, 2000, 1).unwrap())
             .unwrap();
@@ -233,13 +246,15 @@ fn lattice_path_agrees_with_the_general_path_in_three_dimensions() {
     let schedule = SamplingSchedule::new(200, 1000, 1).unwrap();
     for backend in backends() {
         let estimate = |program: &SamplingProgram| {
-            let mut sampler = backend.sampler(program, 64, 9, Init::Hinton, None).unwrap();
+            let mut sampler = backend
+                .sampler(program, &SamplerConfig::new(64).seed(9))
+                .unwrap();
             let moments = sampler.estimate_moments(&schedule).unwrap();
             let per_chain = |m: Array2<f64>| -> (f64, f64) {
                 mean_and_stderr(&m.mean_axis(Axis(1)).unwrap().to_vec())
             };
             (
-                sampler.lattice_path(),
+                (sampler.update_path() == UpdatePath::Lattice),
                 per_chain(moments.chain_node_means()),
                 per_chain(moments.chain_edge_means()),
             )

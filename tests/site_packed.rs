@@ -8,8 +8,9 @@ mod common;
 use common::{assert_within_5_se, backends, gpu};
 use ising_wgpu::physics::{kaufman_energy_per_site, onsager_energy_per_site, yang_magnetization};
 use ising_wgpu::{
-    Backend, CpuSitePacked, GpuSitePacked, Init, Lattice, PlanLimits, SamplingSchedule,
-    SitePackedInit, SitePackedKernel, SitePackedLattice, SitePackedSampler, mean_and_stderr,
+    Backend, CpuSitePacked, GpuSitePacked, Init, Lattice, PlanLimits, SamplerConfig,
+    SamplingSchedule, SitePackedInit, SitePackedKernel, SitePackedLattice, SitePackedSampler,
+    UpdatePath, mean_and_stderr,
 };
 use ndarray::Axis;
 
@@ -190,9 +191,12 @@ fn site_packed_agrees_with_the_chain_major_lattice_path_in_three_dimensions() {
         let lattice = Lattice::cubic(64, 4, 4, true).unwrap();
         let program = lattice.program(j, h, beta).unwrap();
         let mut sampler = backend
-            .sampler(&program, 64, 7, Init::Uniform, None)
+            .sampler(
+                &program,
+                &SamplerConfig::new(64).seed(7).init(Init::Uniform),
+            )
             .unwrap();
-        assert!(sampler.lattice_path());
+        assert!(sampler.update_path() == UpdatePath::Lattice);
         let moments = sampler
             .estimate_moments(&SamplingSchedule::new(100, 100, 1).unwrap())
             .unwrap();

@@ -4,7 +4,10 @@
 mod common;
 
 use common::{assert_within_5_se, backends, random_clamp, random_model};
-use ising_wgpu::{Blocks, Init, Observe, SamplingProgram, SamplingSchedule, exact_moments};
+use ising_wgpu::{
+    Blocks, Init, Observe, SamplerConfig, SamplingProgram, SamplingSchedule, UpdatePath,
+    exact_moments,
+};
 use ndarray::Array2;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -40,10 +43,9 @@ fn sampled_moments_and_energies_match_exact_enumeration() {
             let mut sampler = backend
                 .sampler(
                     &program,
-                    128,
-                    1000 + case,
-                    Init::Hinton,
-                    Some(values.view()),
+                    &SamplerConfig::new(128)
+                        .seed(1000 + case)
+                        .clamp_values(values.clone()),
                 )
                 .unwrap();
             let observe = Observe {
@@ -100,7 +102,13 @@ fn chains_with_different_clamp_rows_each_follow_their_conditional() {
     let values = Array2::from_shape_fn((64, 2), |(c, k)| patterns[c % 4][k]);
     for backend in backends() {
         let mut sampler = backend
-            .sampler(&program, 64, 5, Init::Uniform, Some(values.view()))
+            .sampler(
+                &program,
+                &SamplerConfig::new(64)
+                    .seed(5)
+                    .init(Init::Uniform)
+                    .clamp_values(values.clone()),
+            )
             .unwrap();
         let moments = sampler
             .estimate_moments(&SamplingSchedule::new(100, 4000, 1).unwrap())
@@ -146,14 +154,20 @@ fn each_temperature_group_matches_exact_enumeration_at_its_beta() {
     };
     for backend in backends() {
         for (program, clamp, values, on_lattice) in [
-            (&general, &clamp[..], Some(values.view()), false),
+            (&general, &clamp[..], Some(values.clone()), false),
             (&lattice, &[][..], None, true),
         ] {
             let mut sampler = backend
-                .sampler(program, 256, 3, Init::Hinton, values)
+                .sampler(
+                    program,
+                    &SamplerConfig {
+                        clamp_values: values,
+                        ..SamplerConfig::new(256).seed(3)
+                    },
+                )
                 .unwrap();
             sampler.set_betas(&betas).unwrap();
-            assert_eq!(sampler.lattice_path(), on_lattice);
+            assert_eq!((sampler.update_path() == UpdatePath::Lattice), on_lattice);
             let observed = sampler.run(&schedule, &observe).unwrap();
             let (moments, trace) = (observed.moments.unwrap(), observed.energy.unwrap());
             let temperatures = sampler.temperatures();

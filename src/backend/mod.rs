@@ -2,8 +2,11 @@
 //! ([`crate::observe`]) run, on the CPU (threads, vector levels) or a GPU (context, planning,
 //! pipelines, buffers). Every backend draws the same numbers for the same seed.
 
+mod config;
 mod cpu;
 mod gpu;
+
+pub use config::{SamplerConfig, UpdatePath};
 
 pub use crate::update::site_packed::{
     Observables, SITE_PACKED_WORD, SitePackedInit, SitePackedLattice,
@@ -26,7 +29,9 @@ use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
 /// How the free spins of each chain start.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Init {
-    /// THRML's `hinton_init`: each spin up with probability `sigmoid(beta * b_i)`.
+    /// THRML's `hinton_init`: each spin up with probability `sigmoid(beta * b_i)`, at the beta of
+    /// the chain's temperature group.
+    #[doc(alias = "hinton_init")]
     Hinton,
     /// Each spin up with probability 1/2.
     Uniform,
@@ -84,15 +89,16 @@ pub trait Sampler {
     /// A short name of the backend, such as "cpu".
     fn backend_name(&self) -> String;
 
-    /// Whether sweeps take the lattice path (see [`crate::Lattice::program`]): a periodic lattice
-    /// with one coupling and fields of at most 256 values. It draws other numbers than the general path, from the same
-    /// distribution.
-    fn lattice_path(&self) -> bool;
+    /// The update algorithm sweeps run: as [`SamplerConfig::path`] asked, or where it asked for
+    /// none, the lattice path while the program and its parameters allow it ([`UpdatePath`]).
+    fn update_path(&self) -> UpdatePath;
 
     /// Replaces weights, biases and beta with those of `model`, which must have the program's nodes
     /// and edges; the model's beta becomes every chain's (one temperature group). Spins (and on a
-    /// GPU, pipelines and buffers) stay as they are.
-    fn set_parameters(&mut self, model: &IsingModel) -> Result<()>;
+    /// GPU, pipelines and buffers) stay as they are. Returns the update path the sweeps now take,
+    /// which new parameters may change where the config asked for none; an error (and nothing
+    /// changed) where they rule out the path it asked for.
+    fn set_parameters(&mut self, model: &IsingModel) -> Result<UpdatePath>;
 
     /// The inverse temperatures of the chains.
     fn temperatures(&self) -> &Temperatures;
@@ -277,31 +283,21 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// Starts `chains` chains of `program` on this backend (see [`CpuSampler::new`]).
+    /// Starts the chains of `config` on `program` on this backend (see [`CpuSampler::new`]).
     pub fn sampler(
         &self,
         program: &SamplingProgram,
-        chains: usize,
-        seed: u64,
-        init: Init,
-        clamp_values: Option<ArrayView2<'_, i8>>,
+        config: &SamplerConfig,
     ) -> Result<Box<dyn Sampler>> {
         Ok(match self {
             Backend::Cpu { threads } => {
-                let sampler = CpuSampler::new(program, chains, seed, init, clamp_values)?;
+                let sampler = CpuSampler::new(program, config)?;
                 Box::new(match threads {
                     Some(t) => sampler.with_threads(*t),
                     None => sampler,
                 })
             }
-            Backend::Gpu(ctx) => Box::new(GpuSampler::new(
-                ctx,
-                program,
-                chains,
-                seed,
-                init,
-                clamp_values,
-            )?),
+            Backend::Gpu(ctx) => Box::new(GpuSampler::new(ctx, program, config)?),
         })
     }
 

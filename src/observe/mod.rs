@@ -26,9 +26,10 @@ pub(crate) trait Observer: Send {
 /// What a run records at each of its sample points; any combination, in one pass over the schedule.
 ///
 /// ```
-/// use ising_wgpu::{CpuSampler, Init, Lattice, Observe, Sampler, SamplingSchedule};
+/// use ising_wgpu::{CpuSampler, Lattice, Observe, Sampler, SamplerConfig, SamplingSchedule};
 /// let torus = Lattice::square(8, 8, true)?;
-/// let mut sampler = CpuSampler::new(&torus.program(1.0, 0.0, 0.3)?, 64, 1, Init::Hinton, None)?;
+/// let program = torus.program(1.0, 0.0, 0.3)?;
+/// let mut sampler = CpuSampler::new(&program, &SamplerConfig::new(64).seed(1))?;
 /// let observed = sampler.run(
 ///     &SamplingSchedule::new(100, 50, 2)?,
 ///     &Observe { moments: true, energy: true, ..Observe::default() },

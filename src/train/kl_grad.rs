@@ -3,7 +3,8 @@
 use ndarray::{Array1, Array2, ArrayView2, Axis, concatenate};
 
 use super::spec::{TrainingSpec, check_rows};
-use crate::backend::{Backend, Init, Sampler};
+use crate::backend::SamplerConfig;
+use crate::backend::{Backend, Sampler};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::moments::Moments;
@@ -123,7 +124,14 @@ impl KlGradEstimator {
                 .collect();
             let program = SamplingProgram::new(model.clone(), Blocks::Auto, &clamped)?;
             let values = per_chain_rows(&positive_rows(data, conditioning), k);
-            Some(backend.sampler(&program, rows * k, seed, Init::Hinton, Some(values.view()))?)
+            Some(
+                backend.sampler(
+                    &program,
+                    &SamplerConfig::new(rows * k)
+                        .seed(seed)
+                        .clamp_values(values.clone()),
+                )?,
+            )
         };
         let negative_seed = derived_seed(seed, Purpose::NegativePhase);
         let program = SamplingProgram::new(model.clone(), Blocks::Auto, &spec.conditioning_nodes)?;
@@ -132,18 +140,14 @@ impl KlGradEstimator {
                 let values = per_chain_rows(&cond.to_owned(), k);
                 backend.sampler(
                     &program,
-                    rows * k,
-                    negative_seed,
-                    Init::Hinton,
-                    Some(values.view()),
+                    &SamplerConfig::new(rows * k)
+                        .seed(negative_seed)
+                        .clamp_values(values.clone()),
                 )?
             }
             None => backend.sampler(
                 &program,
-                spec.negative_chains,
-                negative_seed,
-                Init::Hinton,
-                None,
+                &SamplerConfig::new(spec.negative_chains).seed(negative_seed),
             )?,
         };
         Ok(KlGradEstimator {

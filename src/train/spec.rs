@@ -10,6 +10,7 @@ use crate::spin::spin_up;
 
 /// THRML's `IsingTrainingSpec`: data (visible) nodes clamped to each data row in the positive phase,
 /// optional conditioning nodes clamped to their row in both phases, every other node latent.
+#[doc(alias = "IsingTrainingSpec")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainingSpec {
     /// Nodes the data columns belong to, in column order.

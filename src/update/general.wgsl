@@ -66,12 +66,16 @@ fn general(
             //#end
         }
     }
-    // 2 beta of each word's temperature group (a run past the group's last word takes that word's).
+    // The beta of each word's temperature group (a run past the group's last word takes that
+    // word's), and the initial draws' thresholds: P(up) = sigmoid(beta * bias) (hinton) or 1/2.
     //#unroll #WORDS
-    let two_beta#L = 2.0 * betas[(gw + min(#Lu, p.words - 1u - w)) / p.words_per_beta];
+    let beta#L = betas[(gw + min(#Lu, p.words - 1u - w)) / p.words_per_beta];
+    let two_beta#L = 2.0 * beta#L;
+    var init_threshold#L = 0u;
+    if (!update) {
+        init_threshold#L = select(threshold(sigmoid(beta#L * bias)), threshold(0.5), p.mode == MODE_UNIFORM);
+    }
     //#end
-    // Initial draws: P(up) = sigmoid(beta * bias) (hinton) or 1/2 (uniform).
-    let init_threshold = select(threshold(sigmoid(p.beta * bias)), threshold(0.5), p.mode == MODE_UNIFORM);
 
     // As `rng::bernoulli_word`, per word: the top byte of each chain's 24-bit uniform, from calls 0
     // and 1, decides all chains but those whose byte ties with the threshold's; they compare their
@@ -87,7 +91,7 @@ fn general(
     //#end
     var low_threshold: array<u32, #CHAINS>;
     //#unroll #CHAINS
-    let t#L = select(init_threshold, threshold(sigmoid(two_beta#Q * field#L)), update);
+    let t#L = select(init_threshold#Q, threshold(sigmoid(two_beta#Q * field#L)), update);
     let byte#L = (select(high_lo#Q, high_hi#Q, #Ru >= 16u)[(#Ru % 16u) / 4u] >> (8u * (#Ru % 4u))) & 0xffu;
     up#Q |= select(0u, 1u << #Ru, byte#L < (t#L >> 16u));
     tie#Q |= select(0u, 1u << #Ru, byte#L == (t#L >> 16u));

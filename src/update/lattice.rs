@@ -30,13 +30,18 @@ pub(crate) struct LatticeUpdate {
 impl LatticeUpdate {
     /// The lattice update of `program` at `temperatures`, when it was built on a lattice
     /// ([`SamplingProgram::lattice_sides`]), every coupling is equal and the fields take at most
-    /// [`MAX_FIELDS`] values; otherwise `None`, and the general path runs.
-    pub(crate) fn of(program: &SamplingProgram, temperatures: &Temperatures) -> Option<Self> {
-        let sides = program.lattice_sides()?;
+    /// [`MAX_FIELDS`] values; otherwise why not.
+    pub(crate) fn of(
+        program: &SamplingProgram,
+        temperatures: &Temperatures,
+    ) -> Result<Self, &'static str> {
+        let sides = program
+            .lattice_sides()
+            .ok_or("the program was not built by Lattice::program")?;
         let model = program.model();
-        let j = *model.weights().first()?;
+        let j = *model.weights().first().ok_or("the lattice has no edges")?;
         if model.weights().iter().any(|&w| w != j) {
-            return None;
+            return Err("the couplings are not all equal");
         }
         let degree = if sides[2] > 1 { 6 } else { 4 };
         let mut index = HashMap::new();
@@ -48,7 +53,7 @@ impl LatticeUpdate {
                 fields.len() as u32 - 1
             });
             if fields.len() > MAX_FIELDS {
-                return None;
+                return Err("the fields take more than 256 distinct values");
             }
             site_field.push(k);
         }
@@ -61,7 +66,7 @@ impl LatticeUpdate {
                     .map(move |&h| CountDraw::new(j, h, beta, degree))
             })
             .collect();
-        Some(LatticeUpdate {
+        Ok(LatticeUpdate {
             sides,
             fields: fields.len(),
             draws,
@@ -187,7 +192,7 @@ mod tests {
     impl LatticeUpdate {
         /// The update of `program` with every chain at the model's beta.
         fn of_single(program: &SamplingProgram) -> Option<Self> {
-            Self::of(program, &Temperatures::single(program.model().beta(), 64))
+            Self::of(program, &Temperatures::single(program.model().beta(), 64)).ok()
         }
     }
     use crate::graph::{Csr, Lattice};

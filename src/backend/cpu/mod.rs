@@ -16,6 +16,7 @@ pub use site_packed::CpuSitePacked;
 
 use sweep::SweepKernel;
 
+use super::config::{SamplerConfig, UpdatePath, choose_path};
 use super::{
     Init, Sampler, Span, Step, check_count_capacity, check_sample_request, check_sweep_range,
     initial_host_state,
@@ -39,10 +40,10 @@ const WORK_PER_THREAD: u64 = 1 << 17;
 /// Block Gibbs sampling of many chains in plain Rust, multi-threaded; the oracle for the GPU.
 ///
 /// ```
-/// use ising_wgpu::{CpuSampler, Init, Lattice, SamplingProgram, SamplingSchedule, Sampler, Blocks};
+/// use ising_wgpu::{Blocks, CpuSampler, Lattice, SamplerConfig, SamplingProgram, SamplingSchedule, Sampler};
 /// let ring = Lattice::chain(8, true)?;
 /// let program = SamplingProgram::new(ring.model(0.5, 0.0, 1.0)?, Blocks::Given(ring.blocks().to_vec()), &[])?;
-/// let mut sampler = CpuSampler::new(&program, 64, 7, Init::Hinton, None)?;
+/// let mut sampler = CpuSampler::new(&program, &SamplerConfig::new(64).seed(7))?;
 /// let moments = sampler.estimate_moments(&SamplingSchedule::new(50, 200, 1)?)?;
 /// assert_eq!(moments.edge_means().len(), 8);
 /// # Ok::<(), ising_wgpu::Error>(())
@@ -51,6 +52,8 @@ pub struct CpuSampler {
     kernel: SweepKernel,
     program: SamplingProgram,
     temperatures: Temperatures,
+    /// The update path asked for, if any.
+    requested_path: Option<UpdatePath>,
     seed: u64,
     spins: PackedSpins,
     next_sweep: u64,
@@ -59,22 +62,21 @@ pub struct CpuSampler {
 }
 
 impl CpuSampler {
-    /// Starts `chains` chains of `program` from `init`, with `clamp_values` for its clamped nodes
-    /// (one row for all chains, or one row per chain, in the program's clamped order).
-    pub fn new(
-        program: &SamplingProgram,
-        chains: usize,
-        seed: u64,
-        init: Init,
-        clamp_values: Option<ArrayView2<'_, i8>>,
-    ) -> Result<Self> {
+    /// Starts the chains of `config` on `program`.
+    pub fn new(program: &SamplingProgram, config: &SamplerConfig) -> Result<Self> {
         let model = program.model();
-        let temperatures = Temperatures::single(model.beta(), chains);
-        let kernel = SweepKernel::new(program, &temperatures, seed);
-        let mut spins = initial_host_state(program, chains, &init, clamp_values)?;
-        let probability: Option<&dyn Fn(usize) -> f32> = match init {
-            Init::Hinton => Some(&|i| sigmoid(model.beta() * model.biases()[i])),
-            Init::Uniform => Some(&|_| 0.5),
+        let chains = config.chains;
+        let temperatures = config.temperatures(program)?;
+        let lattice = choose_path(program, &temperatures, config.path)?;
+        let kernel = SweepKernel::new(program, &temperatures, lattice, config.seed);
+        let clamp_values = config.clamp_values.as_ref().map(|v| v.view());
+        let mut spins = initial_host_state(program, chains, &config.init, clamp_values)?;
+        let betas = temperatures.betas();
+        let words_per_beta = temperatures.words_per_beta();
+        let probability: Option<&dyn Fn(usize, usize) -> f32> = match config.init {
+            // At the beta of the word's temperature group.
+            Init::Hinton => Some(&|i, w| sigmoid(betas[w / words_per_beta] * model.biases()[i])),
+            Init::Uniform => Some(&|_, _| 0.5),
             Init::States(_) => None,
         };
         if let Some(probability) = probability {
@@ -92,11 +94,24 @@ impl CpuSampler {
             kernel,
             program: program.clone(),
             temperatures,
-            seed,
+            requested_path: config.path,
+            seed: config.seed,
             spins,
             next_sweep: 0,
             threads: None,
         })
+    }
+
+    /// Takes `program`'s parameters at `temperatures` (nothing changes on an error).
+    fn set_program(
+        &mut self,
+        program: SamplingProgram,
+        temperatures: Temperatures,
+    ) -> Result<UpdatePath> {
+        let lattice = choose_path(&program, &temperatures, self.requested_path)?;
+        self.kernel = SweepKernel::new(&program, &temperatures, lattice, self.seed);
+        (self.program, self.temperatures) = (program, temperatures);
+        Ok(self.kernel.update_path())
     }
 
     /// Uses `threads` threads (at least one, at most one per word of 32 chains) however short the
@@ -298,11 +313,11 @@ impl Sampler for CpuSampler {
         Ok(self.spins.to_states())
     }
 
-    fn set_parameters(&mut self, model: &IsingModel) -> Result<()> {
-        self.program.set_parameters(model)?;
-        self.temperatures = Temperatures::single(model.beta(), self.spins.chains());
-        self.kernel = SweepKernel::new(&self.program, &self.temperatures, self.seed);
-        Ok(())
+    fn set_parameters(&mut self, model: &IsingModel) -> Result<UpdatePath> {
+        let mut program = self.program.clone();
+        program.set_parameters(model)?;
+        let temperatures = Temperatures::single(model.beta(), self.spins.chains());
+        self.set_program(program, temperatures)
     }
 
     fn temperatures(&self) -> &Temperatures {
@@ -310,8 +325,8 @@ impl Sampler for CpuSampler {
     }
 
     fn set_betas(&mut self, betas: &[f32]) -> Result<()> {
-        self.temperatures = Temperatures::new(betas, self.spins.chains())?;
-        self.kernel = SweepKernel::new(&self.program, &self.temperatures, self.seed);
+        let temperatures = Temperatures::new(betas, self.spins.chains())?;
+        self.set_program(self.program.clone(), temperatures)?;
         Ok(())
     }
 
@@ -328,8 +343,8 @@ impl Sampler for CpuSampler {
         }
     }
 
-    fn lattice_path(&self) -> bool {
-        self.kernel.lattice_path()
+    fn update_path(&self) -> UpdatePath {
+        self.kernel.update_path()
     }
 }
 

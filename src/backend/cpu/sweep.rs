@@ -2,6 +2,7 @@
 //! the widest vector level the processor runs.
 
 use super::vector_level::VectorLevel;
+use crate::backend::UpdatePath;
 use crate::packed::WordSlice;
 use crate::program::{SamplingProgram, Temperatures};
 use crate::rng::{Purpose, bernoulli_word, threshold};
@@ -27,10 +28,15 @@ pub(crate) struct SweepKernel {
 }
 
 impl SweepKernel {
-    /// The sweeps of `program` at `temperatures` drawing with `seed`: the lattice path when the
-    /// program takes it ([`LatticeUpdate::of`]), the general update otherwise.
-    pub(crate) fn new(program: &SamplingProgram, temperatures: &Temperatures, seed: u64) -> Self {
-        let update = match LatticeUpdate::of(program, temperatures) {
+    /// The sweeps of `program` at `temperatures` drawing with `seed`: the lattice path when given
+    /// its update, the general update otherwise.
+    pub(crate) fn new(
+        program: &SamplingProgram,
+        temperatures: &Temperatures,
+        lattice: Option<LatticeUpdate>,
+        seed: u64,
+    ) -> Self {
+        let update = match lattice {
             Some(lattice) => HostUpdate::Lattice(lattice),
             None => HostUpdate::General(GeneralUpdate::new(program, temperatures)),
         };
@@ -97,11 +103,12 @@ impl SweepKernel {
         }
     }
 
-    /// Initial free spins: node `i` up with probability `p(i)`, drawn with the init counters.
-    pub(crate) fn init(&self, spins: &mut WordSlice<'_>, p: impl Fn(usize) -> f32) {
+    /// Initial free spins: node `i` of global word `w` up with probability `p(i, w)`, drawn with
+    /// the init counters.
+    pub(crate) fn init(&self, spins: &mut WordSlice<'_>, p: impl Fn(usize, usize) -> f32) {
         for &node in self.blocks.iter().flatten() {
-            let t = [threshold(p(node as usize)); 32];
             for w in 0..spins.stride {
+                let t = [threshold(p(node as usize, spins.first_word + w)); 32];
                 let word = (spins.first_word + w) as u32;
                 let bits = bernoulli_word(self.seed, 0, node, word, Purpose::Init, &t);
                 spins.bits[node as usize * spins.stride + w] = bits & spins.masks[w];
@@ -109,9 +116,12 @@ impl SweepKernel {
         }
     }
 
-    /// Whether sweeps take the lattice path.
-    pub(crate) fn lattice_path(&self) -> bool {
-        matches!(self.update, HostUpdate::Lattice(_))
+    /// The update path sweeps take.
+    pub(crate) fn update_path(&self) -> UpdatePath {
+        match self.update {
+            HostUpdate::General(_) => UpdatePath::General,
+            HostUpdate::Lattice(_) => UpdatePath::Lattice,
+        }
     }
 }
 
@@ -146,21 +156,25 @@ mod tests {
         for (program, path) in programs.iter().zip(paths) {
             // Two temperature groups of 2 and 1 words would not split 3 words; one group.
             let temperatures = Temperatures::single(program.model().beta(), 70);
-            let baseline = SweepKernel {
-                level: VectorLevel::Baseline,
-                ..SweepKernel::new(program, &temperatures, 11)
+            let kernel = |level| SweepKernel {
+                level,
+                ..SweepKernel::new(
+                    program,
+                    &temperatures,
+                    LatticeUpdate::of(program, &temperatures).ok(),
+                    11,
+                )
             };
+            let baseline = kernel(VectorLevel::Baseline);
             let counting = match &baseline.update {
                 HostUpdate::General(general) => general.counting_nodes(),
                 HostUpdate::Lattice(_) => 0,
             };
-            assert_eq!((baseline.lattice_path(), counting), path);
+            let on_lattice = baseline.update_path() == UpdatePath::Lattice;
+            assert_eq!((on_lattice, counting), path);
             let expected = words_after_sweeps(96, |s, sweep| baseline.sweep(s, sweep));
             for &level in &levels[1..] {
-                let kernel = SweepKernel {
-                    level,
-                    ..SweepKernel::new(program, &temperatures, 11)
-                };
+                let kernel = kernel(level);
                 assert_eq!(
                     words_after_sweeps(96, |s, sweep| kernel.sweep(s, sweep)),
                     expected,

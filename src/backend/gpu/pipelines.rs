@@ -24,7 +24,6 @@ pub(crate) struct Params {
     pub(crate) sweep_hi: u32,
     pub(crate) seed_lo: u32,
     pub(crate) seed_hi: u32,
-    pub(crate) beta: f32,
     pub(crate) n_nodes: u32,
     pub(crate) n_edges: u32,
     pub(crate) group_chains: u32,
@@ -41,8 +40,6 @@ pub(crate) struct Params {
     pub(crate) planes: u32,
     pub(crate) words_per_beta: u32,
     pub(crate) n_fields: u32,
-    /// WGSL aligns the `vec4` that follows to 16 bytes.
-    pub(crate) _pad: [u32; 3],
     pub(crate) plane_tables: [u32; 8],
 }
 
@@ -235,7 +232,6 @@ mod tests {
             at("sweep_hi", offset_of!(Params, sweep_hi)),
             at("seed_lo", offset_of!(Params, seed_lo)),
             at("seed_hi", offset_of!(Params, seed_hi)),
-            at("beta", offset_of!(Params, beta)),
             at("n_nodes", offset_of!(Params, n_nodes)),
             at("n_edges", offset_of!(Params, n_edges)),
             at("group_chains", offset_of!(Params, group_chains)),

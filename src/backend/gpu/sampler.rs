@@ -13,6 +13,7 @@ use super::plan::{ChainGroup, PlanLimits, plan_groups, split_adjacency};
 use super::transfer::{
     Dispatch, OPS_PER_SUBMIT, Readback, bind_group, ensure, params_buffer, submit,
 };
+use crate::backend::config::{SamplerConfig, UpdatePath, choose_path};
 use crate::backend::{
     Init, Sampler, Span, Step, check_count_capacity, check_sample_request, check_sweep_range,
     initial_host_state,
@@ -53,6 +54,8 @@ pub struct GpuSampler {
     lattice: Option<LatticeUpdate>,
     /// The chains' inverse temperatures.
     temperatures: Temperatures,
+    /// The update path asked for, if any.
+    requested_path: Option<UpdatePath>,
     chains: usize,
     seed: u64,
     next_sweep: u64,
@@ -167,19 +170,15 @@ enum Scratch {
 }
 
 impl GpuSampler {
-    /// Starts `chains` chains of `program` on `ctx`'s device from `init`, with `clamp_values` for the
-    /// clamped nodes (one row for all chains or one per chain), planning with the device's limits and
-    /// the workgroup size measured fastest on it ([`super::tuned_workgroup_size`]).
+    /// Starts the chains of `config` on `program` on `ctx`'s device, planning with the device's
+    /// limits and the launch shape measured fastest on it ([`super::tuned_workgroup_size`]).
     pub fn new(
         ctx: &GpuContext,
         program: &SamplingProgram,
-        chains: usize,
-        seed: u64,
-        init: Init,
-        clamp_values: Option<ArrayView2<'_, i8>>,
+        config: &SamplerConfig,
     ) -> Result<Self> {
         let limits = PlanLimits::tuned(ctx)?;
-        Self::with_limits(ctx, program, chains, seed, init, clamp_values, limits)
+        Self::with_limits(ctx, program, config, limits)
     }
 
     /// As [`GpuSampler::new`], planning with `limits` (at most the device's): lower limits split
@@ -187,12 +186,14 @@ impl GpuSampler {
     pub fn with_limits(
         ctx: &GpuContext,
         program: &SamplingProgram,
-        chains: usize,
-        seed: u64,
-        init: Init,
-        clamp_values: Option<ArrayView2<'_, i8>>,
+        config: &SamplerConfig,
         limits: PlanLimits,
     ) -> Result<Self> {
+        let (chains, seed, init) = (config.chains, config.seed, &config.init);
+        let temperatures = config.temperatures(program)?;
+        // Checked before anything is allocated; `set_temperatures` takes it below.
+        choose_path(program, &temperatures, config.path)?;
+        let clamp_values = config.clamp_values.as_ref().map(|v| v.view());
         u32::try_from(chains).map_err(|_| Error::invalid("chains", "at most 2^32 - 1 chains"))?;
         let model = program.model();
         let csr = program.csr();
@@ -200,7 +201,7 @@ impl GpuSampler {
         let groups = plan_groups(n, m, chains, &limits)?;
         let adj_split = split_adjacency(csr.col().len(), &limits)?;
 
-        let host = initial_host_state(program, chains, &init, clamp_values)?;
+        let host = initial_host_state(program, chains, init, clamp_values)?;
         let device = ctx.device();
         let scope = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let storage = |label: &str, contents: &[u8]| {
@@ -297,14 +298,15 @@ impl GpuSampler {
             blocks,
             program: program.clone(),
             lattice: None,
-            temperatures: Temperatures::single(program.model().beta(), chains),
+            temperatures,
+            requested_path: config.path,
             chains,
             seed,
             next_sweep: 0,
             scratch: Default::default(),
             readback: Readback::default(),
         };
-        sampler.set_temperatures();
+        sampler.set_temperatures()?;
         let mode = match init {
             Init::Hinton => Some(Mode::Hinton),
             Init::Uniform => Some(Mode::Uniform),
@@ -348,7 +350,6 @@ impl GpuSampler {
             chains: self.chains as u32,
             seed_lo: self.seed as u32,
             seed_hi: (self.seed >> 32) as u32,
-            beta: self.program.model().beta(),
             n_nodes: self.num_nodes() as u32,
             n_edges: self.program.model().num_edges() as u32,
             group_chains: plan.chains as u32,
@@ -358,15 +359,16 @@ impl GpuSampler {
         }
     }
 
-    /// Uploads the temperatures' betas, and takes the lattice path when the program's parameters
-    /// allow it, with its plane tables uploaded. A buffer too small for them is replaced (and the
-    /// bind groups over it), never the pipelines.
-    fn set_temperatures(&mut self) {
+    /// Uploads the temperatures' betas, and takes the lattice path as asked or where the program's
+    /// parameters allow it, with its plane tables uploaded. A buffer too small for them is replaced
+    /// (and the bind groups over it), never the pipelines.
+    fn set_temperatures(&mut self) -> Result<()> {
+        let lattice = choose_path(&self.program, &self.temperatures, self.requested_path)?;
         let betas = self.temperatures.betas().to_vec();
         let mut grown = grow(&self.ctx, &mut self.update.betas, 4 * betas.len() as u64);
         let queue = self.ctx.queue().clone();
         queue.write_buffer(&self.update.betas, 0, bytemuck::cast_slice(&betas));
-        self.lattice = LatticeUpdate::of(&self.program, &self.temperatures);
+        self.lattice = lattice;
         if let Some(lattice) = self.lattice.as_ref().filter(|l| l.draws().len() > 1) {
             let tables: Vec<u32> = lattice
                 .draws()
@@ -390,6 +392,7 @@ impl GpuSampler {
                 (group.general, group.lattice) = (general, lattice);
             }
         }
+        Ok(())
     }
 
     /// The lattice fields of the parameters for `words` words a node (zero off the lattice path).
@@ -870,12 +873,19 @@ impl Sampler for GpuSampler {
         format!("gpu: {}", self.ctx.describe())
     }
 
-    fn lattice_path(&self) -> bool {
-        self.lattice.is_some()
+    fn update_path(&self) -> UpdatePath {
+        match self.lattice {
+            Some(_) => UpdatePath::Lattice,
+            None => UpdatePath::General,
+        }
     }
 
-    fn set_parameters(&mut self, model: &IsingModel) -> Result<()> {
-        self.program.set_parameters(model)?;
+    fn set_parameters(&mut self, model: &IsingModel) -> Result<UpdatePath> {
+        let mut program = self.program.clone();
+        program.set_parameters(model)?;
+        let temperatures = Temperatures::single(model.beta(), self.chains);
+        choose_path(&program, &temperatures, self.requested_path)?;
+        (self.program, self.temperatures) = (program, temperatures);
         let csr = self.program.csr();
         let words = adjacency_words(csr.col(), csr.edge(), model.weights());
         let queue = self.ctx.queue();
@@ -888,9 +898,8 @@ impl Sampler for GpuSampler {
         if let Some(weights) = &self.edge_weights {
             queue.write_buffer(weights, 0, bytemuck::cast_slice(model.weights()));
         }
-        self.temperatures = Temperatures::single(model.beta(), self.chains);
-        self.set_temperatures();
-        Ok(())
+        self.set_temperatures()?;
+        Ok(self.update_path())
     }
 
     fn temperatures(&self) -> &Temperatures {
@@ -899,8 +908,7 @@ impl Sampler for GpuSampler {
 
     fn set_betas(&mut self, betas: &[f32]) -> Result<()> {
         self.temperatures = Temperatures::new(betas, self.chains)?;
-        self.set_temperatures();
-        Ok(())
+        self.set_temperatures()
     }
 
     fn set_clamp_values(&mut self, values: ArrayView2<'_, i8>) -> Result<()> {

@@ -9,6 +9,7 @@ use super::context::GpuContext;
 use super::plan::PlanLimits;
 use super::sampler::GpuSampler;
 use super::site_packed::{GpuSitePacked, SitePackedKernel};
+use crate::backend::SamplerConfig;
 use crate::backend::SitePackedSampler;
 use crate::backend::{Init, Sampler};
 use crate::error::Result;
@@ -97,8 +98,12 @@ fn tuning_program() -> Result<SamplingProgram> {
 fn measure_launch(ctx: &GpuContext) -> Result<Launch> {
     let program = tuning_program()?;
     let time = |limits: PlanLimits| -> Result<(f64, PlanLimits)> {
-        let mut sampler =
-            GpuSampler::with_limits(ctx, &program, 256, 0, Init::Uniform, None, limits)?;
+        let mut sampler = GpuSampler::with_limits(
+            ctx,
+            &program,
+            &SamplerConfig::new(256).init(Init::Uniform),
+            limits,
+        )?;
         sampler.sample(&SamplingSchedule::new(2, 1, 1)?, &[0])?;
         let start = Instant::now();
         sampler.sample(&SamplingSchedule::new(20, 1, 1)?, &[0])?;

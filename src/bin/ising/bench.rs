@@ -6,8 +6,8 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use ising_wgpu::io::read_edge_list;
 use ising_wgpu::{
-    Backend, Blocks, Error, Init, IsingModel, Lattice, SamplingProgram, SamplingSchedule,
-    SitePackedInit, SitePackedLattice,
+    Backend, Blocks, Error, IsingModel, Lattice, SamplerConfig, SamplingProgram, SamplingSchedule,
+    SitePackedInit, SitePackedLattice, UpdatePath,
 };
 use serde_json::json;
 
@@ -240,7 +240,8 @@ fn chain_major(args: &BenchArgs, backend: &Backend) -> ising_wgpu::Result<Report
         (None, None) => unreachable!("clap requires --lattice or --graph"),
     };
     let model = program.model();
-    let mut sampler = backend.sampler(&program, args.chains, args.seed, Init::Hinton, None)?;
+    let mut sampler =
+        backend.sampler(&program, &SamplerConfig::new(args.chains).seed(args.seed))?;
     // Untimed: kernel compilation and first dispatches.
     sampler.sample(&SamplingSchedule::new(2, 1, 1)?, &[0])?;
     let nodes: Vec<u32> = (0..model.num_nodes() as u32).collect();
@@ -267,10 +268,9 @@ fn chain_major(args: &BenchArgs, backend: &Backend) -> ising_wgpu::Result<Report
         / args.chains as f64;
     Ok(Report {
         name,
-        layout: if sampler.lattice_path() {
-            "chain-major, lattice path"
-        } else {
-            "chain-major, general path"
+        layout: match sampler.update_path() {
+            UpdatePath::Lattice => "chain-major, lattice path",
+            _ => "chain-major, general path",
         },
         chains: args.chains,
         nodes: model.num_nodes() as u64,

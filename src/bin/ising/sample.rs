@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ising_wgpu::{Blocks, Error, Init, Observe, SamplingProgram, SamplingSchedule};
+use ising_wgpu::{Blocks, Error, Observe, SamplerConfig, SamplingProgram, SamplingSchedule};
 use ndarray::Array2;
 use serde_json::json;
 
@@ -83,10 +83,9 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
     let backend = args.run.open()?;
     let mut sampler = backend.sampler(
         &program,
-        args.chains,
-        args.seed,
-        Init::Hinton,
-        Some(values.view()),
+        &SamplerConfig::new(args.chains)
+            .seed(args.seed)
+            .clamp_values(values.clone()),
     )?;
     if !args.betas.is_empty() {
         sampler.set_betas(&args.betas)?;

@@ -1,0 +1,143 @@
+//! How a sampler starts, by name: [`SamplerConfig`], and which update algorithm its sweeps run,
+//! [`UpdatePath`].
+
+use ndarray::Array2;
+
+use super::Init;
+use crate::error::{Error, Result};
+use crate::program::{SamplingProgram, Temperatures};
+use crate::update::lattice::LatticeUpdate;
+
+/// The update algorithm a sampler's sweeps run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UpdatePath {
+    /// The heat bath over CSR weights: any graph, any couplings.
+    General,
+    /// A periodic lattice built by [`crate::Lattice::program`] with one coupling and at most 256
+    /// distinct fields: neighbours by index arithmetic, bit-sliced counts and draws. It draws other
+    /// numbers than the general path, from the same distribution.
+    Lattice,
+    /// One huge lattice, 32 sites a word ([`crate::SitePackedLattice`], its own samplers).
+    SitePacked,
+}
+
+impl UpdatePath {
+    /// A short name, as `ising bench` reports it.
+    pub fn name(self) -> &'static str {
+        match self {
+            UpdatePath::General => "general",
+            UpdatePath::Lattice => "lattice",
+            UpdatePath::SitePacked => "site-packed",
+        }
+    }
+}
+
+/// How a sampler of a [`SamplingProgram`] starts: chains, seed, initial state, clamp values,
+/// temperatures and update path, by name.
+///
+/// ```
+/// use ising_wgpu::{Init, SamplerConfig, UpdatePath};
+/// let config = SamplerConfig::new(256).seed(7).init(Init::Uniform).betas(&[0.2, 0.4]);
+/// assert_eq!((config.chains, config.seed, config.path), (256, 7, None));
+/// let general = SamplerConfig { path: Some(UpdatePath::General), ..SamplerConfig::new(64) };
+/// # let _ = general;
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct SamplerConfig {
+    /// Parallel chains (32 share a word).
+    pub chains: usize,
+    /// The Philox key of every draw.
+    pub seed: u64,
+    /// How the free spins start (THRML's `hinton_init` by default, at each chain's beta).
+    pub init: Init,
+    /// The clamped nodes' values, in the program's clamped order: one row for all chains or one
+    /// per chain; needed when the program clamps nodes.
+    pub clamp_values: Option<Array2<i8>>,
+    /// Inverse temperatures of equal groups of whole 32-chain words ([`Temperatures`]); `None`:
+    /// every chain at the model's beta.
+    pub betas: Option<Vec<f32>>,
+    /// The update algorithm; `None`: the lattice path where the program and its parameters allow
+    /// it, the general one elsewhere (a sampler reports which in [`crate::Sampler::update_path`]).
+    pub path: Option<UpdatePath>,
+}
+
+impl SamplerConfig {
+    /// `chains` chains, seed 0, `hinton_init`, no clamp values, the model's beta, the path chosen
+    /// by the program.
+    pub fn new(chains: usize) -> Self {
+        SamplerConfig {
+            chains,
+            seed: 0,
+            init: Init::Hinton,
+            clamp_values: None,
+            betas: None,
+            path: None,
+        }
+    }
+
+    /// With this seed.
+    pub fn seed(self, seed: u64) -> Self {
+        SamplerConfig { seed, ..self }
+    }
+
+    /// With this initial state.
+    pub fn init(self, init: Init) -> Self {
+        SamplerConfig { init, ..self }
+    }
+
+    /// With these clamp values (one row for all chains, or one per chain).
+    pub fn clamp_values(self, values: Array2<i8>) -> Self {
+        SamplerConfig {
+            clamp_values: Some(values),
+            ..self
+        }
+    }
+
+    /// With the chains split into groups at these inverse temperatures.
+    pub fn betas(self, betas: &[f32]) -> Self {
+        SamplerConfig {
+            betas: Some(betas.to_vec()),
+            ..self
+        }
+    }
+
+    /// With exactly this update path (an error where the program cannot take it).
+    pub fn path(self, path: UpdatePath) -> Self {
+        SamplerConfig {
+            path: Some(path),
+            ..self
+        }
+    }
+
+    /// The temperatures of the config's chains: its betas, or the program's model's beta.
+    pub(crate) fn temperatures(&self, program: &SamplingProgram) -> Result<Temperatures> {
+        if self.chains == 0 {
+            return Err(Error::invalid("chains", "at least one chain is needed"));
+        }
+        match &self.betas {
+            Some(betas) => Temperatures::new(betas, self.chains),
+            None => Ok(Temperatures::single(program.model().beta(), self.chains)),
+        }
+    }
+}
+
+/// The lattice update of `program` at `temperatures` when the sampler takes the lattice path:
+/// as `requested`, or where the program allows it when nothing was; an error naming why when the
+/// requested path cannot run.
+pub(crate) fn choose_path(
+    program: &SamplingProgram,
+    temperatures: &Temperatures,
+    requested: Option<UpdatePath>,
+) -> Result<Option<LatticeUpdate>> {
+    match requested {
+        Some(UpdatePath::General) => Ok(None),
+        Some(UpdatePath::Lattice) => LatticeUpdate::of(program, temperatures)
+            .map(Some)
+            .map_err(|why| Error::invalid("update path", format!("the lattice path: {why}"))),
+        Some(UpdatePath::SitePacked) => Err(Error::invalid(
+            "update path",
+            "site-packed lattices have their own samplers (SitePackedLattice, Backend::site_packed)",
+        )),
+        None => Ok(LatticeUpdate::of(program, temperatures).ok()),
+    }
+}
