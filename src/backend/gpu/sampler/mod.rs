@@ -1,0 +1,481 @@
+//! [`GpuSampler`]: block Gibbs sampling in WGSL kernels on a wgpu device.
+//!
+//! Biases, CSR and spins are uploaded once (`buffers`); a call records the dispatches of many
+//! sweeps per submission (one parameter slot each) and of the observations at each sample point
+//! (`observe`), and reads back only their results, once per call (or per full output buffer).
+
+mod buffers;
+mod observe;
+
+use buffers::{UpdateBuffers, group_words, grow, storage};
+
+use ndarray::{Array2, ArrayView2};
+
+use super::context::GpuContext;
+use super::pipelines::{Params, Pipelines, reciprocal};
+use super::plan::{ChainGroup, PlanLimits, plan_groups, split_adjacency};
+use super::transfer::{Dispatch, Readback, params_buffer, submit};
+use crate::backend::config::{SamplerConfig, UpdatePath, choose_path};
+use crate::backend::{Init, Sampler, Span, check_sweep_range, initial_host_state};
+use crate::error::{Error, Result};
+use crate::model::IsingModel;
+use crate::observe::{Observe, Observed};
+use crate::packed::PackedSpins;
+use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
+use crate::update::general::Mode;
+use crate::update::lattice::LatticeUpdate;
+
+/// Block Gibbs sampling of many chains on a GPU, with the random numbers of [`crate::CpuSampler`] for a
+/// seed: the spins agree bit for bit except where the device's `exp` differs from the host's in the
+/// last bit and a uniform lands exactly on that threshold (about one draw in 2^24).
+pub struct GpuSampler {
+    ctx: GpuContext,
+    pipelines: Pipelines,
+    limits: PlanLimits,
+    /// Words of chains per invocation of the general kernel (`PlanLimits::words_per_invocation`, at
+    /// most what the largest chain group needs).
+    words_per_invocation: u32,
+    /// What the update kernels read besides the spins.
+    update: UpdateBuffers,
+    adj_split: usize,
+    edges: Option<wgpu::Buffer>,
+    /// Each edge's weight, for the energies (present with `edges`).
+    edge_weights: Option<wgpu::Buffer>,
+    params: wgpu::Buffer,
+    groups: Vec<Group>,
+    blocks: Vec<(u32, u32)>,
+    program: SamplingProgram,
+    /// The lattice path, when the program and its parameters allow it.
+    lattice: Option<LatticeUpdate>,
+    /// The chains' inverse temperatures.
+    temperatures: Temperatures,
+    /// The update path asked for, if any.
+    requested_path: Option<UpdatePath>,
+    chains: usize,
+    seed: u64,
+    next_sweep: u64,
+    /// Reusable scratch buffers, by [`Scratch`] use.
+    scratch: [Option<wgpu::Buffer>; 4],
+    readback: Readback,
+}
+
+/// One chain group's spins and the bind groups of the update kernels over them.
+struct Group {
+    plan: ChainGroup,
+    spins: wgpu::Buffer,
+    general: wgpu::BindGroup,
+    lattice: wgpu::BindGroup,
+}
+
+/// Which kernel a recorded dispatch runs: the update on the group's own bind group, or an
+/// observation kernel on its bind group.
+#[derive(Clone, Copy)]
+enum Kind<'a> {
+    General,
+    Lattice,
+    Observe(&'a wgpu::ComputePipeline, &'a wgpu::BindGroup),
+}
+
+/// One recorded dispatch.
+struct Op<'a> {
+    kind: Kind<'a>,
+    params: Params,
+    invocations: u64,
+}
+
+impl GpuSampler {
+    /// Starts the chains of `config` on `program` on `ctx`'s device, planning with the device's
+    /// limits and the launch shape measured fastest on it ([`super::tuned_workgroup_size`]).
+    pub fn new(
+        ctx: &GpuContext,
+        program: &SamplingProgram,
+        config: &SamplerConfig,
+    ) -> Result<Self> {
+        let limits = PlanLimits::tuned(ctx)?;
+        Self::with_limits(ctx, program, config, limits)
+    }
+
+    /// As [`GpuSampler::new`], planning with `limits` (at most the device's): lower limits split
+    /// spins into more chain groups and fold dispatches sooner, which tests use on small models.
+    pub fn with_limits(
+        ctx: &GpuContext,
+        program: &SamplingProgram,
+        config: &SamplerConfig,
+        limits: PlanLimits,
+    ) -> Result<Self> {
+        let (chains, seed, init) = (config.chains, config.seed, &config.init);
+        let temperatures = config.temperatures(program)?;
+        // Checked before anything is allocated; `set_temperatures` takes it below.
+        choose_path(program, &temperatures, config.path)?;
+        let clamp_values = config.clamp_values.as_ref().map(|v| v.view());
+        u32::try_from(chains).map_err(|_| Error::invalid("chains", "at most 2^32 - 1 chains"))?;
+        let model = program.model();
+        let csr = program.csr();
+        let (n, m) = (model.num_nodes(), model.num_edges());
+        let groups = plan_groups(n, m, chains, &limits)?;
+        let adj_split = split_adjacency(csr.col().len(), &limits)?;
+
+        let host = initial_host_state(program, chains, init, clamp_values)?;
+        let device = ctx.device();
+        let scope = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let storage = |label: &str, contents: &[u8]| storage(device, label, contents);
+        let update = UpdateBuffers::new(device, program, adj_split);
+        let edge_words: Vec<u32> = model.edges().iter().flat_map(|&(i, j)| [i, j]).collect();
+        // Only moment counts read the edge list; a graph whose list exceeds a binding can still sample.
+        let edges_fit = limits.check_storage(String::new, 8 * m as u64, "").is_ok();
+        let edges = edges_fit.then(|| storage("edges", bytemuck::cast_slice(&edge_words)));
+        let edge_weights =
+            edges_fit.then(|| storage("edge_weights", bytemuck::cast_slice(model.weights())));
+        let params = params_buffer(device);
+        let split = adj_split < csr.col().len();
+        let words = groups.iter().map(|g| g.words).max().unwrap_or(1);
+        let words_per_invocation = limits
+            .words_per_invocation
+            .min(words.next_power_of_two() as u32);
+        check_loop_limit(ctx, program, words_per_invocation)?;
+        let pipelines = Pipelines::new(ctx, limits.workgroup_size, words_per_invocation, split)?;
+        let groups: Vec<Group> = groups
+            .into_iter()
+            .map(|plan| {
+                let spins = storage("spins", bytemuck::cast_slice(&group_words(&host, &plan)));
+                let [general, lattice] = update.bind(ctx, &pipelines, &params, &spins);
+                Group {
+                    plan,
+                    spins,
+                    general,
+                    lattice,
+                }
+            })
+            .collect();
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(Error::Gpu {
+                during: "buffer allocation",
+                message: e.to_string(),
+            });
+        }
+        let mut offset = 0u32;
+        let blocks = program
+            .blocks()
+            .iter()
+            .map(|b| {
+                let entry = (offset, b.len() as u32);
+                offset += b.len() as u32;
+                entry
+            })
+            .collect();
+        let mut sampler = GpuSampler {
+            ctx: ctx.clone(),
+            pipelines,
+            limits,
+            words_per_invocation,
+            update,
+            adj_split,
+            edges,
+            edge_weights,
+            params,
+            groups,
+            blocks,
+            program: program.clone(),
+            lattice: None,
+            temperatures,
+            requested_path: config.path,
+            chains,
+            seed,
+            next_sweep: 0,
+            scratch: Default::default(),
+            readback: Readback::default(),
+        };
+        sampler.set_temperatures()?;
+        let mode = match init {
+            Init::Hinton => Some(Mode::Hinton),
+            Init::Uniform => Some(Mode::Uniform),
+            Init::States(_) => None,
+        };
+        if let Some(mode) = mode {
+            sampler.checked("initial draws", |s| {
+                for g in 0..s.groups.len() {
+                    let ops: Vec<Op> = (0..s.blocks.len())
+                        .map(|b| s.update_op(g, b, mode, 0))
+                        .collect();
+                    s.submit(g, &ops)?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(sampler)
+    }
+
+    /// The context this sampler runs on.
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    /// Number of chain groups the spins were split into (1 unless they exceed the binding limit).
+    pub fn chain_groups(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Number of spins of the model.
+    fn num_nodes(&self) -> usize {
+        self.program.model().num_nodes()
+    }
+
+    /// Parameters shared by every dispatch on group `g`.
+    fn base_params(&self, g: usize) -> Params {
+        let plan = &self.groups[g].plan;
+        Params {
+            words: plan.words as u32,
+            word_offset: plan.word_offset as u32,
+            chains: self.chains as u32,
+            seed_lo: self.seed as u32,
+            seed_hi: (self.seed >> 32) as u32,
+            n_nodes: self.num_nodes() as u32,
+            n_edges: self.program.model().num_edges() as u32,
+            group_chains: plan.chains as u32,
+            adj_split: self.adj_split as u32,
+            words_per_beta: self.temperatures.words_per_beta() as u32,
+            ..self.lattice_params(plan.words as u32)
+        }
+    }
+
+    /// Uploads the temperatures' betas, and takes the lattice path as asked or where the program's
+    /// parameters allow it, with its plane tables uploaded. A buffer too small for them is replaced
+    /// (and the bind groups over it), never the pipelines.
+    fn set_temperatures(&mut self) -> Result<()> {
+        let lattice = choose_path(&self.program, &self.temperatures, self.requested_path)?;
+        let betas = self.temperatures.betas().to_vec();
+        let mut grown = grow(&self.ctx, &mut self.update.betas, 4 * betas.len() as u64);
+        let queue = self.ctx.queue().clone();
+        queue.write_buffer(&self.update.betas, 0, bytemuck::cast_slice(&betas));
+        self.lattice = lattice;
+        if let Some(lattice) = self.lattice.as_ref().filter(|l| l.draws().len() > 1) {
+            let tables: Vec<u32> = lattice
+                .draws()
+                .iter()
+                .flat_map(|d| d.packed_tables())
+                .collect();
+            let bytes = 4 * tables.len() as u64;
+            grown |= grow(&self.ctx, &mut self.update.field_tables, bytes);
+            queue.write_buffer(&self.update.field_tables, 0, bytemuck::cast_slice(&tables));
+            queue.write_buffer(
+                &self.update.site_field,
+                0,
+                bytemuck::cast_slice(lattice.site_fields()),
+            );
+        }
+        if grown {
+            for group in &mut self.groups {
+                let [general, lattice] =
+                    self.update
+                        .bind(&self.ctx, &self.pipelines, &self.params, &group.spins);
+                (group.general, group.lattice) = (general, lattice);
+            }
+        }
+        Ok(())
+    }
+
+    /// The lattice fields of the parameters for `words` words a node (zero off the lattice path).
+    fn lattice_params(&self, words: u32) -> Params {
+        let Some(lattice) = &self.lattice else {
+            return Params::default();
+        };
+        let [lx, ly, _] = lattice.sides();
+        Params {
+            sides: lattice.sides(),
+            reciprocals: [reciprocal(words), reciprocal(lx / 2), reciprocal(ly)],
+            plane_tables: lattice.draws()[0].packed_tables(),
+            tables_in_buffer: u32::from(lattice.draws().len() > 1),
+            n_fields: lattice.fields() as u32,
+            ..Params::default()
+        }
+    }
+
+    fn update_op(&self, g: usize, block: usize, mode: Mode, sweep: u64) -> Op<'static> {
+        let (block_offset, block_len) = self.blocks[block];
+        let params = Params {
+            mode: mode as u32,
+            block_offset,
+            block_len,
+            sweep_lo: sweep as u32,
+            sweep_hi: (sweep >> 32) as u32,
+            ..self.base_params(g)
+        };
+        let lattice = mode == Mode::Update && self.lattice.is_some();
+        let words = self.groups[g].plan.words as u64;
+        let runs = if lattice {
+            words
+        } else {
+            words.div_ceil(u64::from(self.words_per_invocation))
+        };
+        Op {
+            kind: if lattice {
+                Kind::Lattice
+            } else {
+                Kind::General
+            },
+            params: Params {
+                colour: block as u32,
+                ..params
+            },
+            invocations: u64::from(block_len) * runs,
+        }
+    }
+
+    /// Records the ops in one compute pass and submits them.
+    fn submit(&self, g: usize, ops: &[Op<'_>]) -> Result<()> {
+        let group = &self.groups[g];
+        let dispatches: Vec<Dispatch> = ops
+            .iter()
+            .map(|op| {
+                let (pipeline, bind_group) = match op.kind {
+                    Kind::General => (&self.pipelines.general.pipeline, &group.general),
+                    Kind::Lattice => (&self.pipelines.lattice.pipeline, &group.lattice),
+                    Kind::Observe(pipeline, bind_group) => (pipeline, bind_group),
+                };
+                Dispatch {
+                    pipeline,
+                    bind_group,
+                    params: op.params,
+                    workgroups: self.limits.workgroups(op.invocations),
+                }
+            })
+            .collect();
+        submit(&self.ctx, &self.params, &self.limits, &dispatches)
+    }
+
+    /// Runs `f` inside error scopes ([`GpuContext::checked`]).
+    fn checked<T>(
+        &mut self,
+        during: &'static str,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let ctx = self.ctx.clone();
+        ctx.checked(during, || f(self))
+    }
+
+    /// Copies the first `bytes` of `src` to the host.
+    fn read(&mut self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u32>> {
+        self.readback.read(&self.ctx, src, bytes)
+    }
+}
+
+impl Sampler for GpuSampler {
+    fn run(&mut self, schedule: &SamplingSchedule, observe: &Observe) -> Result<Observed> {
+        self.run_observed(schedule, observe)
+    }
+
+    fn sweep(&mut self, sweeps: u64) -> Result<()> {
+        check_sweep_range(self.next_sweep, sweeps)?;
+        let first_sweep = self.next_sweep;
+        self.checked("sweeps", |s| {
+            for g in 0..s.groups.len() {
+                s.run_span(g, Span::Sweeps(sweeps), first_sweep, &[], 1)?;
+            }
+            s.ctx.wait()
+        })?;
+        self.next_sweep += sweeps;
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Array2<i8>> {
+        let mut packed = PackedSpins::new(self.num_nodes(), self.chains);
+        let words = packed.words();
+        for g in 0..self.groups.len() {
+            let plan = self.groups[g].plan;
+            let spins = self.groups[g].spins.clone();
+            let bits = self.checked("state read-back", |s| {
+                s.read(&spins, 4 * (s.num_nodes() * plan.words) as u64)
+            })?;
+            let all = packed.bits_mut();
+            for i in 0..self.num_nodes() {
+                all[i * words + plan.word_offset..i * words + plan.word_offset + plan.words]
+                    .copy_from_slice(&bits[i * plan.words..(i + 1) * plan.words]);
+            }
+        }
+        Ok(packed.to_states())
+    }
+
+    fn backend_name(&self) -> String {
+        format!("gpu: {}", self.ctx.describe())
+    }
+
+    fn update_path(&self) -> UpdatePath {
+        match self.lattice {
+            Some(_) => UpdatePath::Lattice,
+            None => UpdatePath::General,
+        }
+    }
+
+    fn set_parameters(&mut self, model: &IsingModel) -> Result<UpdatePath> {
+        let mut program = self.program.clone();
+        program.set_parameters(model)?;
+        let temperatures = Temperatures::single(model.beta(), self.chains);
+        choose_path(&program, &temperatures, self.requested_path)?;
+        (self.program, self.temperatures) = (program, temperatures);
+        let queue = self.ctx.queue();
+        self.update
+            .write_parameters(queue, &self.program, self.adj_split);
+        if let Some(weights) = &self.edge_weights {
+            queue.write_buffer(weights, 0, bytemuck::cast_slice(model.weights()));
+        }
+        self.set_temperatures()?;
+        Ok(self.update_path())
+    }
+
+    fn temperatures(&self) -> &Temperatures {
+        &self.temperatures
+    }
+
+    fn set_betas(&mut self, betas: &[f32]) -> Result<()> {
+        self.temperatures = Temperatures::new(betas, self.chains)?;
+        self.set_temperatures()
+    }
+
+    fn set_clamp_values(&mut self, values: ArrayView2<'_, i8>) -> Result<()> {
+        let clamped = self.program.clamped().to_vec();
+        // Pack the clamped nodes alone (node k of `packed` is clamped node k), then write each
+        // clamped node's words into every chain group.
+        let mut packed = PackedSpins::new(clamped.len(), self.chains);
+        let local: Vec<u32> = (0..clamped.len() as u32).collect();
+        packed.set_nodes(&local, values)?;
+        let words = packed.words();
+        for group in &self.groups {
+            let plan = group.plan;
+            for (k, &node) in clamped.iter().enumerate() {
+                let row = &packed.bits()
+                    [k * words + plan.word_offset..k * words + plan.word_offset + plan.words];
+                let offset = 4 * (node as usize * plan.words) as u64;
+                self.ctx
+                    .queue()
+                    .write_buffer(&group.spins, offset, bytemuck::cast_slice(row));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An error when a free node has more neighbours than `ctx`'s shader loops visit: `general.wgsl` loops
+/// once per neighbour, then once per word and per tied draw (at most 33 a word), and some drivers end
+/// long loops silently ([`GpuContext::max_loop_iterations`]).
+fn check_loop_limit(ctx: &GpuContext, program: &SamplingProgram, words: u32) -> Result<()> {
+    let Some(limit) = ctx.max_loop_iterations() else {
+        return Ok(());
+    };
+    let row_ptr = program.csr().row_ptr();
+    let degree = |i: u32| (row_ptr[i as usize + 1] - row_ptr[i as usize]) as usize;
+    let busiest = program
+        .blocks()
+        .iter()
+        .flatten()
+        .copied()
+        .max_by_key(|&i| degree(i));
+    match busiest {
+        Some(node) if degree(node) + 33 * words as usize > limit => Err(Error::LoopLimit {
+            node,
+            degree: degree(node),
+            adapter: ctx.adapter_info().name.clone(),
+            limit,
+        }),
+        _ => Ok(()),
+    }
+}
