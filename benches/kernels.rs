@@ -8,8 +8,8 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use ising_wgpu::io::read_edge_list;
 use ising_wgpu::{
-    Backend, Blocks, GpuContext, GpuSitePacked, IsingModel, Lattice, PlanLimits, SamplerConfig,
-    SamplingProgram, SamplingSchedule, SitePackedInit, SitePackedKernel, SitePackedLattice,
+    Backend, Blocks, GpuContext, GpuSitePacked, Init, IsingModel, Lattice, PlanLimits,
+    SamplerConfig, SamplingProgram, SamplingSchedule, SitePackedKernel, SitePackedLattice,
     SitePackedSampler,
 };
 
@@ -64,7 +64,7 @@ fn kernels(c: &mut Criterion) {
     group.throughput(Throughput::Elements(10 * lattice.num_sites()));
     let mut site_packed: Vec<(&str, Box<dyn SitePackedSampler>)> = Vec::new();
     for (name, backend) in &backends {
-        let init = SitePackedInit::Uniform;
+        let init = Init::Uniform;
         match backend {
             Backend::Gpu(ctx) => {
                 let limits = PlanLimits::tuned(ctx).expect("tuning");
@@ -73,7 +73,7 @@ fn kernels(c: &mut Criterion) {
                     (SitePackedKernel::Tiles, "gpu, tiles in workgroup memory"),
                 ] {
                     let sampler =
-                        GpuSitePacked::with_limits(ctx, &lattice, 0, init, limits, kernel);
+                        GpuSitePacked::with_limits(ctx, &lattice, 0, init.clone(), limits, kernel);
                     site_packed.push((name, Box::new(sampler.expect("sampler"))));
                 }
             }

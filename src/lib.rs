@@ -51,9 +51,9 @@ pub mod train;
 mod update;
 pub use backend::{
     Backend, CpuSampler, CpuSitePacked, GpuContext, GpuSampler, GpuSitePacked, Init, Observables,
-    PlanLimits, SITE_PACKED_WORD, Sampler, SamplerConfig, SitePackedInit, SitePackedKernel,
-    SitePackedLattice, SitePackedSampler, UpdatePath, tuned_site_packed_kernel,
-    tuned_words_per_invocation, tuned_workgroup_size,
+    PlanLimits, SITE_PACKED_WORD, Sampler, SamplerConfig, SitePackedKernel, SitePackedLattice,
+    SitePackedSampler, UpdatePath, tuned_site_packed_kernel, tuned_words_per_invocation,
+    tuned_workgroup_size,
 };
 pub use error::{Error, Result};
 pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics};

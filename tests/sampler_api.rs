@@ -111,3 +111,50 @@ fn temperature_groups_are_whole_words_that_split_evenly() {
         assert_eq!(sampler.temperatures().betas(), &[0.7]);
     }
 }
+
+#[test]
+fn both_layouts_start_from_the_same_kinds_of_state() {
+    use ising_wgpu::SitePackedLattice;
+    let program = SamplingProgram::new(random_model(7, 9, 0.4), Blocks::Auto, &[2]).unwrap();
+    let lattice = SitePackedLattice::square(128, 8, 1.0, 0.5, 0.8).unwrap();
+    let sites = lattice.num_sites() as usize;
+    let given =
+        ndarray::Array2::from_shape_fn(
+            (1, sites),
+            |(_, i)| {
+                if (i * 7 + i / 3) % 5 < 2 { 1i8 } else { -1 }
+            },
+        );
+    for backend in backends() {
+        let name = backend.name();
+        // Chain-major, all up: every free spin up, the clamped node at its value.
+        let config = SamplerConfig::new(40)
+            .init(Init::AllUp)
+            .clamp_values(ndarray::arr2(&[[-1i8]]));
+        let state = backend.sampler(&program, &config).unwrap().state().unwrap();
+        for ((_, i), &v) in state.indexed_iter() {
+            assert_eq!(v, if i == 2 { -1 } else { 1 }, "{name}, node {i}");
+        }
+        // Site-packed: given states come back as they were, and a wrong shape names the problem.
+        let mut packed = backend
+            .site_packed(&lattice, 1, Init::States(given.clone()))
+            .unwrap();
+        assert_eq!(packed.state().unwrap(), given.as_slice().unwrap(), "{name}");
+        assert_eq!(packed.update_path(), UpdatePath::SitePacked);
+        let e = backend
+            .site_packed(&lattice, 1, Init::States(given.t().to_owned()))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("expected (1, sites) = (1, 1024)"), "{name}: {e}");
+        // hinton_init: each site up with probability sigmoid(beta h), within 5 standard errors.
+        let mut hinton = backend.site_packed(&lattice, 2, Init::Hinton).unwrap();
+        let up = hinton.state().unwrap().iter().filter(|&&v| v == 1).count() as f64;
+        let p = 1.0 / (1.0 + (-0.8f64 * 0.5).exp());
+        let se = (p * (1.0 - p) / sites as f64).sqrt();
+        assert!(
+            (up / sites as f64 - p).abs() < 5.0 * se,
+            "{name}: {up} of {sites}, p {p}"
+        );
+    }
+}

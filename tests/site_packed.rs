@@ -9,8 +9,8 @@ use common::{assert_within_5_se, backends, gpu};
 use ising_wgpu::physics::{kaufman_energy_per_site, onsager_energy_per_site, yang_magnetization};
 use ising_wgpu::{
     Backend, CpuSitePacked, GpuSitePacked, Init, Lattice, PlanLimits, SamplerConfig,
-    SamplingSchedule, SitePackedInit, SitePackedKernel, SitePackedLattice, SitePackedSampler,
-    UpdatePath, mean_and_stderr,
+    SamplingSchedule, SitePackedKernel, SitePackedLattice, SitePackedSampler, UpdatePath,
+    mean_and_stderr,
 };
 use ndarray::Axis;
 
@@ -54,14 +54,14 @@ fn gpu_and_cpu_draw_identical_site_packed_spins() {
             .into_iter()
             .flat_map(|l| [SitePackedKernel::Words, SitePackedKernel::Tiles].map(|k| (l, k)));
         for (limits, kernel) in runs {
-            let mut cpu = CpuSitePacked::new(&lattice, seed, SitePackedInit::Uniform)
+            let mut cpu = CpuSitePacked::new(&lattice, seed, Init::Uniform)
                 .unwrap()
                 .with_threads(3);
-            let init = SitePackedInit::Uniform;
+            let init = Init::Uniform;
             let mut gpu =
                 GpuSitePacked::with_limits(&ctx, &lattice, seed, init, limits, kernel).unwrap();
             assert_eq!(gpu.split_bindings(), limits == small);
-            assert_eq!(cpu.spins().unwrap(), gpu.spins().unwrap(), "initial spins");
+            assert_eq!(cpu.state().unwrap(), gpu.state().unwrap(), "initial spins");
             for step in 0..4 {
                 if step == 2 {
                     // New parameters mid-run, on both.
@@ -71,7 +71,7 @@ fn gpu_and_cpu_draw_identical_site_packed_spins() {
                 }
                 cpu.sweep(step + 1).unwrap();
                 gpu.sweep(step + 1).unwrap();
-                let (a, b) = (cpu.spins().unwrap(), gpu.spins().unwrap());
+                let (a, b) = (cpu.state().unwrap(), gpu.state().unwrap());
                 let differing = a.iter().zip(&b).filter(|(x, y)| x != y).count();
                 let sides = lattice.sides();
                 assert_eq!(differing, 0, "{sides:?}, {kernel:?}, after call {step}");
@@ -90,7 +90,7 @@ fn a_colour_larger_than_two_bindings_is_a_clear_error() {
         ..PlanLimits::of_device(&ctx.device().limits())
     };
     let kernel = SitePackedKernel::Tiles;
-    let e = GpuSitePacked::with_limits(&ctx, &lattice, 0, SitePackedInit::AllUp, limits, kernel)
+    let e = GpuSitePacked::with_limits(&ctx, &lattice, 0, Init::AllUp, limits, kernel)
         .err()
         .expect("too large")
         .to_string();
@@ -104,13 +104,15 @@ fn a_colour_larger_than_two_bindings_is_a_clear_error() {
 fn per_lattice(
     backend: &Backend,
     lattice: &SitePackedLattice,
-    init: SitePackedInit,
+    init: Init,
     (lattices, warmup, measured): (u64, u64, u64),
     observe: impl Fn(ising_wgpu::Observables) -> f64,
 ) -> (f64, f64) {
     let means: Vec<f64> = (0..lattices)
         .map(|seed| {
-            let mut sampler = backend.site_packed(lattice, 100 + seed, init).unwrap();
+            let mut sampler = backend
+                .site_packed(lattice, 100 + seed, init.clone())
+                .unwrap();
             sampler.sweep(warmup).unwrap();
             (0..measured)
                 .map(|_| {
@@ -129,25 +131,17 @@ fn site_packed_energies_match_kaufman_and_onsager() {
     for backend in backends() {
         for (lx, ly, beta) in [(64, 8, 0.440_686_8f32), (64, 4, 0.35)] {
             let lattice = SitePackedLattice::square(lx, ly, 1.0, 0.0, beta).unwrap();
-            let (u, se) = per_lattice(
-                &backend,
-                &lattice,
-                SitePackedInit::Uniform,
-                (24, 200, 300),
-                |o| o.energy_per_site,
-            );
+            let (u, se) = per_lattice(&backend, &lattice, Init::Uniform, (24, 200, 300), |o| {
+                o.energy_per_site
+            });
             let exact = kaufman_energy_per_site(lx as usize, ly as usize, f64::from(beta));
             let what = format!("{} site-packed {lx}x{ly} at beta {beta}", backend.name());
             assert_within_5_se(&what, &[u], &[se], &[exact]);
         }
         let lattice = SitePackedLattice::square(128, 64, 1.0, 0.0, 0.3).unwrap();
-        let (u, se) = per_lattice(
-            &backend,
-            &lattice,
-            SitePackedInit::Uniform,
-            (12, 100, 50),
-            |o| o.energy_per_site,
-        );
+        let (u, se) = per_lattice(&backend, &lattice, Init::Uniform, (12, 100, 50), |o| {
+            o.energy_per_site
+        });
         let what = format!("{} site-packed u(0.3)", backend.name());
         assert_within_5_se(
             &what,
@@ -164,13 +158,9 @@ fn site_packed_magnetisation_matches_yang() {
     // correlation length.
     for backend in backends() {
         let lattice = SitePackedLattice::square(128, 64, 1.0, 0.0, 0.6).unwrap();
-        let (m, se) = per_lattice(
-            &backend,
-            &lattice,
-            SitePackedInit::AllUp,
-            (12, 100, 100),
-            |o| o.magnetization,
-        );
+        let (m, se) = per_lattice(&backend, &lattice, Init::AllUp, (12, 100, 100), |o| {
+            o.magnetization
+        });
         let what = format!("{} site-packed m(0.6)", backend.name());
         assert_within_5_se(&what, &[m], &[se], &[yang_magnetization(0.6f32.into())]);
     }
@@ -181,13 +171,9 @@ fn site_packed_agrees_with_the_chain_major_lattice_path_in_three_dimensions() {
     let (j, h, beta) = (1.0, 0.1, 0.2);
     for backend in backends() {
         let site_packed = SitePackedLattice::cubic(64, 4, 4, j, h, beta).unwrap();
-        let e0 = per_lattice(
-            &backend,
-            &site_packed,
-            SitePackedInit::Uniform,
-            (16, 100, 100),
-            |o| o.energy_per_site,
-        );
+        let e0 = per_lattice(&backend, &site_packed, Init::Uniform, (16, 100, 100), |o| {
+            o.energy_per_site
+        });
         let lattice = Lattice::cubic(64, 4, 4, true).unwrap();
         let program = lattice.program(j, h, beta).unwrap();
         let mut sampler = backend

@@ -8,9 +8,7 @@ mod gpu;
 
 pub use config::{SamplerConfig, UpdatePath};
 
-pub use crate::update::site_packed::{
-    Observables, SITE_PACKED_WORD, SitePackedInit, SitePackedLattice,
-};
+pub use crate::update::site_packed::{Observables, SITE_PACKED_WORD, SitePackedLattice};
 pub use cpu::{CpuSampler, CpuSitePacked};
 pub use gpu::{
     GpuContext, GpuSampler, GpuSitePacked, PlanLimits, SitePackedKernel, tuned_site_packed_kernel,
@@ -23,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::moments::Moments;
 use crate::observe::{EnergyTrace, Observe, Observed};
-use crate::packed::PackedSpins;
+use crate::packed::{PackedSpins, lane_mask};
 use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
 
 /// How the free spins of each chain start.
@@ -33,9 +31,12 @@ pub enum Init {
     /// the chain's temperature group.
     #[doc(alias = "hinton_init")]
     Hinton,
-    /// Each spin up with probability 1/2.
+    /// Each spin up with probability 1/2 (a hot start).
     Uniform,
-    /// Given states, chains x nodes, values -1/+1 (clamped nodes are overwritten by their values).
+    /// Every spin up (a cold start).
+    AllUp,
+    /// Given states, chains x nodes, values -1/+1 (clamped nodes are overwritten by their values);
+    /// a site-packed lattice takes one row of its sites.
     States(Array2<i8>),
 }
 
@@ -123,7 +124,12 @@ pub trait SitePackedSampler {
     fn observables(&mut self) -> Result<Observables>;
 
     /// The current spins, -1/+1, site `x + lx (y + ly z)` at index `x + lx (y + ly z)`.
-    fn spins(&mut self) -> Result<Vec<i8>>;
+    fn state(&mut self) -> Result<Vec<i8>>;
+
+    /// [`UpdatePath::SitePacked`], as [`Sampler::update_path`] names the chain-major ones.
+    fn update_path(&self) -> UpdatePath {
+        UpdatePath::SitePacked
+    }
 
     /// Sets coupling, field and beta for the following sweeps; spins stay.
     fn set_parameters(&mut self, coupling: f32, field: f32, beta: f32) -> Result<()>;
@@ -252,6 +258,14 @@ pub(crate) fn initial_host_state(
             PackedSpins::from_states(states.view())?
         }
         Init::Hinton | Init::Uniform => PackedSpins::new(n, chains),
+        Init::AllUp => {
+            let mut packed = PackedSpins::new(n, chains);
+            let words = packed.words();
+            for (k, word) in packed.bits_mut().iter_mut().enumerate() {
+                *word = lane_mask(chains, k % words);
+            }
+            packed
+        }
     };
     match clamp_values {
         Some(values) => packed.set_nodes(program.clamped(), values)?,
@@ -306,7 +320,7 @@ impl Backend {
         &self,
         lattice: &SitePackedLattice,
         seed: u64,
-        init: SitePackedInit,
+        init: Init,
     ) -> Result<Box<dyn SitePackedSampler>> {
         Ok(match self {
             Backend::Cpu { threads } => {

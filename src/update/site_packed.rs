@@ -11,8 +11,10 @@
 
 use super::count_draw::{self, CountDraw};
 use super::lattice::{next_on, prev_on};
+use crate::backend::Init;
 use crate::error::{Error, Result, check_finite};
-use crate::rng::{Purpose, bernoulli_word, threshold};
+use crate::rng::{Purpose, bernoulli_word, sigmoid, threshold};
+use crate::spin::spin_up;
 
 /// The counter's word field of every site-packed draw (chain-major draws use the chain word there,
 /// which never reaches it).
@@ -41,15 +43,6 @@ pub struct Observables {
     pub energy_per_site: f64,
     /// `sum s_i / sites`.
     pub magnetization: f64,
-}
-
-/// How the site-packed spins start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SitePackedInit {
-    /// Every spin up (cold start).
-    AllUp,
-    /// Each spin up with probability 1/2 (hot start), drawn with the init counters.
-    Uniform,
 }
 
 impl SitePackedLattice {
@@ -187,18 +180,59 @@ impl SitePackedLattice {
     }
 
     /// The starting words of both colours.
-    pub(crate) fn initial_words(&self, init: SitePackedInit, seed: u64) -> [Vec<u32>; 2] {
+    pub(crate) fn initial_words(&self, init: &Init, seed: u64) -> Result<[Vec<u32>; 2]> {
         let w = self.words_per_colour();
-        let t = [threshold(0.5); 32];
-        std::array::from_fn(|colour| match init {
-            SitePackedInit::AllUp => vec![u32::MAX; w],
-            SitePackedInit::Uniform => (0..w)
-                .map(|g| {
-                    let node = (colour * w + g) as u32;
-                    bernoulli_word(seed, 0, node, SITE_PACKED_WORD, Purpose::Init, &t)
-                })
-                .collect(),
+        let draw = |p: f32| {
+            let t = [threshold(p); 32];
+            std::array::from_fn(|colour| {
+                (0..w)
+                    .map(|g| {
+                        let node = (colour * w + g) as u32;
+                        bernoulli_word(seed, 0, node, SITE_PACKED_WORD, Purpose::Init, &t)
+                    })
+                    .collect()
+            })
+        };
+        Ok(match init {
+            Init::AllUp => [vec![u32::MAX; w], vec![u32::MAX; w]],
+            Init::Uniform => draw(0.5),
+            Init::Hinton => draw(sigmoid(self.beta * self.field)),
+            Init::States(states) => {
+                let sites = self.num_sites() as usize;
+                if states.dim() != (1, sites) {
+                    return Err(Error::invalid(
+                        "initial states",
+                        format!(
+                            "shape {:?} given, expected (1, sites) = (1, {sites}) for one lattice",
+                            states.dim()
+                        ),
+                    ));
+                }
+                let mut up = Vec::with_capacity(sites);
+                for (i, &v) in states.iter().enumerate() {
+                    up.push(spin_up(v, || format!("state of site {i}"))?);
+                }
+                self.pack(|site| up[site])
+            }
         })
+    }
+
+    /// Both colours' words of the spins `up(site)`, site `x + lx (y + ly z)`: [`Self::unpack`]'s inverse.
+    pub(crate) fn pack(&self, up: impl Fn(usize) -> bool) -> [Vec<u32>; 2] {
+        let [lx, ly, _] = self.sides.map(|s| s as usize);
+        let r = self.words_per_row();
+        let mut colours = [
+            vec![0u32; self.words_per_colour()],
+            vec![0; self.words_per_colour()],
+        ];
+        for site in 0..self.num_sites() as usize {
+            let (x, row) = (site % lx, site / lx);
+            let colour = (x + row % ly + row / ly) % 2;
+            if up(site) {
+                colours[colour][row * r + x / 64] |= 1 << ((x / 2) % 32);
+            }
+        }
+        colours
     }
 
     /// Energy and magnetisation from `ups` up spins and `agreements` agreeing neighbour pairs.
@@ -260,24 +294,6 @@ mod tests {
     use super::*;
     use crate::graph::Lattice;
 
-    /// Spins by site from a chain-major-free description: site i up when `up(i)`.
-    fn pack(lattice: &SitePackedLattice, up: impl Fn(usize) -> bool) -> [Vec<u32>; 2] {
-        let [lx, ly, _] = lattice.sides().map(|s| s as usize);
-        let r = lattice.words_per_row();
-        let mut colours = [
-            vec![0u32; lattice.words_per_colour()],
-            vec![0; lattice.words_per_colour()],
-        ];
-        for site in 0..lattice.num_sites() as usize {
-            let (x, row) = (site % lx, site / lx);
-            let colour = (x + row % ly + row / ly) % 2;
-            if up(site) {
-                colours[colour][row * r + x / 64] |= 1 << ((x / 2) % 32);
-            }
-        }
-        colours
-    }
-
     #[test]
     fn neighbour_words_hold_the_lattice_neighbours_bit_for_bit() {
         for lattice in [
@@ -294,7 +310,7 @@ mod tests {
             // the probed site's bit, exactly as many up neighbours as it has (all of them).
             for probe in (0..lattice.num_sites() as usize).step_by(37) {
                 let neighbours = &csr.col()[csr.row(probe)];
-                let colours = pack(&lattice, |i| neighbours.contains(&(i as u32)));
+                let colours = lattice.pack(|i| neighbours.contains(&(i as u32)));
                 let (x, row) = (probe % lx, probe / lx);
                 let colour = (x + row % ly + row / ly) % 2;
                 let g = row * lattice.words_per_row() + x / 64;
@@ -322,7 +338,7 @@ mod tests {
     #[test]
     fn observables_count_bonds_and_spins() {
         let lattice = SitePackedLattice::cubic(64, 4, 4, 0.5, 0.25, 1.0).unwrap();
-        let all_up = lattice.initial_words(SitePackedInit::AllUp, 0);
+        let all_up = lattice.initial_words(&Init::AllUp, 0).unwrap();
         let o = lattice.observables_of_words(&all_up);
         assert_eq!(o.magnetization, 1.0);
         assert_eq!(o.energy_per_site, -(0.5 * 3.0 + 0.25));

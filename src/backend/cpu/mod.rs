@@ -77,7 +77,7 @@ impl CpuSampler {
             // At the beta of the word's temperature group.
             Init::Hinton => Some(&|i, w| sigmoid(betas[w / words_per_beta] * model.biases()[i])),
             Init::Uniform => Some(&|_, _| 0.5),
-            Init::States(_) => None,
+            Init::AllUp | Init::States(_) => None,
         };
         if let Some(probability) = probability {
             let masks: Vec<u32> = (0..spins.words()).map(|w| lane_mask(chains, w)).collect();

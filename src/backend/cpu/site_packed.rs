@@ -4,10 +4,11 @@
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
+use crate::backend::Init;
 use crate::backend::{SitePackedSampler, check_sweep_range};
 use crate::error::Result;
 use crate::update::count_draw::{BATCH, CountDraw};
-use crate::update::site_packed::{Observables, SitePackedInit, SitePackedLattice};
+use crate::update::site_packed::{Observables, SitePackedLattice};
 
 /// One site-packed lattice swept on the CPU; the same draws as the GPU for a seed.
 pub struct CpuSitePacked {
@@ -24,12 +25,12 @@ pub struct CpuSitePacked {
 
 impl CpuSitePacked {
     /// Starts `lattice` from `init`, drawing with `seed`, on all cores.
-    pub fn new(lattice: &SitePackedLattice, seed: u64, init: SitePackedInit) -> Result<Self> {
+    pub fn new(lattice: &SitePackedLattice, seed: u64, init: Init) -> Result<Self> {
         let (j, h, beta) = lattice.parameters();
         Ok(CpuSitePacked {
             draw: CountDraw::new(j, h, beta, lattice.degree()),
             colours: lattice
-                .initial_words(init, seed)
+                .initial_words(&init, seed)?
                 .map(|words| words.into_iter().map(AtomicU32::new).collect()),
             lattice: lattice.clone(),
             seed,
@@ -121,7 +122,7 @@ impl SitePackedSampler for CpuSitePacked {
         Ok(self.lattice.observables_of_words(&self.words()))
     }
 
-    fn spins(&mut self) -> Result<Vec<i8>> {
+    fn state(&mut self) -> Result<Vec<i8>> {
         Ok(self.lattice.unpack(&self.words()))
     }
 

@@ -6,13 +6,11 @@ use super::context::GpuContext;
 use super::pipelines::{Params, Pipeline, build, reciprocal};
 use super::plan::PlanLimits;
 use super::transfer::{Dispatch, OPS_PER_SUBMIT, Readback, bind_group, params_buffer, submit};
-use crate::backend::{SitePackedSampler, check_sweep_range};
+use crate::backend::{Init, SitePackedSampler, check_sweep_range};
 use crate::error::{Error, Result};
 use crate::shaders;
 use crate::update::count_draw::CountDraw;
-use crate::update::site_packed::{
-    Observables, SitePackedInit, SitePackedLattice, TILE_ROWS, TILE_WORDS,
-};
+use crate::update::site_packed::{Observables, SitePackedLattice, TILE_ROWS, TILE_WORDS};
 
 /// How the update kernel spreads a colour over invocations; the results are the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +51,7 @@ impl GpuSitePacked {
         ctx: &GpuContext,
         lattice: &SitePackedLattice,
         seed: u64,
-        init: SitePackedInit,
+        init: Init,
     ) -> Result<Self> {
         let limits = PlanLimits::tuned(ctx)?;
         let kernel = super::tuned_site_packed_kernel(ctx)?;
@@ -66,7 +64,7 @@ impl GpuSitePacked {
         ctx: &GpuContext,
         lattice: &SitePackedLattice,
         seed: u64,
-        init: SitePackedInit,
+        init: Init,
         limits: PlanLimits,
         kernel: SitePackedKernel,
     ) -> Result<Self> {
@@ -98,7 +96,7 @@ impl GpuSitePacked {
         limits.fold(update_workgroups(lattice, kernel, &limits))?;
         let (x, y) = limits.fold(limits.workgroups(words as u64))?;
         let slab_words = words.min(per_binding);
-        let host = lattice.initial_words(init, seed);
+        let host = lattice.initial_words(&init, seed)?;
         let device = ctx.device();
         ctx.checked("site-packed set-up", || {
             let storage = |label: &str, words: &[u32]| {
@@ -261,7 +259,7 @@ impl SitePackedSampler for GpuSitePacked {
         Ok(self.lattice.observables_of(ups, agreements))
     }
 
-    fn spins(&mut self) -> Result<Vec<i8>> {
+    fn state(&mut self) -> Result<Vec<i8>> {
         let ctx = self.ctx.clone();
         let words = self.lattice.words_per_colour();
         let colours = ctx.checked("site-packed read-back", || {

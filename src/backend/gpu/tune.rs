@@ -15,7 +15,7 @@ use crate::backend::{Init, Sampler};
 use crate::error::Result;
 use crate::model::IsingModel;
 use crate::program::{Blocks, SamplingProgram, SamplingSchedule};
-use crate::update::site_packed::{SitePackedInit, SitePackedLattice};
+use crate::update::site_packed::SitePackedLattice;
 
 /// Workgroup sizes tried, where the device allows them.
 const CANDIDATES: [u32; 4] = [32, 64, 128, 256];
@@ -161,7 +161,7 @@ pub fn tuned_site_packed_kernel(ctx: &GpuContext) -> Result<SitePackedKernel> {
         let kernels = [SitePackedKernel::Words, SitePackedKernel::Tiles];
         let mut samplers = Vec::new();
         for kernel in kernels {
-            let init = SitePackedInit::Uniform;
+            let init = Init::Uniform;
             let mut sampler = GpuSitePacked::with_limits(ctx, &lattice, 0, init, limits, kernel)?;
             sampler.sweep(2)?;
             sampler.observables()?;

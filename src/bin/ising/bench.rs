@@ -6,8 +6,8 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use ising_wgpu::io::read_edge_list;
 use ising_wgpu::{
-    Backend, Blocks, Error, IsingModel, Lattice, SamplerConfig, SamplingProgram, SamplingSchedule,
-    SitePackedInit, SitePackedLattice, UpdatePath,
+    Backend, Blocks, Error, Init, IsingModel, Lattice, SamplerConfig, SamplingProgram,
+    SamplingSchedule, SitePackedLattice, UpdatePath,
 };
 use serde_json::json;
 
@@ -189,7 +189,7 @@ fn site_packed(
             SitePackedLattice::cubic(l, l, l, args.coupling, args.field, args.beta)?
         }
     };
-    let mut sampler = backend.site_packed(&lattice, args.seed, SitePackedInit::Uniform)?;
+    let mut sampler = backend.site_packed(&lattice, args.seed, Init::Uniform)?;
     // Untimed: kernel compilation and first dispatches.
     sampler.sweep(2)?;
     sampler.observables()?;

@@ -189,7 +189,7 @@ impl GpuSampler {
         let mode = match init {
             Init::Hinton => Some(Mode::Hinton),
             Init::Uniform => Some(Mode::Uniform),
-            Init::States(_) => None,
+            Init::AllUp | Init::States(_) => None,
         };
         if let Some(mode) = mode {
             sampler.checked("initial draws", |s| {
