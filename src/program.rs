@@ -190,6 +190,13 @@ impl Temperatures {
     pub(crate) fn words_per_beta(&self) -> usize {
         self.words_per_beta
     }
+
+    /// The group of each word of the chains, for host sweeps that look it up rather than divide.
+    pub(crate) fn word_groups(&self) -> Vec<u32> {
+        (0..self.chains.div_ceil(32))
+            .map(|w| (w / self.words_per_beta) as u32)
+            .collect()
+    }
 }
 
 /// THRML's `SamplingSchedule`: `n_warmup` sweeps, then `n_samples` samples `steps_per_sample` sweeps

@@ -135,8 +135,8 @@ pub(crate) struct GeneralUpdate {
     biases: Vec<f32>,
     /// `2 beta` of each temperature group.
     two_betas: Vec<f32>,
-    /// Words of 32 chains per temperature group.
-    words_per_beta: usize,
+    /// The temperature group of each global word.
+    word_group: Vec<u32>,
     /// Per node, the offset in each beta's `thresholds` of its `degree + 1` thresholds, when it has one.
     by_count: Vec<Option<u32>>,
     thresholds: Vec<Vec<u32>>,
@@ -158,7 +158,7 @@ impl GeneralUpdate {
             weights: csr.entry_weights(model.weights()),
             biases: model.biases().to_vec(),
             two_betas: betas.iter().map(|&beta| 2.0 * beta).collect(),
-            words_per_beta: temperatures.words_per_beta(),
+            word_group: temperatures.word_groups(),
             by_count,
             thresholds,
         }
@@ -194,7 +194,7 @@ impl GeneralUpdate {
     ) -> u32 {
         let i = node as usize;
         let word = (spins.first_word + w) as u32;
-        let group = (spins.first_word + w) / self.words_per_beta;
+        let group = self.word_group[spins.first_word + w] as usize;
         if let Some(offset) = self.by_count[i] {
             // Same thresholds as the float path gives for exact sums, looked up by count of up neighbours.
             let mut ups = [0u32; 32];
@@ -204,9 +204,10 @@ impl GeneralUpdate {
                     *up += (neighbour >> b) & 1;
                 }
             }
+            let table = &self.thresholds[group][offset as usize..];
             let mut t = [0; 32];
             for (t, &up) in t.iter_mut().zip(&ups) {
-                *t = self.thresholds[group][offset as usize + up as usize];
+                *t = table[up as usize];
             }
             return bernoulli_word(seed, sweep, node, word, Purpose::Update, &t) & spins.masks[w];
         }

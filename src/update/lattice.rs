@@ -23,8 +23,8 @@ pub(crate) struct LatticeUpdate {
     draws: Vec<CountDraw>,
     /// Per site, the index of its field.
     site_field: Vec<u32>,
-    /// Words of 32 chains per temperature group.
-    words_per_beta: usize,
+    /// The temperature group of each global word.
+    word_group: Vec<u32>,
 }
 
 impl LatticeUpdate {
@@ -71,7 +71,7 @@ impl LatticeUpdate {
             fields: fields.len(),
             draws,
             site_field,
-            words_per_beta: temperatures.words_per_beta(),
+            word_group: temperatures.word_groups(),
         })
     }
 
@@ -156,7 +156,7 @@ impl LatticeUpdate {
         });
         let keys = items.map(|it| (it.site, (spins.first_word + it.word) as u32));
         let draws = items.map(|it| {
-            let group = (spins.first_word + it.word) / self.words_per_beta;
+            let group = self.word_group[spins.first_word + it.word] as usize;
             &self.draws[group * self.fields + self.site_field[it.site as usize] as usize]
         });
         let up: [u32; N] = draw(draws, seed_sweep, keys, &neighbours);
