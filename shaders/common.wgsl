@@ -33,6 +33,8 @@ struct Params {
     planes: u32,        // count: bit planes of each counter
     words_per_beta: u32, // general, lattice: words of 32 chains per temperature group
     n_fields: u32,      // lattice: distinct fields (plane tables per temperature group)
+    beta_groups: u32,   // general: temperature groups; with one, every chain's beta is `beta`
+    beta: f32,
     // lattice: bytes 0..24 of `LatticeUpdate::plane_tables`, four to a word, low byte first
     plane_tables_lo: vec4<u32>,
     plane_tables_hi: vec4<u32>,

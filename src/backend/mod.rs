@@ -106,8 +106,8 @@ pub trait Sampler {
 
     /// Splits the chains into `betas.len()` groups of whole 32-chain words, in order, each sampled
     /// at its own beta from the next sweep on ([`Temperatures`]); spins stay, and nothing is rebuilt
-    /// (on a GPU only the small per-temperature tables are written). Initial draws used the model's
-    /// beta.
+    /// (on a GPU only the small per-temperature tables are written). `hinton_init` drew the initial
+    /// spins at the betas the sampler started with ([`SamplerConfig::betas`]).
     fn set_betas(&mut self, betas: &[f32]) -> Result<()>;
 
     /// Sets the clamped nodes of every chain (one row for all chains or one per chain, in the

@@ -24,6 +24,15 @@ const WORDS: u32 = #WORDSu;
 // Whether the CSR continues in `adj_hi` (set by the host): without, the loop reads one binding.
 override SPLIT_ADJACENCY: bool = true;
 
+// The beta of global word `gw`'s temperature group: with one group it is uniform, and no lane loads
+// or divides.
+fn word_beta(gw: u32) -> f32 {
+    if (p.beta_groups == 1u) {
+        return p.beta;
+    }
+    return betas[gw / p.words_per_beta];
+}
+
 // CSR entry k, from whichever of the two adjacency bindings holds it.
 fn adjacency(k: u32) -> vec2<u32> {
     if (SPLIT_ADJACENCY && k >= p.adj_split) {
@@ -69,7 +78,7 @@ fn general(
     // The beta of each word's temperature group (a run past the group's last word takes that
     // word's), and the initial draws' thresholds: P(up) = sigmoid(beta * bias) (hinton) or 1/2.
     //#unroll #WORDS
-    let beta#L = betas[(gw + min(#Lu, p.words - 1u - w)) / p.words_per_beta];
+    let beta#L = word_beta(gw + min(#Lu, p.words - 1u - w));
     let two_beta#L = 2.0 * beta#L;
     var init_threshold#L = 0u;
     if (!update) {

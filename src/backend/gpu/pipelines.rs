@@ -40,6 +40,10 @@ pub(crate) struct Params {
     pub(crate) planes: u32,
     pub(crate) words_per_beta: u32,
     pub(crate) n_fields: u32,
+    pub(crate) beta_groups: u32,
+    pub(crate) beta: f32,
+    /// WGSL aligns the `vec4` that follows to 16 bytes.
+    pub(crate) _pad: [u32; 2],
     pub(crate) plane_tables: [u32; 8],
 }
 
@@ -250,6 +254,8 @@ mod tests {
             at("planes", offset_of!(Params, planes)),
             at("words_per_beta", offset_of!(Params, words_per_beta)),
             at("n_fields", offset_of!(Params, n_fields)),
+            at("beta_groups", offset_of!(Params, beta_groups)),
+            at("beta", offset_of!(Params, beta)),
             at("plane_tables_lo", tables),
             at("plane_tables_hi", tables + 16),
         ];

@@ -234,6 +234,8 @@ impl GpuSampler {
             group_chains: plan.chains as u32,
             adj_split: self.adj_split as u32,
             words_per_beta: self.temperatures.words_per_beta() as u32,
+            beta_groups: self.temperatures.betas().len() as u32,
+            beta: self.temperatures.betas()[0],
             ..self.lattice_params(plan.words as u32)
         }
     }
