@@ -50,7 +50,7 @@ mod stats;
 pub mod train;
 mod update;
 pub use backend::{
-    Backend, CpuSampler, CpuSitePacked, GpuContext, GpuSampler, GpuSitePacked, Init, Observables,
+    Backend, CpuSampler, CpuSitePacked, GpuContext, GpuSampler, GpuSitePacked, Observables,
     PlanLimits, SITE_PACKED_WORD, Sampler, SamplerConfig, SitePackedKernel, SitePackedLattice,
     SitePackedSampler, UpdatePath, tuned_site_packed_kernel, tuned_words_per_invocation,
     tuned_workgroup_size,
@@ -62,7 +62,7 @@ pub use model::IsingModel;
 pub use moments::Moments;
 pub use observe::{EnergyTrace, Observe, Observed};
 pub use packed::PackedSpins;
-pub use program::{Blocks, SamplingProgram, SamplingSchedule, Temperatures};
+pub use program::{Blocks, Init, SamplingProgram, SamplingSchedule, Temperatures};
 pub use stats::mean_and_stderr;
 pub use wgpu;
 

@@ -1,8 +1,26 @@
 //! What to sample: the model, its free blocks in update order, the clamped nodes, and the schedule.
 
+use ndarray::Array2;
+
 use crate::error::{Error, Result, check_finite};
 use crate::graph::{Csr, NodeRoles, colour_dsatur, validate_blocks};
 use crate::model::IsingModel;
+
+/// How the free spins of each chain start.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Init {
+    /// THRML's `hinton_init`: each spin up with probability `sigmoid(beta * b_i)`, at the beta of
+    /// the chain's temperature group.
+    #[doc(alias = "hinton_init")]
+    Hinton,
+    /// Each spin up with probability 1/2 (a hot start).
+    Uniform,
+    /// Every spin up (a cold start).
+    AllUp,
+    /// Given states, chains x nodes, values -1/+1 (clamped nodes are overwritten by their values);
+    /// a site-packed lattice takes one row of its sites.
+    States(Array2<i8>),
+}
 
 /// How the free nodes are split into blocks.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 
 use ndarray::Array2;
 
-use super::Init;
 use crate::error::{Error, Result};
+use crate::program::Init;
 use crate::program::{SamplingProgram, Temperatures};
 use crate::update::lattice::LatticeUpdate;
 

@@ -22,23 +22,7 @@ use crate::model::IsingModel;
 use crate::moments::Moments;
 use crate::observe::{EnergyTrace, Observe, Observed};
 use crate::packed::{PackedSpins, lane_mask};
-use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
-
-/// How the free spins of each chain start.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Init {
-    /// THRML's `hinton_init`: each spin up with probability `sigmoid(beta * b_i)`, at the beta of
-    /// the chain's temperature group.
-    #[doc(alias = "hinton_init")]
-    Hinton,
-    /// Each spin up with probability 1/2 (a hot start).
-    Uniform,
-    /// Every spin up (a cold start).
-    AllUp,
-    /// Given states, chains x nodes, values -1/+1 (clamped nodes are overwritten by their values);
-    /// a site-packed lattice takes one row of its sites.
-    States(Array2<i8>),
-}
+use crate::program::{Init, SamplingProgram, SamplingSchedule, Temperatures};
 
 /// The sampling calls every backend offers. Chains persist between calls: each call continues where
 /// the previous one stopped, with fresh random numbers.

@@ -11,8 +11,8 @@
 
 use super::count_draw::{self, CountDraw};
 use super::lattice::{next_on, prev_on};
-use crate::backend::Init;
 use crate::error::{Error, Result, check_finite};
+use crate::program::Init;
 use crate::rng::{Purpose, bernoulli_word, sigmoid, threshold};
 use crate::spin::spin_up;
 

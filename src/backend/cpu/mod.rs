@@ -18,7 +18,7 @@ use sweep::SweepKernel;
 
 use super::config::{SamplerConfig, UpdatePath, choose_path};
 use super::{
-    Init, Sampler, Span, Step, check_count_capacity, check_sample_request, check_sweep_range,
+    Sampler, Span, Step, check_count_capacity, check_sample_request, check_sweep_range,
     initial_host_state,
 };
 use crate::error::{Error, Result};
@@ -30,7 +30,7 @@ use crate::observe::gather::SampleCollector;
 use crate::observe::plane_counters::PlaneCounters;
 use crate::observe::{EnergyTrace, HostObservers, NoObserver, Observe, Observed, Observer};
 use crate::packed::{PackedSpins, WordSlice, lane_mask};
-use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
+use crate::program::{Init, SamplingProgram, SamplingSchedule, Temperatures};
 use crate::rng::sigmoid;
 
 /// Units of work (about 2 ns each: a node's word costs about 10, plus 1 per neighbour) that pay for

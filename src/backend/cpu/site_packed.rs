@@ -4,9 +4,9 @@
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
-use crate::backend::Init;
 use crate::backend::{SitePackedSampler, check_sweep_range};
 use crate::error::Result;
+use crate::program::Init;
 use crate::update::count_draw::{BATCH, CountDraw};
 use crate::update::site_packed::{Observables, SitePackedLattice};
 

@@ -9,11 +9,12 @@ use super::context::GpuContext;
 use super::plan::PlanLimits;
 use super::sampler::GpuSampler;
 use super::site_packed::{GpuSitePacked, SitePackedKernel};
+use crate::backend::Sampler;
 use crate::backend::SamplerConfig;
 use crate::backend::SitePackedSampler;
-use crate::backend::{Init, Sampler};
 use crate::error::Result;
 use crate::model::IsingModel;
+use crate::program::Init;
 use crate::program::{Blocks, SamplingProgram, SamplingSchedule};
 use crate::update::site_packed::SitePackedLattice;
 
