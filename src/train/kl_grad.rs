@@ -124,14 +124,10 @@ impl KlGradEstimator {
                 .collect();
             let program = SamplingProgram::new(model.clone(), Blocks::Auto, &clamped)?;
             let values = per_chain_rows(&positive_rows(data, conditioning), k);
-            Some(
-                backend.sampler(
-                    &program,
-                    &SamplerConfig::new(rows * k)
-                        .seed(seed)
-                        .clamp_values(values.clone()),
-                )?,
-            )
+            Some(backend.sampler(
+                &program,
+                &SamplerConfig::new(rows * k).seed(seed).clamp_values(values),
+            )?)
         };
         let negative_seed = derived_seed(seed, Purpose::NegativePhase);
         let program = SamplingProgram::new(model.clone(), Blocks::Auto, &spec.conditioning_nodes)?;
@@ -142,7 +138,7 @@ impl KlGradEstimator {
                     &program,
                     &SamplerConfig::new(rows * k)
                         .seed(negative_seed)
-                        .clamp_values(values.clone()),
+                        .clamp_values(values),
                 )?
             }
             None => backend.sampler(

@@ -81,15 +81,14 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
     let program = SamplingProgram::new(model, Blocks::Auto, &clamped)?;
     let schedule = SamplingSchedule::new(args.warmup, args.samples, args.steps_per_sample)?;
     let backend = args.run.open()?;
-    let mut sampler = backend.sampler(
-        &program,
-        &SamplerConfig::new(args.chains)
-            .seed(args.seed)
-            .clamp_values(values.clone()),
-    )?;
+    let mut config = SamplerConfig::new(args.chains)
+        .seed(args.seed)
+        .clamp_values(values);
     if !args.betas.is_empty() {
-        sampler.set_betas(&args.betas)?;
+        // hinton_init draws each group at its own beta.
+        config = config.betas(&args.betas);
     }
+    let mut sampler = backend.sampler(&program, &config)?;
     let start = Instant::now();
     let common = json!({
         "backend": sampler.backend_name(),
