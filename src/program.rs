@@ -209,6 +209,11 @@ impl Temperatures {
         self.words_per_beta
     }
 
+    /// The beta of global word `w`'s group.
+    pub(crate) fn beta_of_word(&self, w: usize) -> f32 {
+        self.betas[w / self.words_per_beta]
+    }
+
     /// The group of each word of the chains, for host sweeps that look it up rather than divide.
     pub(crate) fn word_groups(&self) -> Vec<u32> {
         (0..self.chains.div_ceil(32))

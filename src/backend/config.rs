@@ -21,17 +21,6 @@ pub enum UpdatePath {
     SitePacked,
 }
 
-impl UpdatePath {
-    /// A short name, as `ising bench` reports it.
-    pub fn name(self) -> &'static str {
-        match self {
-            UpdatePath::General => "general",
-            UpdatePath::Lattice => "lattice",
-            UpdatePath::SitePacked => "site-packed",
-        }
-    }
-}
-
 /// How a sampler of a [`SamplingProgram`] starts: chains, seed, initial state, clamp values,
 /// temperatures and update path, by name.
 ///

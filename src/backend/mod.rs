@@ -178,12 +178,14 @@ pub(crate) enum Step {
     Observe,
 }
 
-/// An error unless every observed node exists, and the number of samples fits memory.
-pub(crate) fn check_sample_request(
+/// The number of sample points of `schedule`, the length of every per-sample result; an error when
+/// they cannot be held in memory. With `observe`'s samples, an error unless every observed node exists.
+pub(crate) fn check_observation(
     schedule: &SamplingSchedule,
-    nodes: &[u32],
+    observe: &Observe,
     num_nodes: usize,
 ) -> Result<usize> {
+    let nodes = observe.samples.as_deref().unwrap_or_default();
     if let Some(&bad) = nodes.iter().find(|&&i| i as usize >= num_nodes) {
         return Err(Error::NodeOutOfRange {
             what: "the observed nodes".to_string(),

@@ -18,10 +18,10 @@ use sweep::SweepKernel;
 
 use super::config::{SamplerConfig, UpdatePath, choose_path};
 use super::{
-    Sampler, Span, Step, check_count_capacity, check_sample_request, check_sweep_range,
+    Sampler, Span, Step, check_count_capacity, check_observation, check_sweep_range,
     initial_host_state,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::IsingModel;
 use crate::moments::Moments;
 use crate::observe::counts::MomentCounter;
@@ -71,11 +71,9 @@ impl CpuSampler {
         let kernel = SweepKernel::new(program, &temperatures, lattice, config.seed);
         let clamp_values = config.clamp_values.as_ref().map(|v| v.view());
         let mut spins = initial_host_state(program, chains, &config.init, clamp_values)?;
-        let betas = temperatures.betas();
-        let words_per_beta = temperatures.words_per_beta();
         let probability: Option<&dyn Fn(usize, usize) -> f32> = match config.init {
             // At the beta of the word's temperature group.
-            Init::Hinton => Some(&|i, w| sigmoid(betas[w / words_per_beta] * model.biases()[i])),
+            Init::Hinton => Some(&|i, w| sigmoid(temperatures.beta_of_word(w) * model.biases()[i])),
             Init::Uniform => Some(&|_, _| 0.5),
             Init::AllUp | Init::States(_) => None,
         };
@@ -219,22 +217,17 @@ impl Sampler for CpuSampler {
     fn run(&mut self, schedule: &SamplingSchedule, observe: &Observe) -> Result<Observed> {
         let model = self.program.model();
         let (n, m, chains) = (model.num_nodes(), model.num_edges(), self.spins.chains());
-        let samples = match &observe.samples {
-            Some(nodes) => Some((check_sample_request(schedule, nodes, n)?, nodes.clone())),
-            None => None,
-        };
+        let n_samples = check_observation(schedule, observe, n)?;
         if observe.moments {
             check_count_capacity(schedule)?;
         }
-        let n_samples = usize::try_from(schedule.n_samples)
-            .map_err(|_| Error::invalid("n_samples", "too many samples to hold in memory"))?;
         let edges = model.edges().to_vec();
         let terms = observe.energy.then(|| EnergyTerms::of(model));
         let capacity = schedule.n_samples as u32;
         let parts = self.run_parts(Span::Schedule(schedule), |local_chains| {
             let stride = local_chains.div_ceil(32);
             HostObservers {
-                samples: samples.as_ref().map(|(_, nodes)| SampleCollector {
+                samples: observe.samples.as_ref().map(|nodes| SampleCollector {
                     nodes: nodes.clone(),
                     local_chains,
                     out: Vec::new(),
@@ -254,15 +247,15 @@ impl Sampler for CpuSampler {
             }
         })?;
         let mut observed = Observed::default();
-        if let Some((count, nodes)) = &samples {
-            let mut out = Array3::<i8>::zeros((*count, chains, nodes.len()));
+        if let Some(nodes) = &observe.samples {
+            let mut out = Array3::<i8>::zeros((n_samples, chains, nodes.len()));
             for (c0, part) in &parts {
                 let collector = part
                     .samples
                     .as_ref()
                     .expect("a sample collector per thread");
                 let local = ArrayView3::from_shape(
-                    (*count, collector.local_chains, nodes.len()),
+                    (n_samples, collector.local_chains, nodes.len()),
                     &collector.out,
                 )
                 .expect("collector shape");

@@ -106,8 +106,8 @@ impl GpuSampler {
     ) -> Result<Self> {
         let (chains, seed, init) = (config.chains, config.seed, &config.init);
         let temperatures = config.temperatures(program)?;
-        // Checked before anything is allocated; `set_temperatures` takes it below.
-        choose_path(program, &temperatures, config.path)?;
+        // Chosen before anything is allocated; `set_temperatures` takes it below.
+        let lattice = choose_path(program, &temperatures, config.path)?;
         let clamp_values = config.clamp_values.as_ref().map(|v| v.view());
         u32::try_from(chains).map_err(|_| Error::invalid("chains", "at most 2^32 - 1 chains"))?;
         let model = program.model();
@@ -186,7 +186,7 @@ impl GpuSampler {
             scratch: Default::default(),
             readback: Readback::default(),
         };
-        sampler.set_temperatures()?;
+        sampler.set_temperatures(lattice);
         let mode = match init {
             Init::Hinton => Some(Mode::Hinton),
             Init::Uniform => Some(Mode::Uniform),
@@ -241,11 +241,10 @@ impl GpuSampler {
         }
     }
 
-    /// Uploads the temperatures' betas, and takes the lattice path as asked or where the program's
-    /// parameters allow it, with its plane tables uploaded. A buffer too small for them is replaced
-    /// (and the bind groups over it), never the pipelines.
-    fn set_temperatures(&mut self) -> Result<()> {
-        let lattice = choose_path(&self.program, &self.temperatures, self.requested_path)?;
+    /// Uploads the temperatures' betas, and takes `lattice` (the lattice path chosen for the
+    /// program and temperatures, or none) with its plane tables uploaded. A buffer too small for them
+    /// is replaced (and the bind groups over it), never the pipelines.
+    fn set_temperatures(&mut self, lattice: Option<LatticeUpdate>) {
         let betas = self.temperatures.betas().to_vec();
         let mut grown = grow(&self.ctx, &mut self.update.betas, 4 * betas.len() as u64);
         let queue = self.ctx.queue().clone();
@@ -274,7 +273,6 @@ impl GpuSampler {
                 (group.general, group.lattice) = (general, lattice);
             }
         }
-        Ok(())
     }
 
     /// The lattice fields of the parameters for `words` words a node (zero off the lattice path).
@@ -413,7 +411,7 @@ impl Sampler for GpuSampler {
         let mut program = self.program.clone();
         program.set_parameters(model)?;
         let temperatures = Temperatures::single(model.beta(), self.chains);
-        choose_path(&program, &temperatures, self.requested_path)?;
+        let lattice = choose_path(&program, &temperatures, self.requested_path)?;
         (self.program, self.temperatures) = (program, temperatures);
         let queue = self.ctx.queue();
         self.update
@@ -421,7 +419,7 @@ impl Sampler for GpuSampler {
         if let Some(weights) = &self.edge_weights {
             queue.write_buffer(weights, 0, bytemuck::cast_slice(model.weights()));
         }
-        self.set_temperatures()?;
+        self.set_temperatures(lattice);
         Ok(self.update_path())
     }
 
@@ -430,8 +428,11 @@ impl Sampler for GpuSampler {
     }
 
     fn set_betas(&mut self, betas: &[f32]) -> Result<()> {
-        self.temperatures = Temperatures::new(betas, self.chains)?;
-        self.set_temperatures()
+        let temperatures = Temperatures::new(betas, self.chains)?;
+        let lattice = choose_path(&self.program, &temperatures, self.requested_path)?;
+        self.temperatures = temperatures;
+        self.set_temperatures(lattice);
+        Ok(())
     }
 
     fn set_clamp_values(&mut self, values: ArrayView2<'_, i8>) -> Result<()> {

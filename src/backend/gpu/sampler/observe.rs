@@ -9,7 +9,7 @@ use super::super::pipelines::{Params, Pipeline};
 use super::super::plan::ChainGroup;
 use super::super::transfer::{OPS_PER_SUBMIT, bind_group, ensure};
 use super::{GpuSampler, Kind, Op};
-use crate::backend::{Span, Step, check_count_capacity, check_sample_request, check_sweep_range};
+use crate::backend::{Span, Step, check_count_capacity, check_observation, check_sweep_range};
 use crate::error::{Error, Result};
 use crate::moments::Moments;
 use crate::observe::energy::ENERGY_CHUNK;
@@ -65,17 +65,16 @@ struct Collected {
 }
 
 impl Collected {
-    /// Room for what `observe` asks of `sampler`'s chains over `schedule`.
-    fn new(sampler: &GpuSampler, schedule: &SamplingSchedule, observe: &Observe) -> Result<Self> {
+    /// Room for what `observe` asks of `sampler`'s chains over `n_samples` sample points (`samples`
+    /// as a length).
+    fn new(sampler: &GpuSampler, n_samples: u64, samples: usize, observe: &Observe) -> Self {
         let (n, m, chains) = (
             sampler.num_nodes(),
             sampler.program.model().num_edges(),
             sampler.chains,
         );
-        let samples = usize::try_from(schedule.n_samples)
-            .map_err(|_| Error::invalid("n_samples", "too many samples to hold in memory"))?;
-        Ok(Collected {
-            n_samples: schedule.n_samples,
+        Collected {
+            n_samples,
             num_nodes: n,
             chains,
             samples: observe
@@ -91,7 +90,7 @@ impl Collected {
                     Array2::zeros((samples, chains)),
                 )
             }),
-        })
+        }
     }
 
     /// Takes group `g`'s results: its slots' words as [`GpuSampler::run_span`] read them (in
@@ -157,8 +156,13 @@ struct ObservationSizes {
 impl ObservationSizes {
     /// Bytes of the bit-plane counts of `items` items on a group of `words` words.
     fn count_bytes(&self, items: usize, words: usize) -> u64 {
-        4 * items as u64 * u64::from(self.planes) * words as u64
+        count_bytes(items, self.planes, words)
     }
+}
+
+/// Bytes of `planes` bit planes of `items` items on a group of `words` words.
+fn count_bytes(items: usize, planes: u32, words: usize) -> u64 {
+    4 * items as u64 * u64::from(planes) * words as u64
 }
 
 /// The reusable scratch buffers of the observations, one per use.
@@ -182,13 +186,10 @@ impl GpuSampler {
         schedule: &SamplingSchedule,
         observe: &Observe,
     ) -> Result<Observed> {
-        let n = self.num_nodes();
-        if let Some(nodes) = &observe.samples {
-            check_sample_request(schedule, nodes, n)?;
-        }
+        let n_samples = check_observation(schedule, observe, self.num_nodes())?;
         check_sweep_range(self.next_sweep, schedule.total_sweeps())?;
         let sizes = self.observation_sizes(schedule, observe)?;
-        let mut collected = Collected::new(self, schedule, observe)?;
+        let mut collected = Collected::new(self, schedule.n_samples, n_samples, observe);
         let first_sweep = self.next_sweep;
         self.checked("sampling", |s| {
             let nodes = observe.samples.as_deref().filter(|nodes| !nodes.is_empty());
@@ -413,7 +414,7 @@ impl GpuSampler {
         if observe.moments {
             check_count_capacity(schedule)?;
             edge_list("the moment counts")?;
-            bytes[Scratch::Counts as usize] = 4 * (n + m) * u64::from(planes) * words;
+            bytes[Scratch::Counts as usize] = count_bytes((n + m) as usize, planes, words as usize);
             self.limits.check_storage(
                 || format!("the moment counts of {chains} chains"),
                 bytes[Scratch::Counts as usize],
