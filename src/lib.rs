@@ -43,6 +43,7 @@ mod moments;
 mod observe;
 mod packed;
 mod program;
+pub mod render;
 pub mod rng;
 pub mod shaders;
 mod spin;
@@ -50,10 +51,11 @@ mod stats;
 pub mod train;
 mod update;
 pub use backend::{
-    Backend, CpuSampler, CpuSitePacked, GpuContext, GpuSampler, GpuSitePacked, Observables,
-    PlanLimits, SITE_PACKED_WORD, Sampler, SamplerConfig, SitePackedKernel, SitePackedLattice,
-    SitePackedSampler, UpdatePath, tuned_site_packed_kernel, tuned_words_per_invocation,
-    tuned_workgroup_size,
+    Backend, CHAIN_MAJOR_SPIN_WGSL, ChainMajorSpins, CpuSampler, CpuSitePacked, EnergyBuffer,
+    GpuContext, GpuSampler, GpuSitePacked, MultiGpuSampler, Observables, PlanLimits,
+    SITE_PACKED_SPIN_WGSL, SITE_PACKED_WORD, Sampler, SamplerConfig, SitePackedCounts,
+    SitePackedKernel, SitePackedLattice, SitePackedSampler, SitePackedSpins, UpdatePath,
+    tuned_site_packed_kernel, tuned_words_per_invocation, tuned_workgroup_size,
 };
 pub use error::{Error, Result};
 pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics};

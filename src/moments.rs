@@ -40,6 +40,18 @@ impl Moments {
         }
     }
 
+    /// The moments of several sets of chains of the same program and schedule, chains in order
+    /// (`select_chains`' inverse); `None` for no parts.
+    pub(crate) fn concat_chains(parts: &[Moments]) -> Option<Moments> {
+        let nodes: Vec<ArrayView2<u32>> = parts.iter().map(|m| m.node_counts.view()).collect();
+        let edges: Vec<ArrayView2<u32>> = parts.iter().map(|m| m.edge_counts.view()).collect();
+        Some(Moments {
+            samples: parts.first()?.samples,
+            node_counts: ndarray::concatenate(ndarray::Axis(0), &nodes).ok()?,
+            edge_counts: ndarray::concatenate(ndarray::Axis(0), &edges).ok()?,
+        })
+    }
+
     /// Number of chains.
     pub fn chains(&self) -> usize {
         self.node_counts.nrows()

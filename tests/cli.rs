@@ -723,3 +723,47 @@ fn bench_of_one_chain_runs_one_site_packed_lattice() {
     let out = ising(&["bench", "--graph", graph, "--field", "1"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn devices_lists_every_adapter_and_says_what_auto_takes() {
+    let out = stdout_json(&ising(&["devices", "--json"]));
+    let adapters = out["adapters"].as_array().expect("an adapter list");
+    let chosen: Vec<&Value> = adapters
+        .iter()
+        .filter(|a| a["gpu_choice"] == true)
+        .collect();
+    let auto = out["auto"]["backend"].as_str().expect("auto's backend");
+    if common::gpu().is_some() {
+        assert!(!adapters.is_empty());
+        assert_eq!(chosen.len(), 1, "{out:#}");
+        let chosen = chosen[0];
+        for key in [
+            "name",
+            "backend",
+            "device_type",
+            "driver",
+            "philox_multiply",
+        ] {
+            assert!(chosen[key].is_string(), "{key} in {chosen:#}");
+        }
+        let limit = &chosen["limits"]["max_storage_buffer_binding_size"];
+        assert!(limit.as_u64().is_some_and(|l| l > 0), "{chosen:#}");
+        // Auto takes the chosen adapter unless it is a software one.
+        let software = chosen["device_type"] == "Cpu";
+        assert_eq!(auto == "cpu", software, "{out:#}");
+        assert!(
+            out["auto"]["reason"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty())
+        );
+    } else {
+        assert!(chosen.is_empty());
+        assert_eq!(auto, "cpu");
+    }
+    let text = ising(&["devices"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("--backend auto takes"), "{text}");
+    for adapter in adapters {
+        assert!(text.contains(adapter["name"].as_str().unwrap()), "{text}");
+    }
+}

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{gpu, random_clamp, random_model};
+use common::{compute, gpu, random_clamp, random_model};
 use ising_wgpu::rng::philox4x32_10;
 use ising_wgpu::shaders::Multiply;
 use ising_wgpu::{
@@ -22,18 +22,6 @@ fn device_philox(
 ) -> Vec<[u32; 4]> {
     let device = ctx.device();
     let kernel = ising_wgpu::shaders::PHILOX_KAT;
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(kernel.name),
-        source: wgpu::ShaderSource::Wgsl(kernel.source(multiply).into()),
-    });
-    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: None,
-        layout: None,
-        module: &module,
-        entry_point: Some(kernel.entry),
-        compilation_options: Default::default(),
-        cache: None,
-    });
     let input: Vec<u32> = cases
         .iter()
         .flat_map(|(c, k)| [c[0], c[1], c[2], c[3], k[0], k[1], 0, 0])
@@ -44,44 +32,20 @@ fn device_philox(
         usage: wgpu::BufferUsages::STORAGE,
     });
     let bytes = 16 * cases.len() as u64;
-    let output = device.create_buffer(&wgpu::BufferDescriptor {
-        label: None,
-        size: bytes,
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        mapped_at_creation: false,
-    });
-    let staging = device.create_buffer(&wgpu::BufferDescriptor {
-        label: None,
-        size: bytes,
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: None,
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &[
-            wgpu::BindGroupEntry {
-                binding: 0,
-                resource: input.as_entire_binding(),
-            },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: output.as_entire_binding(),
-            },
-        ],
-    });
+    let output = compute::output_buffer(device, bytes);
     let mut encoder = device.create_command_encoder(&Default::default());
-    {
-        let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &bind_group, &[]);
-        pass.dispatch_workgroups((cases.len() as u32).div_ceil(64), 1, 1);
-    }
-    encoder.copy_buffer_to_buffer(&output, 0, &staging, 0, bytes);
+    let source = kernel.source(multiply);
+    let workgroups = (cases.len() as u32).div_ceil(64);
+    compute::record_compute(
+        device,
+        &mut encoder,
+        &source,
+        kernel.entry,
+        &[&input, &output],
+        workgroups,
+    );
     ctx.queue().submit([encoder.finish()]);
-    staging.map_async(wgpu::MapMode::Read, .., |r| r.expect("map"));
-    device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
-    let words: Vec<u32> = bytemuck::cast_slice(&staging.get_mapped_range(..).unwrap()).to_vec();
+    let words = compute::read_words(device, ctx.queue(), &output, bytes);
     words.chunks(4).map(|c| [c[0], c[1], c[2], c[3]]).collect()
 }
 

@@ -60,6 +60,31 @@ pub struct Observed {
     pub energy: Option<EnergyTrace>,
 }
 
+impl Observed {
+    /// What runs of the same schedule on several sets of chains observed, chains in order.
+    pub(crate) fn concat_chains(parts: Vec<Observed>) -> Observed {
+        let n = parts.len();
+        let (mut samples, mut moments, mut energy) = (Vec::new(), Vec::new(), Vec::new());
+        for part in parts {
+            samples.extend(part.samples);
+            moments.extend(part.moments);
+            energy.extend(part.energy);
+        }
+        let views: Vec<_> = samples.iter().map(Array3::view).collect();
+        Observed {
+            samples: (views.len() == n)
+                .then(|| ndarray::concatenate(Axis(1), &views).ok())
+                .flatten(),
+            moments: (moments.len() == n)
+                .then(|| Moments::concat_chains(&moments))
+                .flatten(),
+            energy: (energy.len() == n)
+                .then(|| EnergyTrace::concat_chains(&energy))
+                .flatten(),
+        }
+    }
+}
+
 /// Energy `H(s) = -(sum_i b_i s_i + sum_k J_k s_i s_j)` (without beta) and magnetisation
 /// `M(s) = sum_i s_i` (over every node, clamped ones included) of every chain at every sample point.
 #[derive(Clone, Debug, PartialEq)]
@@ -88,6 +113,18 @@ impl EnergyTrace {
             energies: self.energies.slice(columns).to_owned(),
             ups: self.ups.slice(columns).to_owned(),
         }
+    }
+
+    /// The traces of several sets of chains of the same model and schedule, chains in order
+    /// (`select_chains`' inverse); `None` for no parts.
+    pub(crate) fn concat_chains(parts: &[EnergyTrace]) -> Option<EnergyTrace> {
+        let energies: Vec<ArrayView2<f32>> = parts.iter().map(|t| t.energies.view()).collect();
+        let ups: Vec<ArrayView2<u32>> = parts.iter().map(|t| t.ups.view()).collect();
+        Some(EnergyTrace {
+            num_nodes: parts.first()?.num_nodes,
+            energies: ndarray::concatenate(Axis(1), &energies).ok()?,
+            ups: ndarray::concatenate(Axis(1), &ups).ok()?,
+        })
     }
 
     /// `H(s)`, samples x chains.

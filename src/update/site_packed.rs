@@ -236,7 +236,7 @@ impl SitePackedLattice {
     }
 
     /// Energy and magnetisation from `ups` up spins and `agreements` agreeing neighbour pairs.
-    pub(crate) fn observables_of(&self, ups: u64, agreements: u64) -> Observables {
+    pub fn observables_of(&self, ups: u64, agreements: u64) -> Observables {
         let sites = self.num_sites() as f64;
         let edges = self.degree() as f64 * sites / 2.0;
         let bonds = 2.0 * agreements as f64 - edges;

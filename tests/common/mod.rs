@@ -2,6 +2,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod compute;
+
 use ising_wgpu::IsingModel;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;

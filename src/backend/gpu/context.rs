@@ -2,6 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use super::completion::completion;
 use crate::error::{Error, Result};
 
 /// A wgpu device and queue with the adapter's name and limits. The library never needs to own the
@@ -20,12 +21,17 @@ impl GpuContext {
         pollster::block_on(Self::new_async())
     }
 
-    /// Creates a device on an adapter chosen by the environment: `WGPU_BACKEND` (e.g. `vulkan`,
-    /// `metal`, `dx12`, `gl`) limits the backends, `WGPU_ADAPTER_NAME` picks an adapter whose name
-    /// contains it (case-insensitive); otherwise the high-performance adapter of the primary backends
-    /// (Vulkan, Metal, DX12), then of GL. The device gets the adapter's full limits. No adapter is an
-    /// [`Error::NoAdapter`] saying how to get one.
+    /// Creates a device on the adapter [`GpuContext::choose_adapter`] picks.
     pub async fn new_async() -> Result<Self> {
+        Self::from_adapter(&Self::choose_adapter().await?).await
+    }
+
+    /// The adapter [`GpuContext::new`] takes, chosen by the environment: `WGPU_BACKEND` (e.g.
+    /// `vulkan`, `metal`, `dx12`, `gl`) limits the backends, `WGPU_ADAPTER_NAME` picks an adapter
+    /// whose name contains it (case-insensitive); otherwise the high-performance adapter of the
+    /// primary backends (Vulkan, Metal, DX12), then of GL. No adapter is an [`Error::NoAdapter`]
+    /// saying how to get one.
+    pub async fn choose_adapter() -> Result<wgpu::Adapter> {
         let tiers = match wgpu::Backends::from_env() {
             Some(chosen) => vec![chosen],
             None => vec![wgpu::Backends::PRIMARY, wgpu::Backends::SECONDARY],
@@ -39,13 +45,33 @@ impl GpuContext {
                 break;
             }
         }
-        let adapter = found?;
+        found
+    }
+
+    /// Every adapter wgpu finds on `backends` (all of them with [`wgpu::Backends::all`]), primary
+    /// backends first.
+    pub async fn adapters(backends: wgpu::Backends) -> Vec<wgpu::Adapter> {
+        let mut adapters = Vec::new();
+        for tier in [wgpu::Backends::PRIMARY, wgpu::Backends::SECONDARY] {
+            if !(tier & backends).is_empty() {
+                adapters.extend(
+                    instance(tier & backends)
+                        .enumerate_adapters(tier & backends)
+                        .await,
+                );
+            }
+        }
+        adapters
+    }
+
+    /// Creates a device on `adapter` with the adapter's full limits and the features the kernels
+    /// use where it has them ([`GpuContext::USED_FEATURES`]).
+    pub async fn from_adapter(adapter: &wgpu::Adapter) -> Result<Self> {
         let info = adapter.get_info();
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("ising-wgpu"),
-                // 64-bit integers make Philox cheaper where the adapter has them (`Multiply`).
-                required_features: adapter.features() & wgpu::Features::SHADER_INT64,
+                required_features: adapter.features() & Self::USED_FEATURES,
                 required_limits: adapter.limits(),
                 experimental_features: wgpu::ExperimentalFeatures::disabled(),
                 memory_hints: wgpu::MemoryHints::Performance,
@@ -58,6 +84,11 @@ impl GpuContext {
             })?;
         Ok(Self::with_info(device, queue, info))
     }
+
+    /// The optional features the kernels use where an adapter has them: 64-bit integers make
+    /// Philox cheaper ([`crate::shaders::Multiply`]); without them the kernels emulate the
+    /// multiply, with the same results.
+    pub const USED_FEATURES: wgpu::Features = wgpu::Features::SHADER_INT64;
 
     /// Wraps a device and queue the caller already has (its limits are read from the device).
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Self {
@@ -154,6 +185,14 @@ impl GpuContext {
         self.check_lost()
     }
 
+    /// Completes when the device has finished the work submitted so far (when it is polled).
+    pub(crate) async fn work_done(&self) -> Result<()> {
+        let (callback, done) = completion();
+        self.queue.on_submitted_work_done(move || callback(()));
+        done.await;
+        self.check_lost()
+    }
+
     /// An error if the device has been lost since it was created.
     pub(crate) fn check_lost(&self) -> Result<()> {
         match self.lost.lock().ok().and_then(|slot| slot.clone()) {
@@ -163,11 +202,16 @@ impl GpuContext {
     }
 }
 
-/// The adapter `WGPU_ADAPTER_NAME` names, or the high-performance one, among `backends`.
-async fn find_adapter(backends: wgpu::Backends) -> Result<wgpu::Adapter> {
+/// A wgpu instance over `backends`, with the environment's instance flags.
+fn instance(backends: wgpu::Backends) -> wgpu::Instance {
     let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
     descriptor.backends = backends;
-    let instance = wgpu::Instance::new(descriptor);
+    wgpu::Instance::new(descriptor)
+}
+
+/// The adapter `WGPU_ADAPTER_NAME` names, or the high-performance one, among `backends`.
+async fn find_adapter(backends: wgpu::Backends) -> Result<wgpu::Adapter> {
+    let instance = instance(backends);
     match std::env::var("WGPU_ADAPTER_NAME") {
         Ok(wanted) if !wanted.is_empty() => {
             let adapters = instance.enumerate_adapters(backends).await;

@@ -5,7 +5,10 @@ use wgpu::util::DeviceExt;
 use super::context::GpuContext;
 use super::pipelines::{Params, Pipeline, build, reciprocal};
 use super::plan::PlanLimits;
-use super::transfer::{Dispatch, OPS_PER_SUBMIT, Readback, bind_group, params_buffer, submit};
+use super::spin_buffers::{SitePackedCounts, SitePackedSpins};
+use super::transfer::{
+    Dispatch, OPS_PER_SUBMIT, Readback, Wait, bind_group, params_buffer, record,
+};
 use crate::backend::{SitePackedSampler, check_sweep_range};
 use crate::error::{Error, Result};
 use crate::program::Init;
@@ -216,69 +219,155 @@ fn update_workgroups(
     }
 }
 
-impl SitePackedSampler for GpuSitePacked {
-    fn sweep(&mut self, sweeps: u64) -> Result<()> {
+impl GpuSitePacked {
+    /// Records `sweeps` sweeps into `encoder`, the caller's to submit (with its own passes, in its
+    /// own frame); they draw the numbers [`SitePackedSampler::sweep`] would, and the sweep counter
+    /// moves on as they are recorded. [`SitePackedSampler::set_parameters`] reaches only sweeps
+    /// recorded after it.
+    pub fn record_sweeps(&mut self, encoder: &mut wgpu::CommandEncoder, sweeps: u64) -> Result<()> {
         check_sweep_range(self.next_sweep, sweeps)?;
-        let ctx = self.ctx.clone();
-        ctx.checked("site-packed sweeps", || {
-            let mut done = 0;
-            while done < sweeps {
-                let batch = (sweeps - done).min(OPS_PER_SUBMIT as u64 / 2);
-                let dispatches: Vec<Dispatch> = (0..batch)
-                    .flat_map(|s| {
-                        let sweep = self.next_sweep + done + s;
-                        [0, 1].map(|colour| {
-                            let groups =
-                                update_workgroups(&self.lattice, self.kernel, &self.limits);
-                            self.dispatch(&self.update, self.params(colour, sweep), groups)
-                        })
+        let groups = update_workgroups(&self.lattice, self.kernel, &self.limits);
+        let mut done = 0;
+        while done < sweeps {
+            let batch = (sweeps - done).min(OPS_PER_SUBMIT as u64 / 2);
+            let dispatches: Vec<Dispatch> = (0..batch)
+                .flat_map(|s| {
+                    let sweep = self.next_sweep + done + s;
+                    [0, 1].map(|colour| {
+                        self.dispatch(&self.update, self.params(colour, sweep), groups)
                     })
-                    .collect();
-                submit(&self.ctx, &self.params, &self.limits, &dispatches)?;
-                done += batch;
-            }
-            Ok(())
-        })?;
+                })
+                .collect();
+            record(&self.ctx, encoder, &self.params, &self.limits, &dispatches)?;
+            done += batch;
+        }
         self.next_sweep += sweeps;
         Ok(())
     }
 
-    fn observables(&mut self) -> Result<Observables> {
+    /// Records the measurement of the state the recorded work leaves: per workgroup, up spins and
+    /// agreeing neighbour pairs into the buffer returned ([`SitePackedCounts`]).
+    pub fn record_observables(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+    ) -> Result<SitePackedCounts<'_>> {
+        let groups = self
+            .limits
+            .workgroups(self.lattice.words_per_colour() as u64);
+        let measure = self.dispatch(&self.measure, self.params(0, 0), groups);
+        record(&self.ctx, encoder, &self.params, &self.limits, &[measure])?;
+        Ok(SitePackedCounts {
+            buffer: &self.partials,
+            pairs: (self.partials.size() / 8) as usize,
+        })
+    }
+
+    /// Both colours' spin buffers with their layout, for a pass of the application's to read in
+    /// place ([`super::SITE_PACKED_SPIN_WGSL`]); an error when a colour spans two bindings
+    /// ([`GpuSitePacked::split_bindings`]), which the snippet does not read.
+    pub fn spin_buffers(&self) -> Result<SitePackedSpins<'_>> {
+        if self.split_bindings() {
+            return Err(Error::invalid(
+                "spin buffers",
+                "each colour of this lattice spans two bindings; read it back with state() or use a lattice within max_storage_buffer_binding_size",
+            ));
+        }
+        Ok(SitePackedSpins {
+            colours: [&self.spins[0][0], &self.spins[1][0]],
+            sides: self.lattice.sides(),
+            words_per_colour: self.lattice.words_per_colour(),
+        })
+    }
+
+    /// [`SitePackedSampler::sweep`] without blocking: completes when the device has run the sweeps
+    /// (on native backends, when the device is polled; see `wgpu::Device::poll`).
+    pub async fn sweep_async(&mut self, sweeps: u64) -> Result<()> {
+        self.sweep_with(sweeps, Wait::Poll).await
+    }
+
+    /// [`SitePackedSampler::observables`] without blocking (polled as
+    /// [`GpuSitePacked::sweep_async`] says).
+    pub async fn observables_async(&mut self) -> Result<Observables> {
+        self.observables_with(Wait::Poll).await
+    }
+
+    /// [`SitePackedSampler::state`] without blocking (polled as [`GpuSitePacked::sweep_async`]
+    /// says).
+    pub async fn state_async(&mut self) -> Result<Vec<i8>> {
+        self.state_with(Wait::Poll).await
+    }
+
+    async fn sweep_with(&mut self, sweeps: u64, wait: Wait) -> Result<()> {
         let ctx = self.ctx.clone();
-        let partials = ctx.checked("site-packed measurement", || {
-            let groups = self
-                .limits
-                .workgroups(self.lattice.words_per_colour() as u64);
-            let measure = self.dispatch(&self.measure, self.params(0, 0), groups);
-            submit(&self.ctx, &self.params, &self.limits, &[measure])?;
-            let partials = self.partials.clone();
-            self.readback.read(&self.ctx, &partials, partials.size())
+        let mut encoder = ctx
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        ctx.checked("site-packed sweeps", || {
+            self.record_sweeps(&mut encoder, sweeps)
         })?;
+        ctx.queue().submit([encoder.finish()]);
+        wait.done(&ctx).await
+    }
+
+    async fn observables_with(&mut self, wait: Wait) -> Result<Observables> {
+        let ctx = self.ctx.clone();
+        let mut encoder = ctx
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        ctx.checked("site-packed measurement", || {
+            self.record_observables(&mut encoder).map(|_| ())
+        })?;
+        ctx.queue().submit([encoder.finish()]);
+        let partials = self.partials.clone();
+        let words = self
+            .readback
+            .read_with(&ctx, &partials, partials.size(), wait)
+            .await?;
+        Ok(self.observables_of(&words))
+    }
+
+    async fn state_with(&mut self, wait: Wait) -> Result<Vec<i8>> {
+        let words = self.lattice.words_per_colour();
+        let mut colours = [Vec::new(), Vec::new()];
+        for (colour, slabs) in colours.iter_mut().zip(self.spins.clone()) {
+            let lo = 4 * self.slab_words as u64;
+            colour.extend(
+                self.readback
+                    .read_with(&self.ctx, &slabs[0], lo, wait)
+                    .await?,
+            );
+            if words > self.slab_words {
+                let rest = 4 * (words - self.slab_words) as u64;
+                colour.extend(
+                    self.readback
+                        .read_with(&self.ctx, &slabs[1], rest, wait)
+                        .await?,
+                );
+            }
+        }
+        Ok(self.lattice.unpack(&colours))
+    }
+
+    /// Energy and magnetisation from the measurement's per-workgroup pairs.
+    fn observables_of(&self, partials: &[u32]) -> Observables {
         let (ups, agreements) = partials.chunks(2).fold((0u64, 0u64), |(u, a), pair| {
             (u + u64::from(pair[0]), a + u64::from(pair[1]))
         });
-        Ok(self.lattice.observables_of(ups, agreements))
+        self.lattice.observables_of(ups, agreements)
+    }
+}
+
+impl SitePackedSampler for GpuSitePacked {
+    fn sweep(&mut self, sweeps: u64) -> Result<()> {
+        pollster::block_on(self.sweep_with(sweeps, Wait::Block))
+    }
+
+    fn observables(&mut self) -> Result<Observables> {
+        pollster::block_on(self.observables_with(Wait::Block))
     }
 
     fn state(&mut self) -> Result<Vec<i8>> {
-        let ctx = self.ctx.clone();
-        let words = self.lattice.words_per_colour();
-        let colours = ctx.checked("site-packed read-back", || {
-            let mut colours = [Vec::new(), Vec::new()];
-            for (colour, slabs) in colours.iter_mut().zip(self.spins.clone()) {
-                colour.extend(self.readback.read(
-                    &self.ctx,
-                    &slabs[0],
-                    4 * self.slab_words as u64,
-                )?);
-                if words > self.slab_words {
-                    let rest = 4 * (words - self.slab_words) as u64;
-                    colour.extend(self.readback.read(&self.ctx, &slabs[1], rest)?);
-                }
-            }
-            Ok(colours)
-        })?;
-        Ok(self.lattice.unpack(&colours))
+        pollster::block_on(self.state_with(Wait::Block))
     }
 
     fn set_parameters(&mut self, coupling: f32, field: f32, beta: f32) -> Result<()> {

@@ -1,6 +1,9 @@
 //! Moving work and data between host and device: recorded dispatches with their parameter slots,
 //! bind groups over whole buffers, reusable buffers, read-back.
 
+use wgpu::util::DeviceExt;
+
+use super::completion::completion;
 use super::context::GpuContext;
 use super::pipelines::{PARAMS_STRIDE, Params, Pipeline};
 use super::plan::PlanLimits;
@@ -28,31 +31,37 @@ pub(crate) struct Dispatch<'a> {
     pub(crate) workgroups: u64,
 }
 
-/// Writes each dispatch's parameters into its slot of `params` (at most [`OPS_PER_SUBMIT`]), records
-/// the dispatches in order in one compute pass and submits it.
-pub(crate) fn submit(
+/// Records `dispatches` in order into `encoder`, [`OPS_PER_SUBMIT`] at a time: each batch first copies
+/// its parameters into their slots of `params` (from a buffer made for this batch), then runs in one
+/// compute pass. The copies are commands of the encoder, so batches recorded one after another, in
+/// one encoder or several, each read their own parameters.
+pub(crate) fn record(
     ctx: &GpuContext,
+    encoder: &mut wgpu::CommandEncoder,
     params: &wgpu::Buffer,
     limits: &PlanLimits,
     dispatches: &[Dispatch<'_>],
 ) -> Result<()> {
-    debug_assert!(dispatches.len() <= OPS_PER_SUBMIT);
-    let mut bytes = vec![0u8; dispatches.len() * PARAMS_STRIDE as usize];
-    for (k, d) in dispatches.iter().enumerate() {
-        let at = k * PARAMS_STRIDE as usize;
-        bytes[at..at + std::mem::size_of::<Params>()]
-            .copy_from_slice(bytemuck::bytes_of(&d.params));
-    }
-    ctx.queue().write_buffer(params, 0, &bytes);
-    let mut encoder = ctx
-        .device()
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-    {
+    for batch in dispatches.chunks(OPS_PER_SUBMIT) {
+        let mut bytes = vec![0u8; batch.len() * PARAMS_STRIDE as usize];
+        for (k, d) in batch.iter().enumerate() {
+            let at = k * PARAMS_STRIDE as usize;
+            bytes[at..at + std::mem::size_of::<Params>()]
+                .copy_from_slice(bytemuck::bytes_of(&d.params));
+        }
+        let upload = ctx
+            .device()
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("params upload"),
+                contents: &bytes,
+                usage: wgpu::BufferUsages::COPY_SRC,
+            });
+        encoder.copy_buffer_to_buffer(&upload, 0, params, 0, bytes.len() as u64);
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some("sweeps"),
             timestamp_writes: None,
         });
-        for (k, d) in dispatches.iter().enumerate() {
+        for (k, d) in batch.iter().enumerate() {
             let (x, y) = limits.fold(d.workgroups)?;
             if x == 0 {
                 continue;
@@ -62,7 +71,6 @@ pub(crate) fn submit(
             pass.dispatch_workgroups(x, y, 1);
         }
     }
-    ctx.queue().submit([encoder.finish()]);
     Ok(())
 }
 
@@ -136,6 +144,26 @@ pub(crate) struct Readback {
     staging: Option<wgpu::Buffer>,
 }
 
+/// How a call waits for the device: blocking, polling it until the work is done, or as a future
+/// that completes when the caller's own polling (or a later submission) reports the work done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// Poll the device until done.
+    Block,
+    /// Leave polling to the caller.
+    Poll,
+}
+
+impl Wait {
+    /// Completes when the work submitted so far is done.
+    pub(crate) async fn done(self, ctx: &GpuContext) -> Result<()> {
+        match self {
+            Wait::Block => ctx.wait(),
+            Wait::Poll => ctx.work_done().await,
+        }
+    }
+}
+
 impl Readback {
     /// Copies the first `bytes` of `src` to the host and waits for them.
     pub(crate) fn read(
@@ -144,6 +172,32 @@ impl Readback {
         src: &wgpu::Buffer,
         bytes: u64,
     ) -> Result<Vec<u32>> {
+        pollster::block_on(self.read_with(ctx, src, bytes, Wait::Block))
+    }
+
+    /// Copies the first `bytes` of `src` to the host, waiting as `wait` says.
+    pub(crate) async fn read_with(
+        &mut self,
+        ctx: &GpuContext,
+        src: &wgpu::Buffer,
+        bytes: u64,
+        wait: Wait,
+    ) -> Result<Vec<u32>> {
+        let words = self.start(ctx, src, bytes)?;
+        if wait == Wait::Block {
+            ctx.wait()?;
+        }
+        words.await
+    }
+
+    /// Submits the copy of the first `bytes` of `src` and asks for it to be mapped; the future
+    /// completes with the words once wgpu has mapped them (when the device is polled).
+    fn start(
+        &mut self,
+        ctx: &GpuContext,
+        src: &wgpu::Buffer,
+        bytes: u64,
+    ) -> Result<impl Future<Output = Result<Vec<u32>>> + use<>> {
         let staging = ensure(
             ctx.device(),
             &mut self.staging,
@@ -156,28 +210,25 @@ impl Readback {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
         encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
         ctx.queue().submit([encoder.finish()]);
-        let (tx, rx) = std::sync::mpsc::channel();
-        staging.map_async(wgpu::MapMode::Read, ..bytes, move |r| {
-            let _ = tx.send(r);
-        });
-        let gpu = |message: String| Error::Gpu {
-            during: "read-back",
-            message,
-        };
-        ctx.device()
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| gpu(e.to_string()))?;
-        ctx.check_lost()?;
-        rx.recv()
-            .map_err(|e| gpu(e.to_string()))?
-            .map_err(|e| gpu(e.to_string()))?;
-        let words = {
-            let view = staging
-                .get_mapped_range(..bytes)
-                .map_err(|e| gpu(e.to_string()))?;
-            bytemuck::cast_slice::<u8, u32>(&view).to_vec()
-        };
-        staging.unmap();
-        Ok(words)
+        let (callback, mapped) = completion();
+        staging.map_async(wgpu::MapMode::Read, ..bytes, callback);
+        let ctx = ctx.clone();
+        Ok(async move {
+            let gpu = |message: String| Error::Gpu {
+                during: "read-back",
+                message,
+            };
+            let result = mapped.await;
+            ctx.check_lost()?;
+            result.map_err(|e| gpu(e.to_string()))?;
+            let words = {
+                let view = staging
+                    .get_mapped_range(..bytes)
+                    .map_err(|e| gpu(e.to_string()))?;
+                bytemuck::cast_slice::<u8, u32>(&view).to_vec()
+            };
+            staging.unmap();
+            Ok(words)
+        })
     }
 }

@@ -37,19 +37,33 @@ fn open(choice: BackendChoice, threads: Option<usize>) -> ising_wgpu::Result<Bac
     Ok(match choice {
         BackendChoice::Cpu => cpu,
         BackendChoice::Gpu => Backend::Gpu(Box::new(GpuContext::new()?)),
-        BackendChoice::Auto => match GpuContext::new() {
-            Ok(ctx) if !ctx.is_software() => Backend::Gpu(Box::new(ctx)),
-            Ok(ctx) => {
-                eprintln!(
-                    "ising: notice: the only GPU adapter is a software one ({}); using the CPU backend, which is faster here (--backend gpu uses the adapter anyway)",
-                    ctx.describe()
-                );
-                cpu
-            }
-            Err(e) => {
-                eprintln!("ising: notice: {e}; using the CPU backend");
+        BackendChoice::Auto => match auto() {
+            Auto::Gpu(ctx) => Backend::Gpu(ctx),
+            Auto::Cpu(reason) => {
+                eprintln!("ising: notice: {reason}; using the CPU backend");
                 cpu
             }
         },
     })
+}
+
+/// What `--backend auto` takes.
+pub(crate) enum Auto {
+    /// The adapter [`GpuContext::new`] picks, a hardware one.
+    Gpu(Box<GpuContext>),
+    /// The CPU backend, and why.
+    Cpu(String),
+}
+
+/// `--backend auto`'s choice: the adapter [`GpuContext::new`] picks unless it is a software one
+/// (slower than the CPU backend on the same cores) or there is none.
+pub(crate) fn auto() -> Auto {
+    match GpuContext::new() {
+        Ok(ctx) if !ctx.is_software() => Auto::Gpu(Box::new(ctx)),
+        Ok(ctx) => Auto::Cpu(format!(
+            "the GPU adapter --backend gpu takes is a software one ({}), slower than the CPU backend on the same cores (--backend gpu uses it anyway)",
+            ctx.describe()
+        )),
+        Err(e) => Auto::Cpu(e.to_string()),
+    }
 }

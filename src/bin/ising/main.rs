@@ -4,6 +4,7 @@
 
 mod backend;
 mod bench;
+mod devices;
 mod exact;
 mod sample;
 mod train;
@@ -33,6 +34,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Throughput (flips/ns) on a periodic lattice or an edge-list graph, with energy and |m|.
     Bench(bench::BenchArgs),
+    /// Every GPU adapter wgpu finds, its limits and features, and what --backend auto takes.
+    Devices(devices::DevicesArgs),
 }
 
 /// The model file and optional clamping, shared by the subcommands.
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::KlGrad(args) => train::kl_grad(&args),
         Command::Train(args) => train::train_model(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Devices(args) => devices::run(&args),
     };
     match result {
         Ok(json) => {

@@ -6,17 +6,20 @@
 
 mod buffers;
 mod observe;
+mod record;
 
 use buffers::{UpdateBuffers, group_words, grow, storage};
+
+use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2};
 
 use super::context::GpuContext;
 use super::pipelines::{Params, Pipelines, reciprocal};
 use super::plan::{ChainGroup, PlanLimits, plan_groups, split_adjacency};
-use super::transfer::{Dispatch, Readback, params_buffer, submit};
+use super::transfer::{Dispatch, Readback, Wait, params_buffer, record};
 use crate::backend::config::{SamplerConfig, UpdatePath, choose_path};
-use crate::backend::{Sampler, Span, check_sweep_range, initial_host_state};
+use crate::backend::{Sampler, initial_host_state};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::observe::{Observe, Observed};
@@ -52,11 +55,18 @@ pub struct GpuSampler {
     temperatures: Temperatures,
     /// The update path asked for, if any.
     requested_path: Option<UpdatePath>,
+    /// Chains in all (the sampler holds those of `window`).
     chains: usize,
+    /// The 32-chain words this sampler holds: all of them unless it is a shard.
+    window: Range<usize>,
     seed: u64,
     next_sweep: u64,
     /// Reusable scratch buffers, by [`Scratch`] use.
     scratch: [Option<wgpu::Buffer>; 4],
+    /// The partial sums of [`GpuSampler::record_energy`], once it has run.
+    energy_partials: Option<wgpu::Buffer>,
+    /// Its per-chain results, one buffer a chain group.
+    energy: Vec<Option<wgpu::Buffer>>,
     readback: Readback,
 }
 
@@ -104,6 +114,20 @@ impl GpuSampler {
         config: &SamplerConfig,
         limits: PlanLimits,
     ) -> Result<Self> {
+        let words = config.chains.div_ceil(32);
+        Self::shard(ctx, program, config, limits, 0..words)
+    }
+
+    /// The chains of `config` in the 32-chain words `window` only, drawing what a sampler of all of
+    /// them draws for those chains; the results of every call are those chains'. Several shards on
+    /// several devices make a [`crate::MultiGpuSampler`].
+    pub(crate) fn shard(
+        ctx: &GpuContext,
+        program: &SamplingProgram,
+        config: &SamplerConfig,
+        limits: PlanLimits,
+        window: Range<usize>,
+    ) -> Result<Self> {
         let (chains, seed, init) = (config.chains, config.seed, &config.init);
         let temperatures = config.temperatures(program)?;
         // Chosen before anything is allocated; `set_temperatures` takes it below.
@@ -113,7 +137,13 @@ impl GpuSampler {
         let model = program.model();
         let csr = program.csr();
         let (n, m) = (model.num_nodes(), model.num_edges());
-        let groups = plan_groups(n, m, chains, &limits)?;
+        let window_chains = (32 * window.end)
+            .min(chains)
+            .saturating_sub(32 * window.start);
+        let mut groups = plan_groups(n, m, window_chains, &limits)?;
+        for group in &mut groups {
+            group.word_offset += window.start;
+        }
         let adj_split = split_adjacency(csr.col().len(), &limits)?;
 
         let host = initial_host_state(program, chains, init, clamp_values)?;
@@ -181,9 +211,12 @@ impl GpuSampler {
             temperatures,
             requested_path: config.path,
             chains,
+            window,
             seed,
             next_sweep: 0,
             scratch: Default::default(),
+            energy_partials: None,
+            energy: Vec::new(),
             readback: Readback::default(),
         };
         sampler.set_temperatures(lattice);
@@ -214,6 +247,20 @@ impl GpuSampler {
     /// Number of chain groups the spins were split into (1 unless they exceed the binding limit).
     pub fn chain_groups(&self) -> usize {
         self.groups.len()
+    }
+
+    /// Chains this sampler holds, those of its window.
+    fn window_chains(&self) -> usize {
+        (32 * self.window.end).min(self.chains) - 32 * self.window.start
+    }
+
+    /// Group `g`'s plan with its words counted from the window's first.
+    fn local_plan(&self, g: usize) -> ChainGroup {
+        let plan = self.groups[g].plan;
+        ChainGroup {
+            word_offset: plan.word_offset - self.window.start,
+            ..plan
+        }
     }
 
     /// Number of spins of the model.
@@ -322,8 +369,13 @@ impl GpuSampler {
         }
     }
 
-    /// Records the ops in one compute pass and submits them.
-    fn submit(&self, g: usize, ops: &[Op<'_>]) -> Result<()> {
+    /// Records the ops on group `g` into `encoder` ([`record`]).
+    fn record_ops(
+        &self,
+        g: usize,
+        encoder: &mut wgpu::CommandEncoder,
+        ops: &[Op<'_>],
+    ) -> Result<()> {
         let group = &self.groups[g];
         let dispatches: Vec<Dispatch> = ops
             .iter()
@@ -341,7 +393,18 @@ impl GpuSampler {
                 }
             })
             .collect();
-        submit(&self.ctx, &self.params, &self.limits, &dispatches)
+        record(&self.ctx, encoder, &self.params, &self.limits, &dispatches)
+    }
+
+    /// Records the ops on group `g` and submits them.
+    fn submit(&self, g: usize, ops: &[Op<'_>]) -> Result<()> {
+        let mut encoder = self
+            .ctx
+            .device()
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        self.record_ops(g, &mut encoder, ops)?;
+        self.ctx.queue().submit([encoder.finish()]);
+        Ok(())
     }
 
     /// Runs `f` inside error scopes ([`GpuContext::checked`]).
@@ -352,6 +415,21 @@ impl GpuSampler {
     ) -> Result<T> {
         let ctx = self.ctx.clone();
         ctx.checked(during, || f(self))
+    }
+
+    /// The chains' spins from each group's words as read back.
+    fn unpack_state(&self, groups: &[Vec<u32>]) -> Array2<i8> {
+        let mut packed = PackedSpins::new(self.num_nodes(), self.window_chains());
+        let words = packed.words();
+        let all = packed.bits_mut();
+        for (g, bits) in groups.iter().enumerate() {
+            let plan = self.local_plan(g);
+            for i in 0..self.num_nodes() {
+                all[i * words + plan.word_offset..i * words + plan.word_offset + plan.words]
+                    .copy_from_slice(&bits[i * plan.words..(i + 1) * plan.words]);
+            }
+        }
+        packed.to_states()
     }
 
     /// Copies the first `bytes` of `src` to the host.
@@ -366,34 +444,11 @@ impl Sampler for GpuSampler {
     }
 
     fn sweep(&mut self, sweeps: u64) -> Result<()> {
-        check_sweep_range(self.next_sweep, sweeps)?;
-        let first_sweep = self.next_sweep;
-        self.checked("sweeps", |s| {
-            for g in 0..s.groups.len() {
-                s.run_span(g, Span::Sweeps(sweeps), first_sweep, &[], 1)?;
-            }
-            s.ctx.wait()
-        })?;
-        self.next_sweep += sweeps;
-        Ok(())
+        pollster::block_on(self.sweep_with(sweeps, Wait::Block))
     }
 
     fn state(&mut self) -> Result<Array2<i8>> {
-        let mut packed = PackedSpins::new(self.num_nodes(), self.chains);
-        let words = packed.words();
-        for g in 0..self.groups.len() {
-            let plan = self.groups[g].plan;
-            let spins = self.groups[g].spins.clone();
-            let bits = self.checked("state read-back", |s| {
-                s.read(&spins, 4 * (s.num_nodes() * plan.words) as u64)
-            })?;
-            let all = packed.bits_mut();
-            for i in 0..self.num_nodes() {
-                all[i * words + plan.word_offset..i * words + plan.word_offset + plan.words]
-                    .copy_from_slice(&bits[i * plan.words..(i + 1) * plan.words]);
-            }
-        }
-        Ok(packed.to_states())
+        pollster::block_on(self.state_with(Wait::Block))
     }
 
     fn backend_name(&self) -> String {

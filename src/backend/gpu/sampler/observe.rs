@@ -23,13 +23,13 @@ use crate::update::general::Mode;
 /// set at each point), and for those that fill a slot per sample point, the slots' buffer and bytes
 /// per slot.
 pub(super) struct Recorded<'a> {
-    ops: Vec<Op<'a>>,
-    slots: Option<(&'a wgpu::Buffer, u64)>,
+    pub(super) ops: Vec<Op<'a>>,
+    pub(super) slots: Option<(&'a wgpu::Buffer, u64)>,
 }
 
 /// One observation on a chain group: its dispatches at each sample point (pipeline, parameters,
 /// invocations), the bind group they share, and the slots they fill (buffer, bytes a slot).
-struct Planned<'a> {
+pub(super) struct Planned<'a> {
     ops: Vec<(wgpu::ComputePipeline, Params, u64)>,
     bind_group: wgpu::BindGroup,
     slots: Option<(&'a wgpu::Buffer, u64)>,
@@ -37,7 +37,7 @@ struct Planned<'a> {
 
 impl Planned<'_> {
     /// The dispatches to record at each sample point.
-    fn recorded(&self) -> Recorded<'_> {
+    pub(super) fn recorded(&self) -> Recorded<'_> {
         Recorded {
             ops: self
                 .ops
@@ -71,7 +71,7 @@ impl Collected {
         let (n, m, chains) = (
             sampler.num_nodes(),
             sampler.program.model().num_edges(),
-            sampler.chains,
+            sampler.window_chains(),
         );
         Collected {
             n_samples,
@@ -103,7 +103,7 @@ impl Collected {
         scratch: &[Option<wgpu::Buffer>; 4],
         sizes: &ObservationSizes,
     ) -> Result<()> {
-        let plan = sampler.groups[g].plan;
+        let plan = sampler.local_plan(g);
         let first_chain = 32 * plan.word_offset;
         let mut read = read.into_iter();
         if let Some((n_obs, out)) = self.samples.as_mut().filter(|(n_obs, _)| *n_obs > 0) {
@@ -282,37 +282,51 @@ impl GpuSampler {
             &scratch[Scratch::Partials as usize],
             &scratch[Scratch::Energies as usize],
         ) {
-            let edges = self.edges.as_ref().expect("checked by observation_sizes");
-            let weights = self.edge_weights.as_ref().expect("present with the edges");
-            let bind_group = self.observe_bind_group(
-                &self.pipelines.energy_partials,
-                g,
-                &[
-                    ("edges", edges),
-                    ("weights", weights),
-                    ("biases", &self.update.biases),
-                    ("partials", partials),
-                    ("out", out),
-                ],
-            );
-            let chunks = (n + m).div_ceil(ENERGY_CHUNK as usize) as u64;
-            let partials = self.pipelines.energy_partials.pipeline.clone();
-            let totals = self.pipelines.energy_totals.pipeline.clone();
-            planned.push(Planned {
-                ops: vec![
-                    (partials, base, chunks * words),
-                    (totals, base, plan.chains as u64),
-                ],
-                bind_group,
-                slots: Some((out, 8 * plan.chains as u64)),
-            });
+            planned.push(self.plan_energy(g, partials, out));
         }
         planned
     }
 
+    /// The energy of every chain of group `g` at a sample point: partial sums into `partials`, then
+    /// per chain into `out`'s slot (`[slot][chain of the group]`: energy bits, up count).
+    pub(super) fn plan_energy<'a>(
+        &self,
+        g: usize,
+        partials: &wgpu::Buffer,
+        out: &'a wgpu::Buffer,
+    ) -> Planned<'a> {
+        let (n, m) = (self.num_nodes(), self.program.model().num_edges());
+        let plan = self.groups[g].plan;
+        let base = self.base_params(g);
+        let edges = self.edges.as_ref().expect("checked by observation_sizes");
+        let weights = self.edge_weights.as_ref().expect("present with the edges");
+        let bind_group = self.observe_bind_group(
+            &self.pipelines.energy_partials,
+            g,
+            &[
+                ("edges", edges),
+                ("weights", weights),
+                ("biases", &self.update.biases),
+                ("partials", partials),
+                ("out", out),
+            ],
+        );
+        let chunks = (n + m).div_ceil(ENERGY_CHUNK as usize) as u64;
+        let partials = self.pipelines.energy_partials.pipeline.clone();
+        let totals = self.pipelines.energy_totals.pipeline.clone();
+        Planned {
+            ops: vec![
+                (partials, base, chunks * plan.words as u64),
+                (totals, base, plan.chains as u64),
+            ],
+            bind_group,
+            slots: Some((out, 8 * plan.chains as u64)),
+        }
+    }
+
     /// Runs `span` on group `g` from sweep `first_sweep`, recording each observation at each sample
     /// point; returns, per observation that fills slots, its slots' words over all flushes, in order.
-    pub(super) fn run_span(
+    fn run_span(
         &mut self,
         g: usize,
         span: Span<'_>,

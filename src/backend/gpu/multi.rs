@@ -1,0 +1,182 @@
+//! [`MultiGpuSampler`]: the chains of one sampler spread over several devices, as THRML shards
+//! chains over GPUs; each device runs a shard of whole 32-chain words, all shards at once.
+
+use std::ops::Range;
+
+use ndarray::{Array2, ArrayView2, Axis};
+
+use super::context::GpuContext;
+use super::plan::PlanLimits;
+use super::sampler::GpuSampler;
+use crate::backend::Sampler;
+use crate::backend::config::{SamplerConfig, UpdatePath};
+use crate::error::{Error, Result};
+use crate::model::IsingModel;
+use crate::observe::{Observe, Observed};
+use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
+
+/// Block Gibbs sampling with the chains split over several devices (adapters of any backends, or
+/// several devices of one): the same draws, and so the same results bit for bit, as one
+/// [`GpuSampler`] or [`crate::CpuSampler`] of all the chains for the seed. Calls run every shard at
+/// once, one thread a device, and return the chains in order.
+pub struct MultiGpuSampler {
+    /// Each shard's chains and sampler.
+    shards: Vec<(Range<usize>, GpuSampler)>,
+}
+
+impl MultiGpuSampler {
+    /// Starts the chains of `config` on `program`, split into as equal runs of whole words as the
+    /// devices of `contexts` allow (each gets at least one word; devices past the words get none),
+    /// each planned with its device's limits and measured launch shape.
+    pub fn new(
+        contexts: &[GpuContext],
+        program: &SamplingProgram,
+        config: &SamplerConfig,
+    ) -> Result<Self> {
+        if contexts.is_empty() {
+            return Err(Error::invalid(
+                "devices",
+                "a multi-GPU sampler needs at least one",
+            ));
+        }
+        let words = config.chains.div_ceil(32);
+        let windows = split_words(words, contexts.len());
+        let mut shards = Vec::with_capacity(windows.len());
+        for (ctx, window) in contexts.iter().zip(windows) {
+            let chains = 32 * window.start..(32 * window.end).min(config.chains);
+            let limits = PlanLimits::tuned(ctx)?;
+            shards.push((
+                chains,
+                GpuSampler::shard(ctx, program, config, limits, window)?,
+            ));
+        }
+        Ok(MultiGpuSampler { shards })
+    }
+
+    /// The chains each device holds, in the order of the contexts it was given.
+    pub fn shard_chains(&self) -> Vec<Range<usize>> {
+        self.shards
+            .iter()
+            .map(|(chains, _)| chains.clone())
+            .collect()
+    }
+
+    /// Runs `call` on every shard at once, one thread each; the results in shard order, or the
+    /// first shard's error.
+    fn each<T: Send>(
+        &mut self,
+        call: impl Fn(&mut GpuSampler) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        std::thread::scope(|scope| {
+            let running: Vec<_> = self
+                .shards
+                .iter_mut()
+                .map(|(_, shard)| scope.spawn(|| call(shard)))
+                .collect();
+            running
+                .into_iter()
+                .map(|thread| {
+                    thread.join().unwrap_or_else(|_| {
+                        Err(Error::invalid(
+                            "multi-GPU sampler",
+                            "a shard's thread panicked",
+                        ))
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn first(&self) -> &GpuSampler {
+        &self.shards[0].1
+    }
+}
+
+/// `words` words in `parts` runs as equal as whole words allow, the longer ones first; fewer runs
+/// when there are fewer words than parts.
+fn split_words(words: usize, parts: usize) -> Vec<Range<usize>> {
+    let parts = parts.min(words).max(1);
+    let (each, extra) = (words / parts, words % parts);
+    let mut start = 0;
+    (0..parts)
+        .map(|k| {
+            let len = each + usize::from(k < extra);
+            let window = start..start + len;
+            start += len;
+            window
+        })
+        .collect()
+}
+
+impl Sampler for MultiGpuSampler {
+    fn run(&mut self, schedule: &SamplingSchedule, observe: &Observe) -> Result<Observed> {
+        let parts = self.each(|shard| shard.run(schedule, observe))?;
+        Ok(Observed::concat_chains(parts))
+    }
+
+    fn sweep(&mut self, sweeps: u64) -> Result<()> {
+        self.each(|shard| shard.sweep(sweeps)).map(|_| ())
+    }
+
+    fn state(&mut self) -> Result<Array2<i8>> {
+        let parts = self.each(|shard| shard.state())?;
+        let views: Vec<_> = parts.iter().map(Array2::view).collect();
+        ndarray::concatenate(Axis(0), &views)
+            .map_err(|e| Error::invalid("multi-GPU state", e.to_string()))
+    }
+
+    fn backend_name(&self) -> String {
+        let names: Vec<String> = self
+            .shards
+            .iter()
+            .map(|(_, shard)| shard.context().describe())
+            .collect();
+        format!("gpu x {}: {}", names.len(), names.join(" + "))
+    }
+
+    fn update_path(&self) -> UpdatePath {
+        self.first().update_path()
+    }
+
+    fn set_parameters(&mut self, model: &IsingModel) -> Result<UpdatePath> {
+        // Every shard checks the same program and parameters the same way: the first refuses what
+        // all would, before any changes.
+        let path = self.shards[0].1.set_parameters(model)?;
+        for (_, shard) in &mut self.shards[1..] {
+            shard.set_parameters(model)?;
+        }
+        Ok(path)
+    }
+
+    fn temperatures(&self) -> &Temperatures {
+        self.first().temperatures()
+    }
+
+    fn set_betas(&mut self, betas: &[f32]) -> Result<()> {
+        self.shards[0].1.set_betas(betas)?;
+        for (_, shard) in &mut self.shards[1..] {
+            shard.set_betas(betas)?;
+        }
+        Ok(())
+    }
+
+    fn set_clamp_values(&mut self, values: ArrayView2<'_, i8>) -> Result<()> {
+        for (_, shard) in &mut self.shards {
+            shard.set_clamp_values(values)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_words;
+
+    #[test]
+    fn words_split_into_near_equal_runs_in_order() {
+        assert_eq!(split_words(7, 3), vec![0..3, 3..5, 5..7]);
+        assert_eq!(split_words(2, 4), vec![0..1, 1..2]);
+        assert_eq!(split_words(4, 1), vec![0..4]);
+        assert_eq!(split_words(0, 2), vec![0..0]);
+    }
+}
