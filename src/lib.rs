@@ -52,10 +52,11 @@ pub mod train;
 mod update;
 pub use backend::{
     Backend, CHAIN_MAJOR_SPIN_WGSL, ChainMajorSpins, CpuSampler, CpuSitePacked, EnergyBuffer,
-    GpuContext, GpuSampler, GpuSitePacked, MultiGpuSampler, Observables, PlanLimits,
-    SITE_PACKED_SPIN_WGSL, SITE_PACKED_WORD, Sampler, SamplerConfig, SitePackedCounts,
-    SitePackedKernel, SitePackedLattice, SitePackedSampler, SitePackedSpins, UpdatePath,
-    tuned_site_packed_kernel, tuned_words_per_invocation, tuned_workgroup_size,
+    GeneralKernel, GpuContext, GpuSampler, GpuSitePacked, LatticeKernel, MultiGpuSampler,
+    Observables, PlanLimits, SITE_PACKED_SPIN_WGSL, SITE_PACKED_WORD, Sampler, SamplerConfig,
+    SitePackedCounts, SitePackedKernel, SitePackedLattice, SitePackedSampler, SitePackedSpins,
+    UpdatePath, tuned_general_kernel, tuned_lattice_kernel, tuned_site_packed_kernel,
+    tuned_words_per_invocation, tuned_workgroup_size,
 };
 pub use error::{Error, Result};
 pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics};

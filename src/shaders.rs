@@ -10,6 +10,10 @@ enum Snippet {
     Philox,
     /// `count_draw.wgsl`: draws by count of up neighbours (needs the two above).
     CountDraw,
+    /// `general_bindings.wgsl`: what every general update reads (needs the common snippet).
+    GeneralBindings,
+    /// `general_lanes.wgsl`: the general update one lane a chain (needs the three above).
+    GeneralLanes,
 }
 
 /// How Philox's 32x32 -> 64-bit products are computed: the results are identical, the cost is not.
@@ -89,6 +93,8 @@ pub struct Kernel {
     body: &'static str,
     /// Words of 32 chains per invocation, where the body says `#WORDS` (and `#CHAINS` = 32 x that).
     words: u32,
+    /// Whether it uses subgroup operations (naga takes them without an `enable`).
+    subgroups: bool,
 }
 
 impl Kernel {
@@ -96,6 +102,11 @@ impl Kernel {
     /// per-dispatch parameters `p` (kernels with `common.wgsl`), else 0.
     pub fn first_storage_binding(&self) -> u32 {
         u32::from(self.snippets.contains(&Snippet::Common))
+    }
+
+    /// Whether the kernel uses subgroup operations (`wgpu::Features::SUBGROUP`).
+    pub fn needs_subgroups(&self) -> bool {
+        self.subgroups
     }
 
     /// The complete WGSL module: shared snippets first, then the kernel; `multiply` only matters to
@@ -112,6 +123,10 @@ impl Kernel {
                     parts.extend([multiply.snippet(), include_str!("../shaders/philox.wgsl")])
                 }
                 Snippet::CountDraw => parts.push(include_str!("update/count_draw.wgsl")),
+                Snippet::GeneralBindings => {
+                    parts.push(include_str!("update/general_bindings.wgsl"))
+                }
+                Snippet::GeneralLanes => parts.push(include_str!("update/general_lanes.wgsl")),
             }
         }
         parts.push(self.body);
@@ -131,6 +146,7 @@ pub fn shared_constants() -> String {
     use crate::observe::energy::ENERGY_CHUNK;
     use crate::rng::{PURPOSE_SHIFT, Purpose, SWEEP_HI_SHIFT};
     use crate::update::general::Mode;
+    use crate::update::lattice::{LATTICE_TILE_ROWS, LATTICE_TILE_SITES};
     use crate::update::site_packed::{SITE_PACKED_WORD, TILE_ROWS, TILE_WORDS};
     let mut constants = vec![
         ("SWEEP_HI_SHIFT", SWEEP_HI_SHIFT),
@@ -139,6 +155,8 @@ pub fn shared_constants() -> String {
         ("TILE_WORDS", TILE_WORDS),
         ("TILE_ROWS", TILE_ROWS),
         ("ENERGY_CHUNK", ENERGY_CHUNK),
+        ("LATTICE_TILE_SITES", LATTICE_TILE_SITES),
+        ("LATTICE_TILE_ROWS", LATTICE_TILE_ROWS),
     ];
     constants.extend(Purpose::ALL.map(|p| (p.wgsl_name(), p as u32)));
     constants.extend(Mode::ALL.map(|m| (m.wgsl_name(), m as u32)));
@@ -194,9 +212,10 @@ pub const GENERAL: Kernel = Kernel {
         read("adj_hi"),
         read("betas"),
     ],
-    snippets: &[Snippet::Common, Snippet::Philox],
+    snippets: &[Snippet::Common, Snippet::Philox, Snippet::GeneralBindings],
     body: include_str!("update/general.wgsl"),
     words: 1,
+    subgroups: false,
 };
 
 /// [`GENERAL`] with two words per invocation.
@@ -208,6 +227,31 @@ pub const GENERAL_2: Kernel = Kernel {
 /// [`GENERAL`] with four words per invocation.
 pub const GENERAL_4: Kernel = Kernel {
     words: 4,
+    ..GENERAL
+};
+
+/// The general update one invocation a chain, the 32 lanes of a word assembling it in workgroup
+/// memory (GPU-shaped; the same draws as [`GENERAL`]).
+pub const GENERAL_LANES: Kernel = Kernel {
+    name: "general_lanes.wgsl",
+    entry: "general_lanes",
+    snippets: &[Snippet::Common, Snippet::Philox, Snippet::GeneralBindings],
+    body: include_str!("update/general_lanes.wgsl"),
+    ..GENERAL
+};
+
+/// [`GENERAL_LANES`] assembling words by subgroup ballot; needs `wgpu::Features::SUBGROUP`.
+pub const GENERAL_BALLOT: Kernel = Kernel {
+    name: "general_ballot.wgsl",
+    entry: "general_ballot",
+    snippets: &[
+        Snippet::Common,
+        Snippet::Philox,
+        Snippet::GeneralBindings,
+        Snippet::GeneralLanes,
+    ],
+    body: include_str!("update/general_ballot.wgsl"),
+    subgroups: true,
     ..GENERAL
 };
 
@@ -230,6 +274,14 @@ pub const LATTICE: Kernel = Kernel {
     snippets: &[Snippet::Common, Snippet::Philox, Snippet::CountDraw],
     body: include_str!("update/lattice.wgsl"),
     words: 1,
+    subgroups: false,
+};
+
+/// The lattice path's update, a tile of sites per workgroup read once into workgroup memory
+/// (`LATTICE_TILE_SITES x LATTICE_TILE_ROWS` invocations a workgroup, whatever the workgroup size).
+pub const LATTICE_TILED: Kernel = Kernel {
+    entry: "lattice_tiled",
+    ..LATTICE
 };
 
 /// Update of one colour of a site-packed lattice.
@@ -246,6 +298,7 @@ pub const SITE_PACKED: Kernel = Kernel {
     snippets: &[Snippet::Common, Snippet::Philox, Snippet::CountDraw],
     body: include_str!("update/site_packed.wgsl"),
     words: 1,
+    subgroups: false,
 };
 
 /// Update of one colour of a site-packed lattice, a tile of rows of 32 words per workgroup.
@@ -268,6 +321,7 @@ pub const COUNT: Kernel = Kernel {
     snippets: &[Snippet::Common],
     body: include_str!("observe/counts.wgsl"),
     words: 1,
+    subgroups: false,
 };
 
 /// Copy of observed nodes' words into a sample slot.
@@ -278,6 +332,7 @@ pub const GATHER: Kernel = Kernel {
     snippets: &[Snippet::Common],
     body: include_str!("observe/gather.wgsl"),
     words: 1,
+    subgroups: false,
 };
 
 /// Per-(chunk, word) partial energies and up counts at a sample point.
@@ -295,6 +350,7 @@ pub const ENERGY_PARTIALS: Kernel = Kernel {
     snippets: &[Snippet::Common],
     body: include_str!("observe/energy.wgsl"),
     words: 1,
+    subgroups: false,
 };
 
 /// Per-chain energies and up counts from [`ENERGY_PARTIALS`], into a sample slot.
@@ -311,14 +367,18 @@ pub const PHILOX_KAT: Kernel = Kernel {
     snippets: &[Snippet::Philox],
     body: include_str!("../shaders/philox_kat.wgsl"),
     words: 1,
+    subgroups: false,
 };
 
 /// Every kernel, for validation.
-pub const ALL: [Kernel; 12] = [
+pub const ALL: [Kernel; 15] = [
     GENERAL,
     GENERAL_2,
     GENERAL_4,
+    GENERAL_LANES,
+    GENERAL_BALLOT,
     LATTICE,
+    LATTICE_TILED,
     SITE_PACKED,
     SITE_PACKED_TILED,
     SITE_PACKED_MEASURE,

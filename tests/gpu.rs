@@ -8,8 +8,9 @@ use common::{compute, gpu, random_clamp, random_model};
 use ising_wgpu::rng::philox4x32_10;
 use ising_wgpu::shaders::Multiply;
 use ising_wgpu::{
-    Blocks, CpuSampler, GpuContext, GpuSampler, Init, IsingModel, Lattice, Observe, PlanLimits,
-    Sampler, SamplerConfig, SamplingProgram, SamplingSchedule, UpdatePath, exact_moments,
+    Blocks, CpuSampler, GeneralKernel, GpuContext, GpuSampler, Init, IsingModel, Lattice,
+    LatticeKernel, Observe, PlanLimits, Sampler, SamplerConfig, SamplingProgram, SamplingSchedule,
+    UpdatePath, exact_moments,
 };
 use ndarray::Array2;
 use wgpu::util::DeviceExt;
@@ -231,22 +232,43 @@ fn lattice_path_draws_identical_spins_on_gpu_and_cpu() {
             ..device
         };
         // (Per-chain moment counts do not fit the small bindings.)
-        for (limits, moments) in [(device, true), (small, false)] {
-            let gpu = GpuSampler::with_limits(
-                &ctx,
-                &program,
-                &SamplerConfig::new(chains).seed(17).init(Init::Uniform),
-                limits,
-            )
-            .unwrap();
-            assert!(
-                gpu.update_path() == UpdatePath::Lattice,
-                "{:?}",
-                lattice.dims()
-            );
-            assert!(moments || gpu.chain_groups() > 1, "{:?}", lattice.dims());
-            compare(&program, chains, Init::Uniform, None, gpu, moments, &[]);
+        // Both update variants; the tiles of these lattices all reach past an edge.
+        for lattice_kernel in [LatticeKernel::Sites, LatticeKernel::Tiles] {
+            for (limits, moments) in [(device, true), (small, false)] {
+                let limits = PlanLimits {
+                    lattice_kernel,
+                    ..limits
+                };
+                let gpu = GpuSampler::with_limits(
+                    &ctx,
+                    &program,
+                    &SamplerConfig::new(chains).seed(17).init(Init::Uniform),
+                    limits,
+                )
+                .unwrap();
+                assert!(
+                    gpu.update_path() == UpdatePath::Lattice,
+                    "{:?}",
+                    lattice.dims()
+                );
+                assert!(moments || gpu.chain_groups() > 1, "{:?}", lattice.dims());
+                compare(&program, chains, Init::Uniform, None, gpu, moments, &[]);
+            }
         }
+    }
+    // A lattice of several whole tiles and a part one, with two temperatures.
+    let program = Lattice::square(80, 20, true)
+        .unwrap()
+        .program(0.6, 0.1, 1.0)
+        .unwrap();
+    for lattice_kernel in [LatticeKernel::Sites, LatticeKernel::Tiles] {
+        let limits = PlanLimits {
+            lattice_kernel,
+            ..device
+        };
+        let config = SamplerConfig::new(128).seed(17).init(Init::Uniform);
+        let gpu = GpuSampler::with_limits(&ctx, &program, &config, limits).unwrap();
+        compare(&program, 128, Init::Uniform, None, gpu, true, &[0.4, 0.9]);
     }
 }
 
@@ -629,5 +651,70 @@ fn samples_do_not_depend_on_the_launch_shape() {
             )),
             "{e}"
         );
+    }
+}
+
+#[test]
+fn every_general_kernel_variant_draws_the_cpu_samplers_spins() {
+    let Some(ctx) = gpu() else { return };
+    let device = PlanLimits::of_device(&ctx.device().limits());
+    let features = ctx.device().features();
+    let max_subgroup = ctx.adapter_info().subgroup_max_size;
+    let model = random_model(8, 14, 0.3);
+    let clamp = random_clamp(8, 14, 3);
+    let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
+    let values = Array2::from_shape_fn((1, 3), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
+    let program = SamplingProgram::new(model.clone(), Blocks::Auto, &clamped).unwrap();
+    let mut ran = Vec::new();
+    for kernel in GeneralKernel::ALL {
+        for size in [1, 32, 64, 256] {
+            let limits = PlanLimits {
+                workgroup_size: size,
+                general_kernel: kernel,
+                ..device
+            };
+            // 150 chains: 5 words, the last part-full.
+            let config = |init: Init| {
+                SamplerConfig::new(150)
+                    .seed(17)
+                    .init(init)
+                    .clamp_values(values.clone())
+            };
+            if let Some(why) = kernel.unavailable(size, features, max_subgroup) {
+                let err = GpuSampler::with_limits(&ctx, &program, &config(Init::Uniform), limits)
+                    .err()
+                    .expect("an unavailable variant is an error");
+                assert!(err.to_string().contains(&why), "{err}");
+                continue;
+            }
+            for init in [Init::Hinton, Init::Uniform] {
+                let gpu =
+                    GpuSampler::with_limits(&ctx, &program, &config(init.clone()), limits).unwrap();
+                compare(&program, 150, init, Some(&values), gpu, true, &[]);
+            }
+            ran.push((kernel, size));
+        }
+    }
+    eprintln!("{}: {ran:?}", ctx.describe());
+    assert!(ran.contains(&(GeneralKernel::Lanes, 64)), "{ran:?}");
+    // Chain groups, a split adjacency, two temperatures and folded dispatches, per variant.
+    let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[]).unwrap();
+    let items = (model.num_nodes() + model.num_edges()) as u64;
+    for kernel in ran
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| *k != GeneralKernel::Words)
+    {
+        let limits = PlanLimits {
+            max_binding_bytes: (2 * 32 * 4 * items).max(4 * model.num_edges() as u64),
+            max_workgroups_per_dim: 3,
+            workgroup_size: 64,
+            general_kernel: kernel,
+            ..device
+        };
+        let config = SamplerConfig::new(256).seed(17);
+        let gpu = GpuSampler::with_limits(&ctx, &program, &config, limits).unwrap();
+        assert!(gpu.chain_groups() > 1, "{kernel:?}");
+        compare(&program, 256, Init::Hinton, None, gpu, false, &[0.6, 1.3]);
     }
 }

@@ -2,6 +2,26 @@
 
 use ising_wgpu::shaders::{ALL, Multiply};
 
+/// A validator with the capabilities the kernel needs: 64-bit integers for the 64-bit multiply,
+/// compute-stage subgroup operations where it uses them.
+fn validator(kernel: &ising_wgpu::shaders::Kernel, multiply: Multiply) -> naga::valid::Validator {
+    use naga::valid::{Capabilities, SubgroupOperationSet, Validator};
+    let mut capabilities = Capabilities::empty();
+    if multiply == Multiply::Int64 {
+        capabilities |= Capabilities::SHADER_INT64;
+    }
+    if kernel.needs_subgroups() {
+        capabilities |= Capabilities::SUBGROUP;
+    }
+    let mut validator = Validator::new(naga::valid::ValidationFlags::all(), capabilities);
+    if kernel.needs_subgroups() {
+        validator
+            .subgroup_stages(naga::valid::ShaderStages::COMPUTE)
+            .subgroup_operations(SubgroupOperationSet::all());
+    }
+    validator
+}
+
 #[test]
 fn every_kernel_validates_with_either_multiply() {
     for (kernel, multiply) in ALL.iter().flat_map(|k| Multiply::ALL.map(|m| (k, m))) {
@@ -13,21 +33,15 @@ fn every_kernel_validates_with_either_multiply() {
                 e.emit_to_string(&source)
             )
         });
-        naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            match multiply {
-                Multiply::Emulated => naga::valid::Capabilities::empty(),
-                Multiply::Int64 => naga::valid::Capabilities::SHADER_INT64,
-            },
-        )
-        .validate(&module)
-        .unwrap_or_else(|e| {
-            panic!(
-                "{} ({multiply:?}): {}",
-                kernel.name,
-                e.emit_to_string(&source)
-            )
-        });
+        validator(kernel, multiply)
+            .validate(&module)
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{} ({multiply:?}): {}",
+                    kernel.name,
+                    e.emit_to_string(&source)
+                )
+            });
         assert!(
             module.entry_points.iter().any(|ep| ep.name == kernel.entry),
             "{} has no entry point {}",

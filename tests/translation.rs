@@ -43,7 +43,7 @@ fn override_sets(kernel: &Kernel) -> Vec<naga::back::PipelineConstants> {
     }
     let mut sets = Vec::new();
     for size in [32.0, 64.0, 256.0] {
-        let splits: &[Option<f64>] = if kernel.entry == "general" {
+        let splits: &[Option<f64>] = if kernel.entry.starts_with("general") {
             &[Some(0.0), Some(1.0)]
         } else {
             &[None]
@@ -67,11 +67,18 @@ fn specialised(
 ) -> (naga::Module, ModuleInfo) {
     let source = kernel.source(multiply);
     let module = naga::front::wgsl::parse_str(&source).expect("parses (tests/shaders.rs)");
-    let capabilities = match multiply {
+    let mut capabilities = match multiply {
         Multiply::Emulated => Capabilities::empty(),
         Multiply::Int64 => Capabilities::SHADER_INT64,
     };
-    let info = Validator::new(ValidationFlags::all(), capabilities)
+    if kernel.needs_subgroups() {
+        capabilities |= Capabilities::SUBGROUP;
+    }
+    let mut validator = Validator::new(ValidationFlags::all(), capabilities);
+    validator
+        .subgroup_stages(naga::valid::ShaderStages::COMPUTE)
+        .subgroup_operations(naga::valid::SubgroupOperationSet::all());
+    let info = validator
         .validate(&module)
         .expect("validates (tests/shaders.rs)");
     let entry = Some((naga::ShaderStage::Compute, kernel.entry));
@@ -84,12 +91,12 @@ fn specialised(
 /// Translates one specialised module to `target`; the error says why the backend refused it.
 fn translate(
     target: Target,
-    kernel: &Kernel,
-    multiply: Multiply,
+    entry: &str,
+    needs_sm6: bool,
     module: &naga::Module,
     info: &ModuleInfo,
 ) -> Result<String, String> {
-    let entry = kernel.entry.to_string();
+    let entry = entry.to_string();
     match target {
         Target::SpirV => {
             let options = spv::Options {
@@ -120,10 +127,11 @@ fn translate(
         }
         Target::Hlsl => {
             let options = hlsl::Options {
-                // DX12 needs shader model 6.0 for 64-bit integers (wgpu asks DXC for it).
-                shader_model: match multiply {
-                    Multiply::Emulated => hlsl::ShaderModel::V5_1,
-                    Multiply::Int64 => hlsl::ShaderModel::V6_0,
+                // DX12 needs shader model 6.0 for 64-bit integers and wave (subgroup) operations.
+                shader_model: if needs_sm6 {
+                    hlsl::ShaderModel::V6_0
+                } else {
+                    hlsl::ShaderModel::V5_1
                 },
                 fake_missing_bindings: true,
                 ..hlsl::Options::default()
@@ -177,12 +185,17 @@ fn every_kernel_variant_translates_to_every_backend_with_the_multiply_it_gets() 
         for multiply in Multiply::ALL {
             for set in override_sets(kernel) {
                 let (module, info) = specialised(kernel, multiply, &set);
+                let needs_sm6 = multiply == Multiply::Int64 || kernel.needs_subgroups();
                 for target in TARGETS {
-                    let result = translate(target, kernel, multiply, &module, &info);
                     let what = format!(
                         "{} ({}) {multiply:?} {set:?} to {target:?}",
                         kernel.name, kernel.entry
                     );
+                    if kernel.needs_subgroups() && target == Target::Glsl {
+                        // wgpu's GL backend offers no subgroups: the workgroup-memory variant runs there.
+                        continue;
+                    }
+                    let result = translate(target, kernel.entry, needs_sm6, &module, &info);
                     if uses_int64(kernel, multiply) && !target.has_int64() {
                         // The backend lacks 64-bit integers: the host must not build this variant
                         // there, and the emulated one (checked in the same loop) stands in.
@@ -199,11 +212,12 @@ fn every_kernel_variant_translates_to_every_backend_with_the_multiply_it_gets() 
             }
         }
     }
-    // Per multiply, 43 builds: 3 workgroup sizes of 11 kernels with the common snippet (the 3
-    // general ones with two CSR layouts: 14 builds a size) and Philox's known answers once; each to
-    // 4 backends, less GLSL for the 31 builds with the 64-bit multiply (general 18, lattice 3,
-    // site-packed's three entry points 9, known answers 1).
-    assert_eq!(translated, 2 * 43 * 4 - 31);
+    // Per multiply, 58 builds: 3 workgroup sizes of 14 kernels with the common snippet (the 5
+    // general ones with two CSR layouts: 19 builds a size) and Philox's known answers once; each to
+    // 4 backends, less GLSL for the 6 subgroup builds and, with the 64-bit multiply, for the 40
+    // other builds that use it (general 24, lattice's two entry points 6, site-packed's three 9,
+    // known answers 1).
+    assert_eq!(translated, 2 * 58 * 4 - 2 * 6 - 40);
 }
 
 #[test]
@@ -212,11 +226,49 @@ fn the_workgroup_size_reaches_the_translated_kernel() {
     for size in [32.0, 256.0] {
         let set = constants(&[("WORKGROUP_SIZE", size), ("SPLIT_ADJACENCY", 0.0)]);
         let (module, info) = specialised(kernel, Multiply::Emulated, &set);
-        let msl = translate(Target::Msl, kernel, Multiply::Emulated, &module, &info).unwrap();
-        let glsl = translate(Target::Glsl, kernel, Multiply::Emulated, &module, &info).unwrap();
+        let msl = translate(Target::Msl, kernel.entry, false, &module, &info).unwrap();
+        let glsl = translate(Target::Glsl, kernel.entry, false, &module, &info).unwrap();
         let local = format!("local_size_x = {size}");
         assert!(glsl.contains(&local), "GLSL lacks {local}");
         // MSL takes the workgroup size at dispatch; the entry point must still exist.
         assert!(msl.contains("kernel void"), "MSL has no kernel");
+    }
+}
+
+/// The WGSL an application includes, in a module of the shape it would write, and the spin image.
+fn application_modules() -> Vec<(String, &'static str)> {
+    let chain_major = format!(
+        "{}\n{}",
+        ising_wgpu::CHAIN_MAJOR_SPIN_WGSL,
+        r#"
+@group(0) @binding(0) var<storage, read> ising_spins: array<u32>;
+@group(0) @binding(1) var<storage, read_write> out: array<i32>;
+@compute @workgroup_size(64)
+fn copy_spins(@builtin(global_invocation_id) id: vec3<u32>) {
+    out[id.x] = ising_spin(id.x / 40u, id.x % 40u, 2u);
+}
+"#
+    );
+    let spin_image = format!(
+        "{}\n{}",
+        ising_wgpu::SITE_PACKED_SPIN_WGSL,
+        include_str!("../src/render/spin_image.wgsl")
+    );
+    vec![(chain_major, "copy_spins"), (spin_image, "spin_image")]
+}
+
+#[test]
+fn the_spin_snippets_and_the_spin_image_translate_to_every_backend() {
+    for (source, entry) in application_modules() {
+        let module = naga::front::wgsl::parse_str(&source)
+            .unwrap_or_else(|e| panic!("{entry}: {}", e.emit_to_string(&source)));
+        let info = Validator::new(ValidationFlags::all(), Capabilities::empty())
+            .validate(&module)
+            .unwrap_or_else(|e| panic!("{entry}: {}", e.emit_to_string(&source)));
+        for target in TARGETS {
+            let text = translate(target, entry, false, &module, &info)
+                .unwrap_or_else(|e| panic!("{entry} to {target:?}: {e}"));
+            assert!(!text.is_empty());
+        }
     }
 }

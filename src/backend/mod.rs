@@ -11,9 +11,11 @@ pub use config::{SamplerConfig, UpdatePath};
 pub use crate::update::site_packed::{Observables, SITE_PACKED_WORD, SitePackedLattice};
 pub use cpu::{CpuSampler, CpuSitePacked};
 pub use gpu::{
-    CHAIN_MAJOR_SPIN_WGSL, ChainMajorSpins, EnergyBuffer, GpuContext, GpuSampler, GpuSitePacked,
-    MultiGpuSampler, PlanLimits, SITE_PACKED_SPIN_WGSL, SitePackedCounts, SitePackedKernel,
-    SitePackedSpins, tuned_site_packed_kernel, tuned_words_per_invocation, tuned_workgroup_size,
+    CHAIN_MAJOR_SPIN_WGSL, ChainMajorSpins, EnergyBuffer, GeneralKernel, GpuContext, GpuSampler,
+    GpuSitePacked, LatticeKernel, MultiGpuSampler, PlanLimits, SITE_PACKED_SPIN_WGSL,
+    SitePackedCounts, SitePackedKernel, SitePackedSpins, tuned_general_kernel,
+    tuned_lattice_kernel, tuned_site_packed_kernel, tuned_words_per_invocation,
+    tuned_workgroup_size,
 };
 
 use ndarray::{Array2, Array3, ArrayView2};

@@ -1,6 +1,6 @@
 // The general heat bath: one block Gibbs update (mode 0) or initial draw (modes 1, 2) per (node of the
-// block, run of #WORDS consecutive 32-chain words). Needs common.wgsl and philox.wgsl. The host twin is
-// `GeneralUpdate` in general.rs beside it.
+// block, run of #WORDS consecutive 32-chain words). Needs common.wgsl, philox.wgsl and
+// general_bindings.wgsl. The host twin is `GeneralUpdate` in general.rs beside it.
 //
 // The host writes the kernel for 1, 2 or 4 words per invocation (`#WORDS`, and `#CHAINS` = 32 x that):
 // more words share each neighbour's CSR entry among more chains, fewer spread a few chains over more
@@ -12,34 +12,6 @@
 // every store is masked lane by lane there.
 
 const WORDS: u32 = #WORDSu;
-
-@group(0) @binding(1) var<storage, read_write> spins: array<u32>;
-@group(0) @binding(2) var<storage, read> row_ptr: array<u32>;
-@group(0) @binding(3) var<storage, read> adj: array<vec2<u32>>;   // (neighbour, weight bits)
-@group(0) @binding(4) var<storage, read> biases: array<f32>;
-@group(0) @binding(5) var<storage, read> block_nodes: array<u32>;
-@group(0) @binding(6) var<storage, read> adj_hi: array<vec2<u32>>;   // entries past p.adj_split
-@group(0) @binding(7) var<storage, read> betas: array<f32>;   // per temperature group (`Temperatures`)
-
-// Whether the CSR continues in `adj_hi` (set by the host): without, the loop reads one binding.
-override SPLIT_ADJACENCY: bool = true;
-
-// The beta of global word `gw`'s temperature group: with one group it is uniform, and no lane loads
-// or divides.
-fn word_beta(gw: u32) -> f32 {
-    if (p.beta_groups == 1u) {
-        return p.beta;
-    }
-    return betas[gw / p.words_per_beta];
-}
-
-// CSR entry k, from whichever of the two adjacency bindings holds it.
-fn adjacency(k: u32) -> vec2<u32> {
-    if (SPLIT_ADJACENCY && k >= p.adj_split) {
-        return adj_hi[k - p.adj_split];
-    }
-    return adj[k];
-}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn general(
@@ -82,15 +54,15 @@ fn general(
     let two_beta#L = 2.0 * beta#L;
     var init_threshold#L = 0u;
     if (!update) {
-        init_threshold#L = select(threshold(sigmoid(beta#L * bias)), threshold(0.5), p.mode == MODE_UNIFORM);
+        init_threshold#L = init_threshold(beta#L, bias);
     }
     //#end
 
     // As `rng::bernoulli_word`, per word: the top byte of each chain's 24-bit uniform, from calls 0
     // and 1, decides all chains but those whose byte ties with the threshold's; they compare their
     // low 16 bits, from calls 2..6.
-    let key = vec2<u32>(p.seed_lo, p.seed_hi);
-    let tag = (p.sweep_hi << SWEEP_HI_SHIFT) | (select(PURPOSE_INIT, PURPOSE_UPDATE, update) << PURPOSE_SHIFT);
+    let key = draw_key();
+    let tag = draw_tag();
     //#unroll #WORDS
     let counter#L = vec4<u32>(node, gw + #Lu, p.sweep_lo, tag);
     let high_lo#L = philox4x32_10(counter#L, key);

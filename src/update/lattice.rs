@@ -12,6 +12,22 @@ use crate::program::{SamplingProgram, Temperatures};
 /// Most distinct fields the lattice path takes; with more, the general path runs.
 pub(crate) const MAX_FIELDS: usize = 256;
 
+/// Sites of the updated colour a row of a tile of `lattice_tiled` (twice as many x positions).
+pub(crate) const LATTICE_TILE_SITES: u32 = 16;
+
+/// Rows of a tile of `lattice_tiled` (its workgroups have `LATTICE_TILE_SITES x LATTICE_TILE_ROWS`
+/// invocations).
+pub(crate) const LATTICE_TILE_ROWS: u32 = 8;
+
+/// Workgroups of one colour's update by `lattice_tiled`: a tile of `2 LATTICE_TILE_SITES` x positions
+/// by `LATTICE_TILE_ROWS` rows of one plane, per word.
+pub(crate) fn tiled_workgroups(sides: [u32; 3], words: u64) -> u64 {
+    let [lx, ly, lz] = sides.map(u64::from);
+    let tiles_x = lx.div_ceil(2 * u64::from(LATTICE_TILE_SITES));
+    let tiles_y = ly.div_ceil(u64::from(LATTICE_TILE_ROWS));
+    tiles_x * tiles_y * lz * words
+}
+
 /// The geometry and thresholds of the lattice update of one program's current parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct LatticeUpdate {

@@ -1,5 +1,6 @@
 // The lattice path's block update: one invocation per (site of colour `p.colour`, 32-chain word) of a
-// periodic lattice with one coupling and one field. Neighbours by index arithmetic, the draw by count
+// periodic lattice with one coupling and one field (`lattice`; `lattice_tiled` below reads the
+// neighbours of a tile once into workgroup memory). Neighbours by index arithmetic, the draw by count
 // of up neighbours (count_draw.wgsl): no CSR, no weights, no `exp`, no per-lane loop. Needs
 // common.wgsl, philox.wgsl and count_draw.wgsl. The host twin is `LatticeUpdate` in
 // lattice.rs beside it.
@@ -40,10 +41,80 @@ fn lattice(
         add_word(&c, spins[select(site + plane, site + plane - volume, z + 1u == p.lz) * p.words + w]);
         add_word(&c, spins[select(site - plane, site + volume - plane, z == 0u) * p.words + w]);
     }
-    var tables = PlaneTables(p.plane_tables_lo, p.plane_tables_hi);
+    let up = count_draw(c, site, gw, site_tables(site, gw));
+    spins[site * p.words + w] = up & lane_mask(gw, p.chains);
+}
+
+// The plane tables of `site` in global word `gw` (per temperature group and field when several).
+fn site_tables(site: u32, gw: u32) -> PlaneTables {
     if (p.tables_in_buffer == 1u) {
-        tables = field_tables[(gw / p.words_per_beta) * p.n_fields + site_field[site]];
+        return field_tables[(gw / p.words_per_beta) * p.n_fields + site_field[site]];
     }
-    let up = count_draw(c, site, gw, tables);
+    return PlaneTables(p.plane_tables_lo, p.plane_tables_hi);
+}
+
+// `lattice_tiled`: one workgroup per tile of LATTICE_TILE_SITES sites (the tile's constants come from
+// lattice.rs, `shaders::shared_constants`) of the colour in each of
+// LATTICE_TILE_ROWS rows (2 LATTICE_TILE_SITES x-positions) of one z plane, for one word. It first reads
+// the other colour's words of the tile and its one-site halo (LATTICE_TILE_SITES + 1 a row, rows y0 - 1
+// to y0 + LATTICE_TILE_ROWS, wrapped) into workgroup memory, then each invocation counts its x and y
+// neighbours from there (z neighbours from the buffer). Tiles past the lattice's edge load wrapped
+// positions and store nothing; the counts, and so the draws, are `lattice`'s.
+const LATTICE_HALO: u32 = LATTICE_TILE_SITES + 1u;
+var<workgroup> lattice_tile: array<u32, (LATTICE_TILE_ROWS + 2u) * LATTICE_HALO>;
+
+// 1 when the other colour's first position in row `y` of plane `z` of the tile at `x0` is x0, 0 when it
+// is x0 - 1 (sides are even, so parities survive wrapping).
+fn other_offset(x0: u32, y: u32, z: u32) -> u32 {
+    return select(0u, 1u, ((x0 + p.lx - 1u + y + z) & 1u) == p.colour);
+}
+
+@compute @workgroup_size(LATTICE_TILE_SITES * LATTICE_TILE_ROWS)
+fn lattice_tiled(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(num_workgroups) num_wg: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let tiles_x = (p.lx + 2u * LATTICE_TILE_SITES - 1u) / (2u * LATTICE_TILE_SITES);
+    let tiles_y = (p.ly + LATTICE_TILE_ROWS - 1u) / LATTICE_TILE_ROWS;
+    let g = wg.y * num_wg.x + wg.x;
+    let x0 = 2u * LATTICE_TILE_SITES * (g % tiles_x);
+    let y0 = LATTICE_TILE_ROWS * ((g / tiles_x) % tiles_y);
+    let z = (g / (tiles_x * tiles_y)) % p.lz;
+    let w = g / (tiles_x * tiles_y * p.lz);
+    let in_range = w < p.words;
+    let wr = select(0u, w, in_range);
+    let plane = p.lx * p.ly;
+    for (var i = local; i < (LATTICE_TILE_ROWS + 2u) * LATTICE_HALO; i += LATTICE_TILE_SITES * LATTICE_TILE_ROWS) {
+        let yy = (y0 + p.ly - 1u + i / LATTICE_HALO) % p.ly;
+        let x = (x0 + p.lx - 1u + other_offset(x0, yy, z) + 2u * (i % LATTICE_HALO)) % p.lx;
+        lattice_tile[i] = spins[(plane * z + p.lx * yy + x) * p.words + wr];
+    }
+    workgroupBarrier();
+    let j = local / LATTICE_TILE_SITES;
+    let y = y0 + j;
+    let x = x0 + 2u * (local % LATTICE_TILE_SITES) + ((p.colour + y + z) & 1u);
+    if (!in_range || x >= p.lx || y >= p.ly) {
+        return;
+    }
+    // Tile row r holds row y0 - 1 + r, its other-colour position px at (px + 1 - x0 - offset) / 2:
+    // x - 1 and x + 1 in the site's own row, x itself in the rows above and below.
+    let own = (j + 1u) * LATTICE_HALO;
+    let left = (x - x0 - other_offset(x0, y, z)) / 2u;
+    var c = vec3<u32>(0u);
+    add_word(&c, lattice_tile[own + left + 1u]);
+    add_word(&c, lattice_tile[own + left]);
+    let above = (x + 1u - x0 - other_offset(x0, (y + 1u) % p.ly, z)) / 2u;
+    let below = (x + 1u - x0 - other_offset(x0, (y + p.ly - 1u) % p.ly, z)) / 2u;
+    add_word(&c, lattice_tile[(j + 2u) * LATTICE_HALO + above]);
+    add_word(&c, lattice_tile[j * LATTICE_HALO + below]);
+    let site = plane * z + p.lx * y + x;
+    if (p.lz > 1u) {
+        let volume = plane * p.lz;
+        add_word(&c, spins[select(site + plane, site + plane - volume, z + 1u == p.lz) * p.words + w]);
+        add_word(&c, spins[select(site - plane, site + volume - plane, z == 0u) * p.words + w]);
+    }
+    let gw = p.word_offset + w;
+    let up = count_draw(c, site, gw, site_tables(site, gw));
     spins[site * p.words + w] = up & lane_mask(gw, p.chains);
 }

@@ -86,9 +86,11 @@ impl GpuContext {
     }
 
     /// The optional features the kernels use where an adapter has them: 64-bit integers make
-    /// Philox cheaper ([`crate::shaders::Multiply`]); without them the kernels emulate the
-    /// multiply, with the same results.
-    pub const USED_FEATURES: wgpu::Features = wgpu::Features::SHADER_INT64;
+    /// Philox cheaper ([`crate::shaders::Multiply`]), subgroup operations let the lanes of a word
+    /// share work ([`crate::GeneralKernel::Ballot`]); without them the kernels emulate the multiply
+    /// and assemble words in workgroup memory, with the same results.
+    pub const USED_FEATURES: wgpu::Features =
+        wgpu::Features::SHADER_INT64.union(wgpu::Features::SUBGROUP);
 
     /// Wraps a device and queue the caller already has (its limits are read from the device).
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Self {

@@ -13,11 +13,14 @@ mod tune;
 
 pub use context::GpuContext;
 pub use multi::MultiGpuSampler;
-pub use plan::PlanLimits;
+pub use plan::{GeneralKernel, LatticeKernel, PlanLimits};
 pub use sampler::GpuSampler;
 pub use site_packed::{GpuSitePacked, SitePackedKernel};
 pub use spin_buffers::{
     CHAIN_MAJOR_SPIN_WGSL, ChainMajorSpins, EnergyBuffer, SITE_PACKED_SPIN_WGSL, SitePackedCounts,
     SitePackedSpins,
 };
-pub use tune::{tuned_site_packed_kernel, tuned_words_per_invocation, tuned_workgroup_size};
+pub use tune::{
+    tuned_general_kernel, tuned_lattice_kernel, tuned_site_packed_kernel,
+    tuned_words_per_invocation, tuned_workgroup_size,
+};

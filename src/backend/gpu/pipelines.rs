@@ -3,6 +3,7 @@
 use std::num::NonZeroU64;
 
 use super::context::GpuContext;
+use super::plan::{GeneralKernel, LatticeKernel, PlanLimits};
 use crate::error::{Error, Result};
 use crate::shaders::{self, Access, Binding, Kernel, Multiply};
 
@@ -70,31 +71,46 @@ pub(crate) struct Pipelines {
 }
 
 impl Pipelines {
-    /// Compiles the kernels with `workgroup_size` invocations a workgroup, the general kernel with
-    /// `words` words of chains an invocation and reading the CSR from two bindings only when
-    /// `split_adjacency`; a shader or layout error is an [`Error::Gpu`], not a panic.
+    /// Compiles the kernels with `limits`' workgroup size and variants of the general and lattice
+    /// updates (the general one with `words` words of chains an invocation for
+    /// [`GeneralKernel::Words`], reading the CSR from two bindings only when `split_adjacency`); a
+    /// variant the device cannot run, a shader or a layout error is an error, not a panic.
     pub(crate) fn new(
         ctx: &GpuContext,
-        workgroup_size: u32,
+        limits: &PlanLimits,
         words: u32,
         split_adjacency: bool,
     ) -> Result<Self> {
-        let limits = ctx.device().limits();
-        let most = limits
+        let (workgroup_size, variant) = (limits.workgroup_size, limits.general_kernel);
+        let device_limits = ctx.device().limits();
+        let most = device_limits
             .max_compute_invocations_per_workgroup
-            .min(limits.max_compute_workgroup_size_x);
+            .min(device_limits.max_compute_workgroup_size_x);
         if workgroup_size == 0 || workgroup_size > most {
             return Err(Error::invalid(
                 "workgroup size",
                 format!("{workgroup_size} invocations; this device allows 1 to {most}"),
             ));
         }
-        let general = shaders::general(words).ok_or_else(|| {
-            Error::invalid(
-                "words per invocation",
-                format!("{words}; the general kernel takes 1, 2 or 4"),
-            )
-        })?;
+        let features = ctx.device().features();
+        let max_subgroup = ctx.adapter_info().subgroup_max_size;
+        if let Some(why) = variant.unavailable(workgroup_size, features, max_subgroup) {
+            return Err(Error::invalid("general kernel", why));
+        }
+        let general = match variant {
+            GeneralKernel::Words => shaders::general(words).ok_or_else(|| {
+                Error::invalid(
+                    "words per invocation",
+                    format!("{words}; the general kernel takes 1, 2 or 4"),
+                )
+            })?,
+            GeneralKernel::Lanes => shaders::GENERAL_LANES,
+            GeneralKernel::Ballot => shaders::GENERAL_BALLOT,
+        };
+        let lattice = match limits.lattice_kernel {
+            LatticeKernel::Sites => shaders::LATTICE,
+            LatticeKernel::Tiles => shaders::LATTICE_TILED,
+        };
         let scope = ctx.device().push_error_scope(wgpu::ErrorFilter::Validation);
         let pipelines = Pipelines {
             general: build(
@@ -103,7 +119,7 @@ impl Pipelines {
                 workgroup_size,
                 &[("SPLIT_ADJACENCY", f64::from(u8::from(split_adjacency)))],
             ),
-            lattice: build(ctx, &shaders::LATTICE, workgroup_size, &[]),
+            lattice: build(ctx, &lattice, workgroup_size, &[]),
             count: build(ctx, &shaders::COUNT, workgroup_size, &[]),
             gather: build(ctx, &shaders::GATHER, workgroup_size, &[]),
             energy_partials: build(ctx, &shaders::ENERGY_PARTIALS, workgroup_size, &[]),

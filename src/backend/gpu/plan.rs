@@ -21,6 +21,75 @@ pub struct PlanLimits {
     /// A sampler uses at most as many as a chain group has (rounded up to a power of two); samples
     /// do not depend on it.
     pub words_per_invocation: u32,
+    /// How the general update spreads chains over invocations; samples do not depend on it.
+    pub general_kernel: GeneralKernel,
+    /// How the lattice path's update reads neighbours; samples do not depend on it.
+    pub lattice_kernel: LatticeKernel,
+}
+
+/// The variants of the lattice path's update, which draw the same numbers; [`crate::GpuSampler::new`]
+/// takes the one measured fastest on the adapter ([`crate::tuned_lattice_kernel`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LatticeKernel {
+    /// One invocation per (site of the colour, word), neighbour words read from the buffer.
+    #[default]
+    Sites,
+    /// One workgroup of 128 invocations per tile of 32 x 8 sites of a plane and one word, which reads
+    /// the other colour's words of the tile and its halo once into workgroup memory.
+    Tiles,
+}
+
+/// The variants of the general (CSR) update, which draw the same numbers; [`PlanLimits::tuned`]
+/// measures which is fastest on an adapter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum GeneralKernel {
+    /// One invocation per (node, run of [`PlanLimits::words_per_invocation`] words), each chain's
+    /// field in a register of its own: few, wide invocations, the shape CPU drivers run best.
+    #[default]
+    Words,
+    /// One invocation per (node, chain); the 32 lanes of a word share its Philox calls and assemble
+    /// it in workgroup memory. Needs a workgroup size that is a multiple of 32, at most 256.
+    Lanes,
+    /// As [`GeneralKernel::Lanes`], sharing by subgroup shuffle and assembling by ballot. Needs
+    /// `wgpu::Features::SUBGROUP` and a workgroup size that is also a multiple of the adapter's
+    /// largest subgroup.
+    Ballot,
+}
+
+impl GeneralKernel {
+    /// Every variant, for measurement and tests.
+    pub const ALL: [GeneralKernel; 3] = [
+        GeneralKernel::Words,
+        GeneralKernel::Lanes,
+        GeneralKernel::Ballot,
+    ];
+
+    /// Why the variant cannot run with `workgroup_size` on a device with `features` and subgroups
+    /// of at most `max_subgroup` invocations, or `None` when it can.
+    pub fn unavailable(
+        self,
+        workgroup_size: u32,
+        features: wgpu::Features,
+        max_subgroup: u32,
+    ) -> Option<String> {
+        let lanes = workgroup_size.is_multiple_of(32) && workgroup_size <= 256;
+        match self {
+            GeneralKernel::Words => None,
+            _ if !lanes => Some(format!(
+                "{self:?} needs a workgroup size that is a multiple of 32 up to 256, not {workgroup_size}"
+            )),
+            GeneralKernel::Lanes => None,
+            GeneralKernel::Ballot if !features.contains(wgpu::Features::SUBGROUP) => {
+                Some("Ballot needs subgroup operations, which this device lacks".to_string())
+            }
+            GeneralKernel::Ballot if !workgroup_size.is_multiple_of(max_subgroup.max(1)) => {
+                Some(format!(
+                    "Ballot needs a workgroup size that is a multiple of the largest subgroup ({max_subgroup}), not {workgroup_size}"
+                ))
+            }
+            GeneralKernel::Ballot => None,
+        }
+    }
 }
 
 impl PlanLimits {
@@ -32,6 +101,8 @@ impl PlanLimits {
             max_workgroups_per_dim: limits.max_compute_workgroups_per_dimension,
             workgroup_size: 64.min(limits.max_compute_invocations_per_workgroup),
             words_per_invocation: 1,
+            general_kernel: GeneralKernel::Words,
+            lattice_kernel: LatticeKernel::Sites,
         }
     }
 
@@ -170,6 +241,8 @@ mod tests {
             max_workgroups_per_dim: dim,
             workgroup_size: 64,
             words_per_invocation: 1,
+            general_kernel: GeneralKernel::Words,
+            lattice_kernel: LatticeKernel::Sites,
         }
     }
 

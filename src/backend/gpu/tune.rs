@@ -6,13 +6,14 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use super::context::GpuContext;
-use super::plan::PlanLimits;
+use super::plan::{GeneralKernel, LatticeKernel, PlanLimits};
 use super::sampler::GpuSampler;
 use super::site_packed::{GpuSitePacked, SitePackedKernel};
 use crate::backend::Sampler;
 use crate::backend::SamplerConfig;
 use crate::backend::SitePackedSampler;
 use crate::error::Result;
+use crate::graph::Lattice;
 use crate::model::IsingModel;
 use crate::program::Init;
 use crate::program::{Blocks, SamplingProgram, SamplingSchedule};
@@ -34,6 +35,7 @@ impl PlanLimits {
         Ok(PlanLimits {
             workgroup_size: launch.workgroup_size,
             words_per_invocation: launch.words_per_invocation,
+            general_kernel: launch.general_kernel,
             ..PlanLimits::of_device(&ctx.device().limits())
         })
     }
@@ -44,6 +46,7 @@ impl PlanLimits {
 struct Launch {
     workgroup_size: u32,
     words_per_invocation: u32,
+    general_kernel: GeneralKernel,
 }
 
 /// `measure()` once per process and adapter, then the cached result.
@@ -76,9 +79,16 @@ pub fn tuned_words_per_invocation(ctx: &GpuContext) -> Result<u32> {
     Ok(tuned_launch(ctx)?.words_per_invocation)
 }
 
+/// The variant of the general update measured fastest on `ctx`'s adapter, as [`PlanLimits::tuned`]
+/// measures it. Samples never depend on the choice.
+pub fn tuned_general_kernel(ctx: &GpuContext) -> Result<GeneralKernel> {
+    Ok(tuned_launch(ctx)?.general_kernel)
+}
+
 /// The launch shape of the general kernel, measured once per process and adapter, then cached: each
 /// workgroup size runs 20 sweeps of 256 chains of [`tuning_program`] at one word per invocation, then
-/// each larger number of words per invocation at the fastest size.
+/// each larger number of words per invocation at the fastest size, then the one-lane-a-chain
+/// variants the device runs at that size and at 256.
 fn tuned_launch(ctx: &GpuContext) -> Result<Launch> {
     static TUNED: OnceLock<Mutex<HashMap<String, Launch>>> = OnceLock::new();
     cached(&TUNED, ctx, || measure_launch(ctx))
@@ -98,14 +108,21 @@ fn tuning_program() -> Result<SamplingProgram> {
 
 fn measure_launch(ctx: &GpuContext) -> Result<Launch> {
     let program = tuning_program()?;
-    let time = |limits: PlanLimits| -> Result<(f64, PlanLimits)> {
+    // 20 sweeps of a candidate after 2 untimed ones; a candidate whose first sweep already takes
+    // longer than 10 of the best so far (10 times slower a sweep) is not timed further.
+    let time = |limits: PlanLimits, best: f64| -> Result<(f64, PlanLimits)> {
         let mut sampler = GpuSampler::with_limits(
             ctx,
             &program,
             &SamplerConfig::new(256).init(Init::Uniform),
             limits,
         )?;
-        sampler.sample(&SamplingSchedule::new(2, 1, 1)?, &[0])?;
+        let start = Instant::now();
+        sampler.sweep(1)?;
+        if start.elapsed().as_secs_f64() > best / 2.0 {
+            return Ok((f64::INFINITY, limits));
+        }
+        sampler.sweep(1)?;
         let start = Instant::now();
         sampler.sample(&SamplingSchedule::new(20, 1, 1)?, &[0])?;
         Ok((start.elapsed().as_secs_f64(), limits))
@@ -115,7 +132,7 @@ fn measure_launch(ctx: &GpuContext) -> Result<Launch> {
     let fastest = |mut best: (f64, PlanLimits),
                    candidates: &mut dyn Iterator<Item = PlanLimits>| {
         for limits in candidates {
-            if let Ok(timed) = time(limits)
+            if let Ok(timed) = time(limits, best.0)
                 && timed.0 < best.0
             {
                 best = timed;
@@ -140,11 +157,77 @@ fn measure_launch(ctx: &GpuContext) -> Result<Launch> {
             words_per_invocation,
             ..size.1
         });
-    let (_, best) = fastest(size, &mut words);
+    let words = fastest(size, &mut words);
+    let features = ctx.device().features();
+    let max_subgroup = ctx.adapter_info().subgroup_max_size;
+    let mut sizes = vec![words.1.workgroup_size];
+    if most >= 256 && words.1.workgroup_size != 256 {
+        sizes.push(256);
+    }
+    let mut lanes = [GeneralKernel::Lanes, GeneralKernel::Ballot]
+        .into_iter()
+        .flat_map(|general_kernel| {
+            sizes.iter().map(move |&workgroup_size| PlanLimits {
+                workgroup_size,
+                general_kernel,
+                ..words.1
+            })
+        })
+        .filter(|l| {
+            l.general_kernel
+                .unavailable(l.workgroup_size, features, max_subgroup)
+                .is_none()
+        });
+    let (_, best) = fastest(words, &mut lanes);
     Ok(Launch {
         workgroup_size: best.workgroup_size,
         words_per_invocation: best.words_per_invocation,
+        general_kernel: best.general_kernel,
     })
+}
+
+/// The faster lattice-path update on `ctx`'s adapter: each runs 10 sweeps of 64 chains of a 256 x 256
+/// torus three times, in turns, after 2 untimed sweeps; the best time of each decides. Measured once
+/// per process and adapter, then cached. Samples never depend on the choice.
+pub fn tuned_lattice_kernel(ctx: &GpuContext) -> Result<LatticeKernel> {
+    static TUNED: OnceLock<Mutex<HashMap<String, LatticeKernel>>> = OnceLock::new();
+    cached(&TUNED, ctx, || {
+        let program = Lattice::square(256, 256, true)?.program(1.0, 0.0, 0.44)?;
+        let limits = PlanLimits::tuned(ctx)?;
+        let kernels = [LatticeKernel::Sites, LatticeKernel::Tiles];
+        let mut samplers = Vec::new();
+        for lattice_kernel in kernels {
+            let limits = PlanLimits {
+                lattice_kernel,
+                ..limits
+            };
+            let config = SamplerConfig::new(64).init(Init::Uniform);
+            let mut sampler = GpuSampler::with_limits(ctx, &program, &config, limits)?;
+            sampler.sweep(2)?;
+            samplers.push(sampler);
+        }
+        let faster = faster_of(&mut samplers, 3, |s| Sampler::sweep(s, 10))?;
+        Ok(kernels[faster])
+    })
+}
+
+/// Which of `samplers` runs `work` fastest, each in turn `rounds` times, by its best time.
+fn faster_of<S>(
+    samplers: &mut [S],
+    rounds: usize,
+    mut work: impl FnMut(&mut S) -> Result<()>,
+) -> Result<usize> {
+    let mut best = vec![f64::INFINITY; samplers.len()];
+    for _ in 0..rounds {
+        for (sampler, best) in samplers.iter_mut().zip(&mut best) {
+            let start = Instant::now();
+            work(sampler)?;
+            *best = best.min(start.elapsed().as_secs_f64());
+        }
+    }
+    Ok((0..best.len())
+        .min_by(|&a, &b| best[a].total_cmp(&best[b]))
+        .unwrap_or(0))
 }
 
 /// The faster site-packed update kernel on `ctx`'s adapter: each runs 8 sweeps of a 2048 x 2048
@@ -168,19 +251,10 @@ pub fn tuned_site_packed_kernel(ctx: &GpuContext) -> Result<SitePackedKernel> {
             sampler.observables()?;
             samplers.push(sampler);
         }
-        let mut best = [f64::INFINITY; 2];
-        for _ in 0..5 {
-            for (sampler, best) in samplers.iter_mut().zip(&mut best) {
-                let start = Instant::now();
-                sampler.sweep(8)?;
-                sampler.observables()?;
-                *best = best.min(start.elapsed().as_secs_f64());
-            }
-        }
-        Ok(if best[1] < best[0] {
-            kernels[1]
-        } else {
-            kernels[0]
-        })
+        let faster = faster_of(&mut samplers, 5, |s| {
+            SitePackedSampler::sweep(s, 8)?;
+            s.observables().map(|_| ())
+        })?;
+        Ok(kernels[faster])
     })
 }

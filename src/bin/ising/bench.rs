@@ -100,18 +100,29 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
             backend.name()
         );
     }
-    let (workgroup_size, words_per_invocation, kernel) = match &backend {
+    let general = report.layout == "chain-major, general path";
+    let (workgroup_size, words_per_invocation, general_kernel, kernel) = match &backend {
         Backend::Gpu(ctx) => (
             Some(ising_wgpu::tuned_workgroup_size(ctx)?),
-            (report.layout == "chain-major, general path")
+            general
                 .then(|| ising_wgpu::tuned_words_per_invocation(ctx))
                 .transpose()?,
+            general
+                .then(|| ising_wgpu::tuned_general_kernel(ctx))
+                .transpose()?
+                .map(|k| format!("{k:?}").to_lowercase()),
             (report.layout == "site-packed")
                 .then(|| ising_wgpu::tuned_site_packed_kernel(ctx))
                 .transpose()?
                 .map(|k| format!("{k:?}").to_lowercase()),
         ),
-        Backend::Cpu { .. } => (None, None, None),
+        Backend::Cpu { .. } => (None, None, None, None),
+    };
+    let lattice_kernel = match &backend {
+        Backend::Gpu(ctx) if report.layout == "chain-major, lattice path" => {
+            Some(format!("{:?}", ising_wgpu::tuned_lattice_kernel(ctx)?).to_lowercase())
+        }
+        _ => None,
     };
     Ok(json!({
         "flips_per_ns": flips_per_ns,
@@ -125,6 +136,8 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
         "backend": backend.name(),
         "workgroup_size": workgroup_size,
         "words_per_invocation": words_per_invocation,
+        "general_kernel": general_kernel,
+        "lattice_kernel": lattice_kernel,
         "site_packed_kernel": kernel,
     })
     .to_string())

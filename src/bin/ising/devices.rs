@@ -46,6 +46,7 @@ fn describe(index: usize, adapter: &wgpu::Adapter, chosen: Option<&wgpu::Adapter
             "shader_int64": int64,
             "subgroup": features.contains(wgpu::Features::SUBGROUP),
         },
+        "subgroup_sizes": [info.subgroup_min_size, info.subgroup_max_size],
         "philox_multiply": if int64 { "int64" } else { "emulated (no 64-bit integers)" },
         "limits": used_limits(&adapter.limits()),
         "gpu_choice": chosen.is_some_and(|c| same_adapter(c, &info)),
@@ -105,9 +106,11 @@ pub(crate) fn run(args: &DevicesArgs) -> ising_wgpu::Result<String> {
             r["driver_info"].as_str().unwrap_or_default()
         ));
         lines.push(format!(
-            "    philox multiply: {}; subgroups: {}",
+            "    philox multiply: {}; subgroups: {} (sizes {} to {})",
             r["philox_multiply"].as_str().unwrap_or_default(),
-            r["features"]["subgroup"]
+            r["features"]["subgroup"],
+            r["subgroup_sizes"][0],
+            r["subgroup_sizes"][1]
         ));
         let limits = r["limits"].as_object().into_iter().flatten();
         let limits: Vec<String> = limits.map(|(k, v)| format!("{k} {v}")).collect();

@@ -16,7 +16,9 @@ use ndarray::{Array2, ArrayView2};
 
 use super::context::GpuContext;
 use super::pipelines::{Params, Pipelines, reciprocal};
-use super::plan::{ChainGroup, PlanLimits, plan_groups, split_adjacency};
+use super::plan::{
+    ChainGroup, GeneralKernel, LatticeKernel, PlanLimits, plan_groups, split_adjacency,
+};
 use super::transfer::{Dispatch, Readback, Wait, params_buffer, record};
 use crate::backend::config::{SamplerConfig, UpdatePath, choose_path};
 use crate::backend::{Sampler, initial_host_state};
@@ -27,7 +29,7 @@ use crate::packed::PackedSpins;
 use crate::program::Init;
 use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
 use crate::update::general::Mode;
-use crate::update::lattice::LatticeUpdate;
+use crate::update::lattice::{LatticeUpdate, tiled_workgroups};
 
 /// Block Gibbs sampling of many chains on a GPU, with the random numbers of [`crate::CpuSampler`] for a
 /// seed: the spins agree bit for bit except where the device's `exp` differs from the host's in the
@@ -96,13 +98,17 @@ struct Op<'a> {
 
 impl GpuSampler {
     /// Starts the chains of `config` on `program` on `ctx`'s device, planning with the device's
-    /// limits and the launch shape measured fastest on it ([`super::tuned_workgroup_size`]).
+    /// limits and the launch shape measured fastest on it ([`PlanLimits::tuned`], and for a lattice
+    /// program [`super::tuned_lattice_kernel`]).
     pub fn new(
         ctx: &GpuContext,
         program: &SamplingProgram,
         config: &SamplerConfig,
     ) -> Result<Self> {
-        let limits = PlanLimits::tuned(ctx)?;
+        let mut limits = PlanLimits::tuned(ctx)?;
+        if program.lattice_sides().is_some() {
+            limits.lattice_kernel = super::tuned_lattice_kernel(ctx)?;
+        }
         Self::with_limits(ctx, program, config, limits)
     }
 
@@ -164,7 +170,7 @@ impl GpuSampler {
             .words_per_invocation
             .min(words.next_power_of_two() as u32);
         check_loop_limit(ctx, program, words_per_invocation)?;
-        let pipelines = Pipelines::new(ctx, limits.workgroup_size, words_per_invocation, split)?;
+        let pipelines = Pipelines::new(ctx, &limits, words_per_invocation, split)?;
         let groups: Vec<Group> = groups
             .into_iter()
             .map(|plan| {
@@ -350,11 +356,19 @@ impl GpuSampler {
         };
         let lattice = mode == Mode::Update && self.lattice.is_some();
         let words = self.groups[g].plan.words as u64;
-        let runs = if lattice {
-            words
-        } else {
-            words.div_ceil(u64::from(self.words_per_invocation))
+        let runs = match self.limits.general_kernel {
+            _ if lattice => words,
+            GeneralKernel::Words => words.div_ceil(u64::from(self.words_per_invocation)),
+            GeneralKernel::Lanes | GeneralKernel::Ballot => 32 * words,
         };
+        let mut invocations = u64::from(block_len) * runs;
+        if let (true, Some(update), LatticeKernel::Tiles) =
+            (lattice, &self.lattice, self.limits.lattice_kernel)
+        {
+            // Whole workgroups of tiles, whatever the workgroup size the others run with.
+            invocations =
+                tiled_workgroups(update.sides(), words) * u64::from(self.limits.workgroup_size);
+        }
         Op {
             kind: if lattice {
                 Kind::Lattice
@@ -365,7 +379,7 @@ impl GpuSampler {
                 colour: block as u32,
                 ..params
             },
-            invocations: u64::from(block_len) * runs,
+            invocations,
         }
     }
 
