@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=symbols
 cargo build --release --bin ising
-tests=$(cargo test --release --no-run --message-format=json --test gpu --test site_packed --test physics 2>/dev/null \
+tests=$(cargo test --release --no-run --message-format=json --test gpu --test gpu_app --test adapters --test site_packed --test physics 2>/dev/null \
   | grep -o '"executable":"[^"]*"' | cut -d'"' -f4)
 bench=$(cargo bench --no-run --message-format=json --bench kernels 2>/dev/null \
   | grep -o '"executable":"[^"]*"' | cut -d'"' -f4)

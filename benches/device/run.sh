@@ -9,8 +9,10 @@ bin=device-bin
 export ISING_REQUIRE_GPU=1
 {
   echo "== $(date -u) on $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || echo 'no nvidia-smi')"
+  echo "== ising devices"
+  "$bin/ising" devices 2>&1
   echo "== GPU tests"
-  for t in gpu site_packed physics; do (cd "$bin" && "./$t" --test-threads 1 2>&1 | grep -E "test result|FAILED|panicked"); done
+  for t in gpu gpu_app adapters site_packed physics; do (cd "$bin" && "./$t" --test-threads 1 2>&1 | grep -E "test result|FAILED|panicked"); done
   echo "== ising bench (json lines)"
   b() { "$bin/ising" bench "$@" --backend gpu --json 2>/dev/null || echo "{\"failed\": \"$*\"}"; }
   b --lattice 2d --size 256 --chains 64 --beta 0.44068679 --sweeps 2000
