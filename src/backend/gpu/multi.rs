@@ -6,7 +6,6 @@ use std::ops::Range;
 use ndarray::{Array2, ArrayView2, Axis};
 
 use super::context::GpuContext;
-use super::plan::PlanLimits;
 use super::sampler::GpuSampler;
 use crate::backend::Sampler;
 use crate::backend::config::{SamplerConfig, UpdatePath};
@@ -27,7 +26,7 @@ pub struct MultiGpuSampler {
 impl MultiGpuSampler {
     /// Starts the chains of `config` on `program`, split into as equal runs of whole words as the
     /// devices of `contexts` allow (each gets at least one word; devices past the words get none),
-    /// each planned with its device's limits and measured launch shape.
+    /// each planned as [`GpuSampler::new`] plans on its device.
     pub fn new(
         contexts: &[GpuContext],
         program: &SamplingProgram,
@@ -44,7 +43,7 @@ impl MultiGpuSampler {
         let mut shards = Vec::with_capacity(windows.len());
         for (ctx, window) in contexts.iter().zip(windows) {
             let chains = 32 * window.start..(32 * window.end).min(config.chains);
-            let limits = PlanLimits::tuned(ctx)?;
+            let limits = GpuSampler::tuned_limits(ctx, program)?;
             shards.push((
                 chains,
                 GpuSampler::shard(ctx, program, config, limits, window)?,

@@ -359,15 +359,24 @@ impl GpuSitePacked {
 
 impl SitePackedSampler for GpuSitePacked {
     fn sweep(&mut self, sweeps: u64) -> Result<()> {
-        pollster::block_on(self.sweep_with(sweeps, Wait::Block))
+        let ctx = self.ctx.clone();
+        ctx.checked("site-packed sweeps", || {
+            pollster::block_on(self.sweep_with(sweeps, Wait::Block))
+        })
     }
 
     fn observables(&mut self) -> Result<Observables> {
-        pollster::block_on(self.observables_with(Wait::Block))
+        let ctx = self.ctx.clone();
+        ctx.checked("site-packed measurement", || {
+            pollster::block_on(self.observables_with(Wait::Block))
+        })
     }
 
     fn state(&mut self) -> Result<Vec<i8>> {
-        pollster::block_on(self.state_with(Wait::Block))
+        let ctx = self.ctx.clone();
+        ctx.checked("site-packed read-back", || {
+            pollster::block_on(self.state_with(Wait::Block))
+        })
     }
 
     fn set_parameters(&mut self, coupling: f32, field: f32, beta: f32) -> Result<()> {

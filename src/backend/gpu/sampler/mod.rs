@@ -105,11 +105,17 @@ impl GpuSampler {
         program: &SamplingProgram,
         config: &SamplerConfig,
     ) -> Result<Self> {
+        Self::with_limits(ctx, program, config, Self::tuned_limits(ctx, program)?)
+    }
+
+    /// The limits [`GpuSampler::new`] plans `program` with on `ctx`: [`PlanLimits::tuned`], and
+    /// for a lattice program the lattice kernel measured fastest.
+    pub(crate) fn tuned_limits(ctx: &GpuContext, program: &SamplingProgram) -> Result<PlanLimits> {
         let mut limits = PlanLimits::tuned(ctx)?;
         if program.lattice_sides().is_some() {
             limits.lattice_kernel = super::tuned_lattice_kernel(ctx)?;
         }
-        Self::with_limits(ctx, program, config, limits)
+        Ok(limits)
     }
 
     /// As [`GpuSampler::new`], planning with `limits` (at most the device's): lower limits split
@@ -458,11 +464,15 @@ impl Sampler for GpuSampler {
     }
 
     fn sweep(&mut self, sweeps: u64) -> Result<()> {
-        pollster::block_on(self.sweep_with(sweeps, Wait::Block))
+        self.checked("sweeps", |s| {
+            pollster::block_on(s.sweep_with(sweeps, Wait::Block))
+        })
     }
 
     fn state(&mut self) -> Result<Array2<i8>> {
-        pollster::block_on(self.state_with(Wait::Block))
+        self.checked("state read-back", |s| {
+            pollster::block_on(s.state_with(Wait::Block))
+        })
     }
 
     fn backend_name(&self) -> String {

@@ -412,22 +412,13 @@ impl GpuSampler {
             .unwrap_or(0);
         let chains = plans.map(|plan| plan.chains as u64).max().unwrap_or(0);
         let mut bytes = [0u64; 4];
-        let edge_list = |what: &str| {
-            self.edges.as_ref().ok_or_else(|| Error::DeviceLimit {
-                what: format!("the edge list of {what}"),
-                bytes: 8 * m,
-                limit: self.limits.max_storage(),
-                limit_name: "max_storage_buffer_binding_size",
-                hint: "the graph has too many edges for this observation on this device; sample instead",
-            })
-        };
         // Counts in bit planes, as the CPU's `PlaneCounters` keeps them: `planes` words per (item,
         // word), at most the 32 of one `u32` per chain that the groups are planned for.
         let planes =
             PlaneCounters::planes_for(schedule.n_samples.min(u64::from(u32::MAX)) as u32) as u32;
         if observe.moments {
             check_count_capacity(schedule)?;
-            edge_list("the moment counts")?;
+            self.edge_list("the moment counts")?;
             bytes[Scratch::Counts as usize] = count_bytes((n + m) as usize, planes, words as usize);
             self.limits.check_storage(
                 || format!("the moment counts of {chains} chains"),
@@ -440,14 +431,7 @@ impl GpuSampler {
             slot_bytes += 4 * nodes.len() as u64 * words;
         }
         if observe.energy {
-            edge_list("the energies")?;
-            let chunks = (n + m).div_ceil(u64::from(ENERGY_CHUNK));
-            bytes[Scratch::Partials as usize] = 8 * 32 * chunks * words;
-            self.limits.check_storage(
-                || format!("the partial energies of {chains} chains"),
-                bytes[Scratch::Partials as usize],
-                "the graph has too many nodes and edges for per-chain energies on this device",
-            )?;
+            bytes[Scratch::Partials as usize] = self.energy_partial_bytes()?;
             slot_bytes += 8 * chains;
         }
         // At most 64 MiB of slots between read-backs, and never past the binding limit.
@@ -465,6 +449,34 @@ impl GpuSampler {
             planes,
             slots_per_flush,
         })
+    }
+
+    /// The edge list, or an error naming `what` needs it when it exceeds the device's binding limit.
+    fn edge_list(&self, what: &str) -> Result<&wgpu::Buffer> {
+        self.edges.as_ref().ok_or_else(|| Error::DeviceLimit {
+            what: format!("the edge list of {what}"),
+            bytes: 8 * self.program.model().num_edges() as u64,
+            limit: self.limits.max_storage(),
+            limit_name: "max_storage_buffer_binding_size",
+            hint: "the graph has too many edges for this observation on this device; sample instead",
+        })
+    }
+
+    /// Bytes of the energies' partial sums on the largest chain group; an error when they or the
+    /// edge list they read do not fit the device.
+    pub(super) fn energy_partial_bytes(&self) -> Result<u64> {
+        self.edge_list("the energies")?;
+        let items = (self.num_nodes() + self.program.model().num_edges()) as u64;
+        let plans = self.groups.iter().map(|g| g.plan);
+        let words = plans.clone().map(|p| p.words as u64).max().unwrap_or(0);
+        let chains = plans.map(|p| p.chains).max().unwrap_or(0);
+        let bytes = 8 * 32 * items.div_ceil(u64::from(ENERGY_CHUNK)) * words;
+        self.limits.check_storage(
+            || format!("the partial energies of {chains} chains"),
+            bytes,
+            "the graph has too many nodes and edges for per-chain energies on this device",
+        )?;
+        Ok(bytes)
     }
 
     /// The reusable storage buffer of `use_`, of at least `bytes` (grown when needed); callers clear

@@ -9,7 +9,6 @@ use super::super::transfer::{Wait, ensure};
 use super::{GpuSampler, Op};
 use crate::backend::check_sweep_range;
 use crate::error::{Error, Result};
-use crate::observe::energy::ENERGY_CHUNK;
 use crate::update::general::Mode;
 
 /// Sweeps recorded per batch of dispatches built at once.
@@ -48,28 +47,7 @@ impl GpuSampler {
         &mut self,
         encoder: &mut wgpu::CommandEncoder,
     ) -> Result<Vec<EnergyBuffer<'_>>> {
-        if self.edges.is_none() {
-            return Err(Error::DeviceLimit {
-                what: "the edge list of the energies".to_string(),
-                bytes: 8 * self.program.model().num_edges() as u64,
-                limit: self.limits.max_storage(),
-                limit_name: "max_storage_buffer_binding_size",
-                hint: "the graph has too many edges for per-chain energies on this device",
-            });
-        }
-        let items = (self.num_nodes() + self.program.model().num_edges()) as u64;
-        let words = self
-            .groups
-            .iter()
-            .map(|g| g.plan.words as u64)
-            .max()
-            .unwrap_or(1);
-        let partial_bytes = 8 * 32 * items.div_ceil(u64::from(ENERGY_CHUNK)) * words;
-        self.limits.check_storage(
-            || format!("the partial energies of {} chains", self.chains),
-            partial_bytes,
-            "the graph has too many nodes and edges for per-chain energies on this device",
-        )?;
+        let partial_bytes = self.energy_partial_bytes()?;
         let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
         let device = self.ctx.device().clone();
         let partials = ensure(
