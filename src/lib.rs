@@ -33,6 +33,7 @@
 //! # Ok::<(), ising_wgpu::Error>(())
 //! ```
 
+pub mod anneal;
 mod backend;
 mod error;
 pub mod exact;
@@ -42,17 +43,19 @@ mod model;
 mod moments;
 mod observe;
 mod packed;
+pub mod problem;
 mod program;
 pub mod render;
 pub mod rng;
 pub mod shaders;
 mod spin;
 mod stats;
+pub mod temper;
 pub mod train;
 mod update;
 pub use backend::{
     Backend, CHAIN_MAJOR_SPIN_WGSL, ChainMajorSpins, CpuSampler, CpuSitePacked, EnergyBuffer,
-    GeneralKernel, GpuContext, GpuSampler, GpuSitePacked, LatticeKernel, MultiGpuSampler,
+    GeneralKernel, GpuContext, GpuSampler, GpuSitePacked, LaneSwap, LatticeKernel, MultiGpuSampler,
     Observables, PlanLimits, SITE_PACKED_SPIN_WGSL, SITE_PACKED_WORD, Sampler, SamplerConfig,
     SitePackedCounts, SitePackedKernel, SitePackedLattice, SitePackedSampler, SitePackedSpins,
     UpdatePath, tuned_general_kernel, tuned_lattice_kernel, tuned_site_packed_kernel,

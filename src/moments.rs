@@ -52,6 +52,15 @@ impl Moments {
         })
     }
 
+    /// The counts of these samples and `later`'s of the same chains together.
+    pub(crate) fn plus(&self, later: &Moments) -> Moments {
+        Moments {
+            samples: self.samples + later.samples,
+            node_counts: &self.node_counts + &later.node_counts,
+            edge_counts: &self.edge_counts + &later.edge_counts,
+        }
+    }
+
     /// Number of chains.
     pub fn chains(&self) -> usize {
         self.node_counts.nrows()

@@ -57,16 +57,19 @@ pub enum Purpose {
     ModelParameters = 3,
     /// The key of the negative phase's sampler in training, drawn from the training seed.
     NegativePhase = 4,
+    /// Tempering's swap decisions (node = pair of betas, word = replica, sweep = swap round).
+    ReplicaSwap = 5,
 }
 
 impl Purpose {
     /// Every purpose, in tag order.
-    pub const ALL: [Purpose; 5] = [
+    pub const ALL: [Purpose; 6] = [
         Purpose::Update,
         Purpose::Init,
         Purpose::Shuffle,
         Purpose::ModelParameters,
         Purpose::NegativePhase,
+        Purpose::ReplicaSwap,
     ];
 
     /// The WGSL name of the purpose's tag constant, e.g. `PURPOSE_UPDATE`.
@@ -77,6 +80,7 @@ impl Purpose {
             Purpose::Shuffle => "PURPOSE_SHUFFLE",
             Purpose::ModelParameters => "PURPOSE_MODEL_PARAMETERS",
             Purpose::NegativePhase => "PURPOSE_NEGATIVE_PHASE",
+            Purpose::ReplicaSwap => "PURPOSE_REPLICA_SWAP",
         }
     }
 }

@@ -359,6 +359,28 @@ pub const ENERGY_TOTALS: Kernel = Kernel {
     ..ENERGY_PARTIALS
 };
 
+/// Tempering's replica swaps: lanes of two words exchanged at every node.
+pub const LANE_SWAP: Kernel = Kernel {
+    name: "lane_swap.wgsl",
+    entry: "lane_swap",
+    bindings: &[read_write("spins"), read("swaps")],
+    snippets: &[Snippet::Common],
+    body: include_str!("update/lane_swap.wgsl"),
+    words: 1,
+    subgroups: false,
+};
+
+/// Annealing's best states: masked lanes of the spins copied into a kept copy.
+pub const LANE_KEEP: Kernel = Kernel {
+    name: "lane_keep.wgsl",
+    entry: "lane_keep",
+    bindings: &[read("spins"), read("masks"), read_write("kept")],
+    snippets: &[Snippet::Common],
+    body: include_str!("update/lane_keep.wgsl"),
+    words: 1,
+    subgroups: false,
+};
+
 /// Philox of given counters and keys, for known-answer tests on a device.
 pub const PHILOX_KAT: Kernel = Kernel {
     name: "philox_kat.wgsl",
@@ -371,7 +393,7 @@ pub const PHILOX_KAT: Kernel = Kernel {
 };
 
 /// Every kernel, for validation.
-pub const ALL: [Kernel; 15] = [
+pub const ALL: [Kernel; 17] = [
     GENERAL,
     GENERAL_2,
     GENERAL_4,
@@ -386,6 +408,8 @@ pub const ALL: [Kernel; 15] = [
     GATHER,
     ENERGY_PARTIALS,
     ENERGY_TOTALS,
+    LANE_SWAP,
+    LANE_KEEP,
     PHILOX_KAT,
 ];
 

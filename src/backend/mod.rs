@@ -26,6 +26,7 @@ use crate::moments::Moments;
 use crate::observe::{EnergyTrace, Observe, Observed};
 use crate::packed::{PackedSpins, lane_mask};
 use crate::program::{Init, SamplingProgram, SamplingSchedule, Temperatures};
+pub use crate::update::lane_exchange::LaneSwap;
 
 /// The sampling calls every backend offers. Chains persist between calls: each call continues where
 /// the previous one stopped, with fresh random numbers.
@@ -73,6 +74,19 @@ pub trait Sampler {
 
     /// The current state of every chain, chains x nodes.
     fn state(&mut self) -> Result<Array2<i8>>;
+
+    /// Exchanges whole chains where the spins live ([`LaneSwap`]), e.g. tempering's replica swaps.
+    /// An error, and nothing swapped, unless each swap names two different words of the chains and
+    /// no word is named twice (on a GPU, both words must also lie in one chain group).
+    fn swap_lanes(&mut self, swaps: &[LaneSwap]) -> Result<()>;
+
+    /// Copies the current spins of the lanes of `masks` (one per 32-chain word) into the sampler's
+    /// kept states, where the spins live, e.g. annealing's best state of each read; the kept states
+    /// start as the spins at the first call.
+    fn keep_lanes(&mut self, masks: &[u32]) -> Result<()>;
+
+    /// The kept states, chains x nodes ([`Sampler::keep_lanes`]; the current spins before any).
+    fn kept_state(&mut self) -> Result<Array2<i8>>;
 
     /// A short name of the backend, such as "cpu".
     fn backend_name(&self) -> String;

@@ -1,14 +1,16 @@
-//! Files: model JSON, edge lists, samples as NPY.
+//! Files: model JSON, edge lists, problem files (Gset, COO), samples as NPY.
 
 mod data_csv;
 mod edge_list;
 mod model_json;
 mod npy;
+mod problem_formats;
 
 pub use data_csv::{parse_data_csv, read_data_csv};
 pub use edge_list::{EdgeList, read_edge_list};
 pub use model_json::{model_to_json, parse_model_json, read_model_json, write_model_json};
 pub use npy::{write_npy_f64, write_npy_i8};
+pub use problem_formats::{ProblemFormat, parse_coo, parse_gset, read_problem};
 
 use std::path::Path;
 

@@ -85,6 +85,25 @@ impl Observed {
     }
 }
 
+impl Observed {
+    /// Appends what a later run of the same chains observed: samples and energies after these,
+    /// moment counts added (a field is kept only when both runs have it).
+    pub(crate) fn append(&mut self, later: Observed) {
+        self.samples = match (self.samples.take(), later.samples) {
+            (Some(a), Some(b)) => ndarray::concatenate(Axis(0), &[a.view(), b.view()]).ok(),
+            _ => None,
+        };
+        self.moments = match (self.moments.take(), later.moments) {
+            (Some(a), Some(b)) => Some(a.plus(&b)),
+            _ => None,
+        };
+        self.energy = match (self.energy.take(), later.energy) {
+            (Some(a), Some(b)) => Some(a.then(&b)),
+            _ => None,
+        };
+    }
+}
+
 /// Energy `H(s) = -(sum_i b_i s_i + sum_k J_k s_i s_j)` (without beta) and magnetisation
 /// `M(s) = sum_i s_i` (over every node, clamped ones included) of every chain at every sample point.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,6 +144,17 @@ impl EnergyTrace {
             energies: ndarray::concatenate(Axis(1), &energies).ok()?,
             ups: ndarray::concatenate(Axis(1), &ups).ok()?,
         })
+    }
+
+    /// This trace followed by `later`'s samples of the same chains.
+    pub(crate) fn then(&self, later: &EnergyTrace) -> EnergyTrace {
+        EnergyTrace {
+            num_nodes: self.num_nodes,
+            energies: ndarray::concatenate(Axis(0), &[self.energies.view(), later.energies.view()])
+                .expect("the same chains"),
+            ups: ndarray::concatenate(Axis(0), &[self.ups.view(), later.ups.view()])
+                .expect("the same chains"),
+        }
     }
 
     /// `H(s)`, samples x chains.

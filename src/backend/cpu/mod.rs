@@ -32,6 +32,7 @@ use crate::observe::{EnergyTrace, HostObservers, NoObserver, Observe, Observed, 
 use crate::packed::{PackedSpins, WordSlice, lane_mask};
 use crate::program::{Init, SamplingProgram, SamplingSchedule, Temperatures};
 use crate::rng::sigmoid;
+use crate::update::lane_exchange::{LaneSwap, check_masks, check_swaps, keep_lanes, swap_lanes};
 
 /// Units of work (about 2 ns each: a node's word costs about 10, plus 1 per neighbour) that pay for
 /// starting and joining a thread (about 40 us).
@@ -56,6 +57,8 @@ pub struct CpuSampler {
     requested_path: Option<UpdatePath>,
     seed: u64,
     spins: PackedSpins,
+    /// The kept states of [`Sampler::keep_lanes`], once it has run (the layout of `spins`).
+    kept: Option<Vec<u32>>,
     next_sweep: u64,
     /// Threads to use, or `None` for as many as pay, up to one per core.
     threads: Option<usize>,
@@ -95,6 +98,7 @@ impl CpuSampler {
             requested_path: config.path,
             seed: config.seed,
             spins,
+            kept: None,
             next_sweep: 0,
             threads: None,
         })
@@ -306,6 +310,29 @@ impl Sampler for CpuSampler {
         Ok(self.spins.to_states())
     }
 
+    fn swap_lanes(&mut self, swaps: &[LaneSwap]) -> Result<()> {
+        check_swaps(swaps, self.spins.words())?;
+        let words = self.spins.words();
+        swap_lanes(self.spins.bits_mut(), words, swaps);
+        Ok(())
+    }
+
+    fn keep_lanes(&mut self, masks: &[u32]) -> Result<()> {
+        check_masks(masks, self.spins.words())?;
+        let spins = self.spins.bits();
+        let kept = self.kept.get_or_insert_with(|| spins.to_vec());
+        keep_lanes(kept, spins, masks);
+        Ok(())
+    }
+
+    fn kept_state(&mut self) -> Result<Array2<i8>> {
+        let mut packed = self.spins.clone();
+        if let Some(kept) = &self.kept {
+            packed.bits_mut().copy_from_slice(kept);
+        }
+        Ok(packed.to_states())
+    }
+
     fn set_parameters(&mut self, model: &IsingModel) -> Result<UpdatePath> {
         let mut program = self.program.clone();
         program.set_parameters(model)?;
@@ -319,7 +346,9 @@ impl Sampler for CpuSampler {
 
     fn set_betas(&mut self, betas: &[f32]) -> Result<()> {
         let temperatures = Temperatures::new(betas, self.spins.chains())?;
-        self.set_program(self.program.clone(), temperatures)?;
+        let lattice = choose_path(&self.program, &temperatures, self.requested_path)?;
+        self.kernel = SweepKernel::new(&self.program, &temperatures, lattice, self.seed);
+        self.temperatures = temperatures;
         Ok(())
     }
 

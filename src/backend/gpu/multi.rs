@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::observe::{Observe, Observed};
 use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
+use crate::update::lane_exchange::{LaneSwap, check_masks, check_swaps};
 
 /// Block Gibbs sampling with the chains split over several devices (adapters of any backends, or
 /// several devices of one): the same draws, and so the same results bit for bit, as one
@@ -122,6 +123,60 @@ impl Sampler for MultiGpuSampler {
         let views: Vec<_> = parts.iter().map(Array2::view).collect();
         ndarray::concatenate(Axis(0), &views)
             .map_err(|e| Error::invalid("multi-GPU state", e.to_string()))
+    }
+
+    fn swap_lanes(&mut self, swaps: &[LaneSwap]) -> Result<()> {
+        let words = self
+            .shards
+            .last()
+            .map_or(0, |(chains, _)| chains.end.div_ceil(32));
+        check_swaps(swaps, words)?;
+        let mut per_shard = vec![Vec::new(); self.shards.len()];
+        for (k, s) in swaps.iter().enumerate() {
+            let shard_of = |w: u32| {
+                self.shards
+                    .iter()
+                    .position(|(chains, _)| chains.contains(&(32 * w as usize)))
+            };
+            match (shard_of(s.word_a), shard_of(s.word_b)) {
+                (Some(a), Some(b)) if a == b => per_shard[a].push(*s),
+                _ => {
+                    return Err(Error::invalid(
+                        "lane swaps",
+                        format!(
+                            "swap {k} joins words {} and {} on two devices; swaps stay within a device's chains",
+                            s.word_a, s.word_b
+                        ),
+                    ));
+                }
+            }
+        }
+        for ((_, shard), swaps) in self.shards.iter_mut().zip(&per_shard) {
+            if !swaps.is_empty() {
+                shard.swap_lanes(swaps)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn keep_lanes(&mut self, masks: &[u32]) -> Result<()> {
+        let words = self
+            .shards
+            .last()
+            .map_or(0, |(chains, _)| chains.end.div_ceil(32));
+        check_masks(masks, words)?;
+        for (chains, shard) in &mut self.shards {
+            let window = chains.start / 32..chains.end.div_ceil(32);
+            shard.keep_lanes(&masks[window])?;
+        }
+        Ok(())
+    }
+
+    fn kept_state(&mut self) -> Result<Array2<i8>> {
+        let parts = self.each(|shard| shard.kept_state())?;
+        let views: Vec<_> = parts.iter().map(Array2::view).collect();
+        ndarray::concatenate(Axis(0), &views)
+            .map_err(|e| Error::invalid("multi-GPU kept state", e.to_string()))
     }
 
     fn backend_name(&self) -> String {

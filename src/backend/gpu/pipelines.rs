@@ -68,6 +68,8 @@ pub(crate) struct Pipelines {
     pub(crate) gather: Pipeline,
     pub(crate) energy_partials: Pipeline,
     pub(crate) energy_totals: Pipeline,
+    pub(crate) lane_swap: Pipeline,
+    pub(crate) lane_keep: Pipeline,
 }
 
 impl Pipelines {
@@ -124,6 +126,8 @@ impl Pipelines {
             gather: build(ctx, &shaders::GATHER, workgroup_size, &[]),
             energy_partials: build(ctx, &shaders::ENERGY_PARTIALS, workgroup_size, &[]),
             energy_totals: build(ctx, &shaders::ENERGY_TOTALS, workgroup_size, &[]),
+            lane_swap: build(ctx, &shaders::LANE_SWAP, workgroup_size, &[]),
+            lane_keep: build(ctx, &shaders::LANE_KEEP, workgroup_size, &[]),
         };
         match pollster::block_on(scope.pop()) {
             Some(e) => Err(Error::Gpu {

@@ -2,11 +2,13 @@
 //!
 //! Results go to stdout as JSON; a bad file or argument is one line on stderr and exit code 2.
 
+mod anneal;
 mod backend;
 mod bench;
 mod devices;
 mod exact;
 mod sample;
+mod temper;
 mod train;
 
 use std::path::PathBuf;
@@ -34,6 +36,10 @@ enum Command {
     Train(train::TrainArgs),
     /// Throughput (flips/ns) on a periodic lattice or an edge-list graph, with energy and |m|.
     Bench(bench::BenchArgs),
+    /// Simulated annealing of a problem (Gset MaxCut, dimod COO, model JSON): best energy, cut, all reads.
+    Anneal(anneal::AnnealArgs),
+    /// Parallel tempering over a ladder of betas: per-beta moments and observables, swap acceptance.
+    Temper(temper::TemperArgs),
     /// Every GPU adapter wgpu finds, its limits and features, and what --backend auto takes.
     Devices(devices::DevicesArgs),
 }
@@ -83,6 +89,8 @@ fn main() -> ExitCode {
         Command::KlGrad(args) => train::kl_grad(&args),
         Command::Train(args) => train::train_model(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Anneal(args) => anneal::run(&args),
+        Command::Temper(args) => temper::run(&args),
         Command::Devices(args) => devices::run(&args),
     };
     match result {

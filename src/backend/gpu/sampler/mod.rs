@@ -5,6 +5,7 @@
 //! (`observe`), and reads back only their results, once per call (or per full output buffer).
 
 mod buffers;
+mod lanes;
 mod observe;
 mod record;
 
@@ -29,6 +30,7 @@ use crate::packed::PackedSpins;
 use crate::program::Init;
 use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
 use crate::update::general::Mode;
+use crate::update::lane_exchange::LaneSwap;
 use crate::update::lattice::{LatticeUpdate, tiled_workgroups};
 
 /// Block Gibbs sampling of many chains on a GPU, with the random numbers of [`crate::CpuSampler`] for a
@@ -69,6 +71,8 @@ pub struct GpuSampler {
     energy_partials: Option<wgpu::Buffer>,
     /// Its per-chain results, one buffer a chain group.
     energy: Vec<Option<wgpu::Buffer>>,
+    /// The kept states of [`Sampler::keep_lanes`], one buffer a chain group, once it has run.
+    kept: Vec<wgpu::Buffer>,
     readback: Readback,
 }
 
@@ -229,6 +233,7 @@ impl GpuSampler {
             scratch: Default::default(),
             energy_partials: None,
             energy: Vec::new(),
+            kept: Vec::new(),
             readback: Readback::default(),
         };
         sampler.set_temperatures(lattice);
@@ -473,6 +478,18 @@ impl Sampler for GpuSampler {
         self.checked("state read-back", |s| {
             pollster::block_on(s.state_with(Wait::Block))
         })
+    }
+
+    fn swap_lanes(&mut self, swaps: &[LaneSwap]) -> Result<()> {
+        self.swap_lanes_in_place(swaps)
+    }
+
+    fn keep_lanes(&mut self, masks: &[u32]) -> Result<()> {
+        self.keep_lanes_in_place(masks)
+    }
+
+    fn kept_state(&mut self) -> Result<Array2<i8>> {
+        self.read_kept_state()
     }
 
     fn backend_name(&self) -> String {

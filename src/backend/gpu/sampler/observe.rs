@@ -504,7 +504,7 @@ impl GpuSampler {
     }
 
     /// A bind group of an observation kernel on group `g`'s spins and the kernel's other buffers.
-    fn observe_bind_group(
+    pub(super) fn observe_bind_group(
         &self,
         pipeline: &Pipeline,
         g: usize,

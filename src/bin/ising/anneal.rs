@@ -1,0 +1,210 @@
+//! `ising anneal`: simulated annealing of a problem file (Gset, COO, model JSON), many reads at once.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use ising_wgpu::anneal::{BetaSchedule, anneal};
+use ising_wgpu::io::{ProblemFormat, read_data_csv, read_problem};
+use ising_wgpu::problem::Vartype;
+use ising_wgpu::{Blocks, Error, Init, SamplerConfig, SamplingProgram};
+use ndarray::Array2;
+use serde_json::json;
+
+use crate::backend::BackendArgs;
+
+/// Arguments of `ising anneal`.
+#[derive(clap::Args)]
+pub(crate) struct AnnealArgs {
+    /// The problem: a Gset graph (MaxCut), dimod COO text or a model JSON.
+    #[arg(long, value_name = "FILE")]
+    problem: PathBuf,
+    /// The problem's format (default: JSON by extension, Gset for an `N E` header, COO otherwise).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// The variables of a COO file without a `# vartype=` line (default spin).
+    #[arg(long, value_enum)]
+    vartype: Option<VartypeArg>,
+    #[command(flatten)]
+    run: BackendArgs,
+    /// Independent reads (chains, annealed at once).
+    #[arg(long, default_value_t = 64)]
+    reads: usize,
+    /// Sweeps per read (default 1000, or the length of a --schedule list).
+    #[arg(long)]
+    sweeps: Option<u64>,
+    /// Betas per sweep: linear:HOT:COLD, geometric:HOT:COLD or B1,B2,... (one per sweep); default
+    /// geometric between dwave-samplers' hot and cold betas for the problem.
+    #[arg(long, value_name = "SCHEDULE")]
+    schedule: Option<String>,
+    /// Check every read's energy (and keep its best state) every this many sweeps, and after the last.
+    #[arg(long, default_value_t = 1)]
+    check_every: u64,
+    /// Random seed (Philox key).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Start from these states (CSV, one row for every read or one per read, -1/+1 or 0/1 a
+    /// variable), for reverse annealing; default: uniformly random.
+    #[arg(long, value_name = "FILE.csv")]
+    initial_states: Option<PathBuf>,
+    /// Write each read's best state (reads x variables, int8 in the problem's variables) to this NPY file.
+    #[arg(long, value_name = "FILE.npy")]
+    out: Option<PathBuf>,
+    /// Print one JSON object instead of lines of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    /// Gset MaxCut: `N E`, then `i j w` (1-based).
+    Gset,
+    /// dimod COO: `i j bias` (0-based), `i i bias` linear.
+    Coo,
+    /// Model JSON.
+    Json,
+}
+
+/// `--vartype`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum VartypeArg {
+    /// -1/+1.
+    Spin,
+    /// 0/1 (QUBO).
+    Binary,
+}
+
+pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
+    let format = args.format.map(|f| match f {
+        FormatArg::Gset => ProblemFormat::Gset,
+        FormatArg::Coo => ProblemFormat::Coo,
+        FormatArg::Json => ProblemFormat::Json,
+    });
+    let vartype = args.vartype.map(|v| match v {
+        VartypeArg::Spin => Vartype::Spin,
+        VartypeArg::Binary => Vartype::Binary,
+    });
+    let problem = read_problem(&args.problem, format, vartype)?;
+    let model = problem.model();
+    let schedule = match &args.schedule {
+        Some(text) => BetaSchedule::parse(text)?,
+        None => BetaSchedule::default_for(model),
+    };
+    let sweeps = match (args.sweeps, schedule.list_len()) {
+        (Some(s), Some(len)) if s != len => {
+            return Err(Error::InvalidArgument {
+                what: "--sweeps",
+                why: format!("{s} sweeps, but the --schedule list has {len} betas"),
+            });
+        }
+        (Some(s), _) => s,
+        (None, Some(len)) => len,
+        (None, None) => 1000,
+    };
+    let betas = schedule.betas(sweeps)?;
+    let init = match &args.initial_states {
+        Some(path) => {
+            let rows = read_data_csv(path, model.num_nodes())?;
+            let states = match rows.nrows() {
+                1 => Array2::from_shape_fn((args.reads, rows.ncols()), |(_, i)| rows[(0, i)]),
+                r if r == args.reads => rows,
+                r => {
+                    return Err(Error::InvalidArgument {
+                        what: "--initial-states",
+                        why: format!(
+                            "{} has {r} rows; give 1 (every read) or one per read ({})",
+                            path.display(),
+                            args.reads
+                        ),
+                    });
+                }
+            };
+            Init::States(states)
+        }
+        None => Init::Uniform,
+    };
+    let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[])?;
+    let backend = args.run.open()?;
+    let config = SamplerConfig::new(args.reads)
+        .seed(args.seed)
+        .init(init)
+        .betas(&[betas[0]]);
+    let mut sampler = backend.sampler(&program, &config)?;
+    let bar = ProgressBar::new(sweeps);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} sweeps [{elapsed_precise}]")
+            .expect("a valid template"),
+    );
+    let start = Instant::now();
+    let annealed = anneal(sampler.as_mut(), model, &betas, args.check_every, |done| {
+        bar.set_position(done)
+    })?;
+    let seconds = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let energies: Vec<f64> = annealed
+        .energies
+        .iter()
+        .map(|&e| problem.energy_of_model(e))
+        .collect();
+    let best = (0..energies.len())
+        .min_by(|&a, &b| energies[a].total_cmp(&energies[b]))
+        .expect("at least one read");
+    let mut sorted = energies.clone();
+    sorted.sort_by(f64::total_cmp);
+    if let Some(path) = &args.out {
+        let data: Vec<i8> = annealed
+            .states
+            .rows()
+            .into_iter()
+            .flat_map(|row| problem.variables(&row.to_vec()))
+            .collect();
+        ising_wgpu::io::write_npy_i8(path, &[args.reads, model.num_nodes()], &data)?;
+    }
+    let best_cut = problem.cut(energies[best]);
+    let out = json!({
+        "problem": args.problem.display().to_string(),
+        "vartype": problem.vartype().name(),
+        "variables": model.num_nodes(),
+        "backend": sampler.backend_name(),
+        "reads": args.reads,
+        "sweeps": sweeps,
+        "beta_first": betas[0],
+        "beta_last": betas[betas.len() - 1],
+        "best_energy": energies[best],
+        "best_cut": best_cut,
+        "best_found_at_sweep": annealed.found_at[best],
+        "energies": sorted,
+        "out": args.out.as_ref().map(|p| p.display().to_string()),
+        "seconds": seconds,
+    });
+    if args.json {
+        return Ok(out.to_string());
+    }
+    let mut lines = vec![
+        format!(
+            "problem: {} ({} {} variables)",
+            args.problem.display(),
+            model.num_nodes(),
+            problem.vartype().name()
+        ),
+        format!("backend: {}", sampler.backend_name()),
+        format!(
+            "reads: {}, sweeps: {sweeps}, betas {} to {}",
+            args.reads,
+            betas[0],
+            betas[betas.len() - 1]
+        ),
+        format!("best_energy: {}", energies[best]),
+    ];
+    if let Some(cut) = best_cut {
+        lines.push(format!("best_cut: {cut}"));
+    }
+    let shown: Vec<String> = sorted.iter().map(|e| e.to_string()).collect();
+    lines.push(format!("energies: {}", shown.join(" ")));
+    if let Some(path) = &args.out {
+        lines.push(format!("out: {}", path.display()));
+    }
+    lines.push(format!("seconds: {seconds:.3}"));
+    Ok(lines.join("\n"))
+}

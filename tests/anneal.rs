@@ -1,0 +1,241 @@
+//! Annealing reaches exact ground states (brute force on small models, planted solutions on larger
+//! ones) on every backend, the same reads bit for bit, and keeps each read's best state in place.
+
+mod common;
+
+use ising_wgpu::anneal::{BetaSchedule, anneal};
+use ising_wgpu::{Backend, Blocks, Init, IsingModel, LaneSwap, SamplerConfig, SamplingProgram};
+use ndarray::Array2;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// The lowest `H(s)` over every state of `model` (beta 1), and the states that reach it.
+fn ground_states(model: &IsingModel) -> (f64, Vec<Vec<i8>>) {
+    let n = model.num_nodes();
+    let mut best = (f64::INFINITY, Vec::new());
+    for k in 0u32..1 << n {
+        let s: Vec<i8> = (0..n)
+            .map(|i| if k >> i & 1 == 1 { 1 } else { -1 })
+            .collect();
+        let e = model.energy_of(&s).unwrap();
+        if e < best.0 - 1e-9 {
+            best = (e, vec![s]);
+        } else if (e - best.0).abs() <= 1e-9 {
+            best.1.push(s);
+        }
+    }
+    best
+}
+
+/// Anneals `model` with `reads` reads through `schedule` on `backend`.
+fn run(
+    backend: &Backend,
+    model: &IsingModel,
+    reads: usize,
+    betas: &[f32],
+    init: Init,
+) -> ising_wgpu::anneal::Annealed {
+    let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[]).unwrap();
+    let config = SamplerConfig::new(reads)
+        .seed(3)
+        .init(init)
+        .betas(&[betas[0]]);
+    let mut sampler = backend.sampler(&program, &config).unwrap();
+    anneal(sampler.as_mut(), model, betas, 1, |_| {}).unwrap()
+}
+
+#[test]
+fn annealing_finds_the_exact_ground_state_of_small_models() {
+    let betas = BetaSchedule::Geometric {
+        hot: 0.1,
+        cold: 8.0,
+    }
+    .betas(300)
+    .unwrap();
+    for backend in common::backends() {
+        for seed in 0..4 {
+            let model = common::random_model(seed, 12, 0.5);
+            let (ground, states) = ground_states(&model);
+            let annealed = run(&backend, &model, 64, &betas, Init::Uniform);
+            let best = annealed
+                .energies
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min);
+            assert!(
+                (best - ground).abs() < 1e-6,
+                "{}: model {seed} best {best}, ground {ground}",
+                backend.name()
+            );
+            let k = annealed.energies.iter().position(|&e| e == best).unwrap();
+            assert!(states.contains(&annealed.states.row(k).to_vec()));
+        }
+    }
+}
+
+/// A gauge-transformed ferromagnet on a random graph: `J_ij = |w| t_i t_j`, no field, so the ground
+/// states are exactly `t` and `-t`, of energy `-sum |w|`.
+fn planted(seed: u64, n: usize, degree: usize) -> (IsingModel, Vec<i8>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let t: Vec<i8> = (0..n)
+        .map(|_| if rng.random_bool(0.5) { 1 } else { -1 })
+        .collect();
+    // A ring, so that every node has at least two neighbours, then random chords.
+    let mut edges: std::collections::BTreeSet<(u32, u32)> = (0..n as u32)
+        .map(|i| (i.min((i + 1) % n as u32), i.max((i + 1) % n as u32)))
+        .collect();
+    while edges.len() < n * degree / 2 {
+        let (i, j) = (rng.random_range(0..n as u32), rng.random_range(0..n as u32));
+        if i != j {
+            edges.insert((i.min(j), i.max(j)));
+        }
+    }
+    let edges: Vec<(u32, u32)> = edges.into_iter().collect();
+    let weights = edges
+        .iter()
+        .map(|&(i, j)| rng.random_range(0.5f32..1.5) * f32::from(t[i as usize] * t[j as usize]))
+        .collect();
+    (
+        IsingModel::new(n, edges, weights, vec![0.0; n], 1.0).unwrap(),
+        t,
+    )
+}
+
+#[test]
+fn annealing_finds_planted_solutions() {
+    let (model, t) = planted(11, 400, 6);
+    let ground = -model
+        .weights()
+        .iter()
+        .map(|w| f64::from(w.abs()))
+        .sum::<f64>();
+    let betas = BetaSchedule::Geometric {
+        hot: 0.05,
+        cold: 5.0,
+    }
+    .betas(400)
+    .unwrap();
+    for backend in common::backends() {
+        let annealed = run(&backend, &model, 32, &betas, Init::Uniform);
+        let k = (0..32)
+            .min_by(|&a, &b| annealed.energies[a].total_cmp(&annealed.energies[b]))
+            .unwrap();
+        assert!(
+            (annealed.energies[k] - ground).abs() < 1e-3,
+            "{}: {} vs {ground}",
+            backend.name(),
+            annealed.energies[k]
+        );
+        let s = annealed.states.row(k).to_vec();
+        let flipped: Vec<i8> = t.iter().map(|&v| -v).collect();
+        assert!(
+            s == t || s == flipped,
+            "{}: the best state is not the planted one",
+            backend.name()
+        );
+    }
+}
+
+#[test]
+fn kept_states_are_each_reads_best_and_backends_agree() {
+    let model = common::random_model(7, 40, 0.15);
+    let betas = BetaSchedule::Linear {
+        hot: 0.2,
+        cold: 3.0,
+    }
+    .betas(60)
+    .unwrap();
+    let mut results = Vec::new();
+    for backend in common::backends() {
+        let a = run(&backend, &model, 70, &betas, Init::Uniform);
+        let finals = model.energy(a.final_states.view()).unwrap();
+        for c in 0..70 {
+            assert!(
+                a.energies[c] <= finals[c] + 1e-4,
+                "read {c}: kept {} above final {}",
+                a.energies[c],
+                finals[c]
+            );
+            assert!((1..=60).contains(&a.found_at[c]));
+        }
+        results.push((backend.name(), a));
+    }
+    if let [(cpu, a), (gpu, b)] = &results[..] {
+        assert_eq!(a.states, b.states, "{cpu} and {gpu} keep different states");
+        assert_eq!(a.found_at, b.found_at);
+    }
+}
+
+#[test]
+fn reverse_annealing_from_the_ground_state_stays_there_when_cold() {
+    let (model, t) = planted(5, 100, 4);
+    let start = Array2::from_shape_fn((32, 100), |(_, i)| t[i]);
+    let betas = vec![20.0f32; 50];
+    for backend in common::backends() {
+        let annealed = run(&backend, &model, 32, &betas, Init::States(start.clone()));
+        for c in 0..32 {
+            assert_eq!(
+                annealed.states.row(c).to_vec(),
+                t,
+                "{}: read {c}",
+                backend.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn lane_swaps_and_keeps_agree_between_backends() {
+    let model = common::random_model(2, 30, 0.2);
+    let program = SamplingProgram::new(model, Blocks::Auto, &[]).unwrap();
+    let mut states = Vec::new();
+    for backend in common::backends() {
+        let config = SamplerConfig::new(128).seed(9).init(Init::Uniform);
+        let mut s = backend.sampler(&program, &config).unwrap();
+        let before = s.state().unwrap();
+        let swaps = [
+            LaneSwap {
+                word_a: 0,
+                word_b: 3,
+                lanes: 0xf0f0_0001,
+            },
+            LaneSwap {
+                word_a: 2,
+                word_b: 1,
+                lanes: u32::MAX,
+            },
+        ];
+        s.swap_lanes(&swaps).unwrap();
+        let after = s.state().unwrap();
+        for c in 0..128 {
+            let partner = swaps
+                .iter()
+                .flat_map(|sw| sw.chain_pairs())
+                .find_map(|(a, b)| (a == c).then_some(b).or((b == c).then_some(a)));
+            assert_eq!(after.row(c), before.row(partner.unwrap_or(c)), "chain {c}");
+        }
+        s.keep_lanes(&[0, 0, 0, 0]).unwrap();
+        s.sweep(3).unwrap();
+        s.keep_lanes(&[0xffff, 0, 0, 1]).unwrap();
+        let now = s.state().unwrap();
+        let kept = s.kept_state().unwrap();
+        for c in 0..128 {
+            let from_now = (c < 16) || c == 96;
+            let want = if from_now { now.row(c) } else { after.row(c) };
+            assert_eq!(kept.row(c), want, "{}: kept chain {c}", backend.name());
+        }
+        assert!(
+            s.swap_lanes(&[LaneSwap {
+                word_a: 0,
+                word_b: 4,
+                lanes: 1
+            }])
+            .is_err()
+        );
+        assert!(s.keep_lanes(&[0; 3]).is_err());
+        states.push(kept);
+    }
+    if let [a, b] = &states[..] {
+        assert_eq!(a, b);
+    }
+}
