@@ -35,6 +35,7 @@ struct Params {
     n_fields: u32,      // lattice: distinct fields (plane tables per temperature group)
     beta_groups: u32,   // general: temperature groups; with one, every chain's beta is `beta`
     beta: f32,
+    signed_bonds: u32,  // lattice: 1 when some bonds are -J (their sign bits in `bond_signs`)
     // lattice: bytes 0..24 of `LatticeUpdate::plane_tables`, four to a word, low byte first
     plane_tables_lo: vec4<u32>,
     plane_tables_hi: vec4<u32>,

@@ -66,7 +66,7 @@ pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics}
 pub use graph::Lattice;
 pub use model::IsingModel;
 pub use moments::Moments;
-pub use observe::{EnergyTrace, Observe, Observed};
+pub use observe::{EnergyTrace, Observe, Observed, OverlapStats, OverlapTrace};
 pub use packed::PackedSpins;
 pub use program::{Blocks, Init, SamplingProgram, SamplingSchedule, Temperatures};
 pub use stats::mean_and_stderr;

@@ -262,7 +262,7 @@ pub fn general(words: u32) -> Option<Kernel> {
         .find(|k| k.words == words)
 }
 
-/// Block Gibbs update of the lattice path (periodic lattice, one coupling, one field).
+/// Block Gibbs update of the lattice path (periodic lattice, +-J bonds of one magnitude, few fields).
 pub const LATTICE: Kernel = Kernel {
     name: "lattice.wgsl",
     entry: "lattice",
@@ -270,6 +270,7 @@ pub const LATTICE: Kernel = Kernel {
         read_write("spins"),
         read("field_tables"),
         read("site_field"),
+        read("bond_signs"),
     ],
     snippets: &[Snippet::Common, Snippet::Philox, Snippet::CountDraw],
     body: include_str!("update/lattice.wgsl"),
@@ -359,6 +360,17 @@ pub const ENERGY_TOTALS: Kernel = Kernel {
     ..ENERGY_PARTIALS
 };
 
+/// Per-pair replica overlaps (disagreeing sites of chains 2p, 2p + 1) at a sample point.
+pub const OVERLAP: Kernel = Kernel {
+    name: "overlap.wgsl",
+    entry: "overlap",
+    bindings: &[read("spins"), read_write("out")],
+    snippets: &[Snippet::Common],
+    body: include_str!("observe/overlap.wgsl"),
+    words: 1,
+    subgroups: false,
+};
+
 /// Tempering's replica swaps: lanes of two words exchanged at every node.
 pub const LANE_SWAP: Kernel = Kernel {
     name: "lane_swap.wgsl",
@@ -393,7 +405,7 @@ pub const PHILOX_KAT: Kernel = Kernel {
 };
 
 /// Every kernel, for validation.
-pub const ALL: [Kernel; 17] = [
+pub const ALL: [Kernel; 18] = [
     GENERAL,
     GENERAL_2,
     GENERAL_4,
@@ -408,6 +420,7 @@ pub const ALL: [Kernel; 17] = [
     GATHER,
     ENERGY_PARTIALS,
     ENERGY_TOTALS,
+    OVERLAP,
     LANE_SWAP,
     LANE_KEEP,
     PHILOX_KAT,

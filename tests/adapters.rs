@@ -45,6 +45,7 @@ fn observe_all(sampler: &mut dyn Sampler, nodes: u32) -> ising_wgpu::Observed {
         samples: Some((0..nodes).collect()),
         moments: true,
         energy: true,
+        overlap: true,
     };
     sampler.run(&schedule, &observe).unwrap()
 }

@@ -161,6 +161,7 @@ fn compare(
         samples: Some(nodes),
         moments: true,
         energy: true,
+        overlap: true,
     };
     let cpu_all = cpu.run(&schedule, &observe).unwrap();
     assert_eq!(
@@ -208,15 +209,63 @@ fn gpu_and_cpu_draw_identical_spins_from_the_same_seed() {
 fn lattice_path_draws_identical_spins_on_gpu_and_cpu() {
     let Some(ctx) = gpu() else { return };
     let device = PlanLimits::of_device(&ctx.device().limits());
-    // 2D and 3D, ferro- and antiferromagnetic, with a field; beta 20 makes some probabilities
-    // exactly 0 and 1 (thresholds 0 and 2^24).
-    for (lattice, j, h, beta, chains) in [
-        (Lattice::square(16, 12, true).unwrap(), 0.7, 0.2, 0.5, 200),
-        (Lattice::square(4, 6, true).unwrap(), -1.0, 0.0, 20.0, 150),
-        (Lattice::cubic(4, 6, 8, true).unwrap(), 0.5, -0.5, 0.3, 250),
-        (Lattice::cubic(6, 4, 4, true).unwrap(), 1.0, 0.0, 20.0, 330),
+    // 2D and 3D, ferro- and antiferromagnetic and +-J glasses, with a field; beta 20 makes some
+    // probabilities exactly 0 and 1 (thresholds 0 and 2^24).
+    for (lattice, j, h, beta, chains, glass) in [
+        (
+            Lattice::square(16, 12, true).unwrap(),
+            0.7,
+            0.2,
+            0.5,
+            200,
+            false,
+        ),
+        (
+            Lattice::square(4, 6, true).unwrap(),
+            -1.0,
+            0.0,
+            20.0,
+            150,
+            false,
+        ),
+        (
+            Lattice::cubic(4, 6, 8, true).unwrap(),
+            0.5,
+            -0.5,
+            0.3,
+            250,
+            false,
+        ),
+        (
+            Lattice::cubic(6, 4, 4, true).unwrap(),
+            1.0,
+            0.0,
+            20.0,
+            330,
+            false,
+        ),
+        (
+            Lattice::square(16, 12, true).unwrap(),
+            0.7,
+            0.2,
+            0.5,
+            200,
+            true,
+        ),
+        (
+            Lattice::cubic(4, 6, 8, true).unwrap(),
+            1.0,
+            0.0,
+            20.0,
+            250,
+            true,
+        ),
     ] {
-        let mut program = lattice.program(j, h, beta).unwrap();
+        let mut program = if glass {
+            lattice.glass_program(j, h, beta, 3).unwrap()
+        } else {
+            lattice.program(j, h, beta).unwrap()
+        };
         if beta < 1.0 {
             // A field per site from a few values (the random-field model) where it is not extreme.
             let mut model = program.model().clone();

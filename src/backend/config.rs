@@ -13,7 +13,8 @@ use crate::update::lattice::LatticeUpdate;
 pub enum UpdatePath {
     /// The heat bath over CSR weights: any graph, any couplings.
     General,
-    /// A periodic lattice built by [`crate::Lattice::program`] with one coupling and at most 256
+    /// A periodic lattice built by [`crate::Lattice::program`] (or `glass_program`) with one
+    /// coupling magnitude (every bond `J`, or `+-J` with the signs bit-packed) and at most 256
     /// distinct fields: neighbours by index arithmetic, bit-sliced counts and draws. It draws other
     /// numbers than the general path, from the same distribution.
     Lattice,

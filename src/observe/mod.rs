@@ -4,11 +4,13 @@
 //!
 //! - [`gather`]: the spins of chosen nodes (samples);
 //! - [`counts`]: per-chain moment counts in bit planes ([`plane_counters`]);
-//! - [`energy`]: per-chain energy and magnetisation.
+//! - [`energy`]: per-chain energy and magnetisation;
+//! - [`overlap`]: the replica overlap of chain pairs.
 
 pub(crate) mod counts;
 pub(crate) mod energy;
 pub(crate) mod gather;
+pub(crate) mod overlap;
 pub(crate) mod plane_counters;
 
 use ndarray::{Array2, Array3, ArrayView2, Axis};
@@ -47,6 +49,8 @@ pub struct Observe {
     pub moments: bool,
     /// Every chain's energy and magnetisation ([`EnergyTrace`]).
     pub energy: bool,
+    /// The replica overlap of each pair of chains `(2p, 2p + 1)` ([`OverlapTrace`]).
+    pub overlap: bool,
 }
 
 /// What a run recorded: each field is `Some` when [`Observe`] asked for it.
@@ -58,17 +62,21 @@ pub struct Observed {
     pub moments: Option<Moments>,
     /// Energy and magnetisation of every chain at every sample point.
     pub energy: Option<EnergyTrace>,
+    /// Overlap of every pair of chains at every sample point.
+    pub overlap: Option<OverlapTrace>,
 }
 
 impl Observed {
     /// What runs of the same schedule on several sets of chains observed, chains in order.
     pub(crate) fn concat_chains(parts: Vec<Observed>) -> Observed {
         let n = parts.len();
-        let (mut samples, mut moments, mut energy) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut samples, mut moments, mut energy, mut overlap) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for part in parts {
             samples.extend(part.samples);
             moments.extend(part.moments);
             energy.extend(part.energy);
+            overlap.extend(part.overlap);
         }
         let views: Vec<_> = samples.iter().map(Array3::view).collect();
         Observed {
@@ -80,6 +88,9 @@ impl Observed {
                 .flatten(),
             energy: (energy.len() == n)
                 .then(|| EnergyTrace::concat_chains(&energy))
+                .flatten(),
+            overlap: (overlap.len() == n)
+                .then(|| OverlapTrace::concat(&overlap, Axis(1)))
                 .flatten(),
         }
     }
@@ -99,6 +110,10 @@ impl Observed {
         };
         self.energy = match (self.energy.take(), later.energy) {
             (Some(a), Some(b)) => Some(a.then(&b)),
+            _ => None,
+        };
+        self.overlap = match (self.overlap.take(), later.overlap) {
+            (Some(a), Some(b)) => OverlapTrace::concat(&[a, b], Axis(0)),
             _ => None,
         };
     }
@@ -191,6 +206,83 @@ impl EnergyTrace {
     }
 }
 
+/// The replica overlap `q = (1/N) sum_i s_i^a s_i^b` (over every node) of each pair of chains
+/// `(2p, 2p + 1)` at every sample point; the two chains of a pair share a word, and so a beta.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OverlapTrace {
+    num_nodes: usize,
+    /// Disagreeing nodes, samples x pairs.
+    disagreements: Array2<u32>,
+}
+
+/// Means over samples and pairs of `q`, `q^2` and `q^4`, with standard errors from the spread
+/// between pairs, and the Binder ratio `(3 - <q^4> / <q^2>^2) / 2`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OverlapStats {
+    /// `<q>` and its standard error.
+    pub q: (f64, f64),
+    /// `<q^2>` and its standard error.
+    pub q2: (f64, f64),
+    /// `<q^4>` and its standard error.
+    pub q4: (f64, f64),
+    /// The Binder ratio of the means.
+    pub binder: f64,
+}
+
+impl OverlapTrace {
+    /// A trace from the disagreeing nodes (samples x pairs) of a model of `num_nodes` nodes.
+    pub(crate) fn new(num_nodes: usize, disagreements: Array2<u32>) -> Self {
+        OverlapTrace {
+            num_nodes,
+            disagreements,
+        }
+    }
+
+    /// Traces of the same nodes joined along `axis` (0: later samples, 1: more pairs); `None` for
+    /// no parts.
+    pub(crate) fn concat(parts: &[OverlapTrace], axis: Axis) -> Option<OverlapTrace> {
+        let views: Vec<ArrayView2<u32>> = parts.iter().map(|t| t.disagreements.view()).collect();
+        Some(OverlapTrace {
+            num_nodes: parts.first()?.num_nodes,
+            disagreements: ndarray::concatenate(axis, &views).ok()?,
+        })
+    }
+
+    /// `q` of every pair at every sample point, samples x pairs.
+    pub fn q(&self) -> Array2<f64> {
+        let n = self.num_nodes as f64;
+        self.disagreements.mapv(|d| 1.0 - 2.0 * f64::from(d) / n)
+    }
+
+    /// The pairs of `chains` alone (pairs `chains.start / 2 .. chains.end / 2`), e.g. one
+    /// temperature group's ([`crate::Temperatures::chains_of`], whole words, so whole pairs).
+    pub fn select_chains(&self, chains: std::ops::Range<usize>) -> OverlapTrace {
+        OverlapTrace {
+            num_nodes: self.num_nodes,
+            disagreements: self
+                .disagreements
+                .slice(ndarray::s![.., chains.start / 2..chains.end / 2])
+                .to_owned(),
+        }
+    }
+
+    /// `<q>`, `<q^2>`, `<q^4>` and the Binder ratio over every sample and pair.
+    pub fn stats(&self) -> OverlapStats {
+        let q = self.q();
+        let moment = |k: i32| {
+            let per_pair = q.mapv(|v| v.powi(k)).mean_axis(Axis(0)).expect("a sample");
+            mean_and_stderr(&per_pair.to_vec())
+        };
+        let (q1, q2, q4) = (moment(1), moment(2), moment(4));
+        OverlapStats {
+            q: q1,
+            q2,
+            q4,
+            binder: 0.5 * (3.0 - q4.0 / (q2.0 * q2.0)),
+        }
+    }
+}
+
 /// Observes nothing: for runs of plain sweeps.
 pub(crate) struct NoObserver;
 
@@ -206,6 +298,8 @@ pub(crate) struct HostObservers {
     pub(crate) moments: Option<counts::MomentCounter>,
     /// Energies and up counts.
     pub(crate) energy: Option<energy::EnergyObserver>,
+    /// Overlaps of chain pairs.
+    pub(crate) overlap: Option<overlap::OverlapObserver>,
 }
 
 impl Observer for HostObservers {
@@ -217,6 +311,9 @@ impl Observer for HostObservers {
             o.observe(spins);
         }
         if let Some(o) = &mut self.energy {
+            o.observe(spins);
+        }
+        if let Some(o) = &mut self.overlap {
             o.observe(spins);
         }
     }

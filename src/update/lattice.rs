@@ -1,7 +1,8 @@
-//! The lattice path: a periodic square or cubic lattice with one coupling and a field that takes few
-//! values (one, or up to [`MAX_FIELDS`], site by site). Neighbours come from index arithmetic (no
-//! CSR, no weights) and the draws from [`CountDraw`], one per distinct field.
-//! `lattice.wgsl` is its GPU twin, bit for bit.
+//! The lattice path: a periodic square or cubic lattice with one coupling magnitude `J`, each bond
+//! `+J` or `-J` (a ferromagnet, or a +-J spin glass), and a field that takes few values (one, or up
+//! to [`MAX_FIELDS`], site by site). Neighbours come from index arithmetic (no CSR, no weights), a
+//! `-J` bond's neighbour word is inverted (`J s_j = -J (-s_j)`) from six sign bits a site, and the
+//! draws come from [`CountDraw`], one per distinct field. `lattice.wgsl` is its GPU twin, bit for bit.
 
 use std::collections::HashMap;
 
@@ -41,12 +42,15 @@ pub(crate) struct LatticeUpdate {
     site_field: Vec<u32>,
     /// The temperature group of each global word.
     word_group: Vec<u32>,
+    /// Per site, bit `d` set when the bond to neighbour `d` ([`LatticeUpdate::neighbours`]' order)
+    /// is `-J`; empty when every bond is `+J`.
+    bond_signs: Vec<u32>,
 }
 
 impl LatticeUpdate {
     /// The lattice update of `program` at `temperatures`, when it was built on a lattice
-    /// ([`SamplingProgram::lattice_sides`]), every coupling is equal and the fields take at most
-    /// [`MAX_FIELDS`] values; otherwise why not.
+    /// ([`SamplingProgram::lattice_sides`]), every coupling is `J` or `-J` (`J` the first edge's)
+    /// and the fields take at most [`MAX_FIELDS`] values; otherwise why not.
     pub(crate) fn of(
         program: &SamplingProgram,
         temperatures: &Temperatures,
@@ -56,8 +60,8 @@ impl LatticeUpdate {
             .ok_or("the program was not built by Lattice::program")?;
         let model = program.model();
         let j = *model.weights().first().ok_or("the lattice has no edges")?;
-        if model.weights().iter().any(|&w| w != j) {
-            return Err("the couplings are not all equal");
+        if model.weights().iter().any(|&w| w != j && w != -j) {
+            return Err("the couplings are not all +J or -J");
         }
         let degree = if sides[2] > 1 { 6 } else { 4 };
         let mut index = HashMap::new();
@@ -82,13 +86,36 @@ impl LatticeUpdate {
                     .map(move |&h| CountDraw::new(j, h, beta, degree))
             })
             .collect();
-        Ok(LatticeUpdate {
+        let mut update = LatticeUpdate {
             sides,
             fields: fields.len(),
             draws,
             site_field,
             word_group: temperatures.word_groups(),
-        })
+            bond_signs: Vec::new(),
+        };
+        if model.weights().iter().any(|&w| w != j) {
+            let mut signs = vec![0u32; model.num_nodes()];
+            for (&(a, b), &w) in model.edges().iter().zip(model.weights()) {
+                let d = (0..degree)
+                    .find(|&d| update.neighbours(a)[d] == b)
+                    .ok_or("an edge is not a bond of the lattice")?;
+                // The bond seen from b points the other way along the same axis.
+                let back = d ^ 1;
+                if w != j {
+                    signs[a as usize] |= 1 << d;
+                    signs[b as usize] |= 1 << back;
+                }
+            }
+            update.bond_signs = signs;
+        }
+        Ok(update)
+    }
+
+    /// Per site, the sign bits of its bonds (bit `d` for neighbour `d`: `x+1, x-1, y+1, y-1, z+1,
+    /// z-1`), or an empty slice when every bond is `+J`.
+    pub(crate) fn bond_signs(&self) -> &[u32] {
+        &self.bond_signs
     }
 
     /// Sides `[lx, ly, lz]`, `lz = 1` in 2D.
@@ -167,8 +194,14 @@ impl LatticeUpdate {
     ) {
         let stride = spins.stride;
         let neighbours = items.map(|it| {
-            it.neighbours
-                .map(|j| spins.bits[j as usize * stride + it.word])
+            let signs = self.bond_signs.get(it.site as usize).copied().unwrap_or(0);
+            let mut d = 0;
+            it.neighbours.map(|j| {
+                // All lanes inverted across a -J bond.
+                let flip = 0u32.wrapping_sub((signs >> d) & 1);
+                d += 1;
+                spins.bits[j as usize * stride + it.word] ^ flip
+            })
         });
         let keys = items.map(|it| (it.site, (spins.first_word + it.word) as u32));
         let draws = items.map(|it| {

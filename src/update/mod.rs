@@ -2,7 +2,7 @@
 //! drawing the very same numbers.
 //!
 //! - [`general`]: the heat bath over CSR weights, any graph;
-//! - [`lattice`]: periodic square and cubic lattices with one coupling, chain-major;
+//! - [`lattice`]: periodic square and cubic lattices with +-J bonds of one magnitude, chain-major;
 //! - [`site_packed`]: one huge lattice, 32 sites a word;
 //! - [`count_draw`]: draws by count of up neighbours, shared by the two lattice algorithms;
 //! - [`lane_exchange`]: whole chains swapped (tempering) or kept (annealing's best states) in place.

@@ -27,8 +27,11 @@ use crate::moments::Moments;
 use crate::observe::counts::MomentCounter;
 use crate::observe::energy::{EnergyObserver, EnergyTerms};
 use crate::observe::gather::SampleCollector;
+use crate::observe::overlap::OverlapObserver;
 use crate::observe::plane_counters::PlaneCounters;
-use crate::observe::{EnergyTrace, HostObservers, NoObserver, Observe, Observed, Observer};
+use crate::observe::{
+    EnergyTrace, HostObservers, NoObserver, Observe, Observed, Observer, OverlapTrace,
+};
 use crate::packed::{PackedSpins, WordSlice, lane_mask};
 use crate::program::{Init, SamplingProgram, SamplingSchedule, Temperatures};
 use crate::rng::sigmoid;
@@ -248,6 +251,10 @@ impl Sampler for CpuSampler {
                     energies: Vec::new(),
                     ups: Vec::new(),
                 }),
+                overlap: observe.overlap.then(|| OverlapObserver {
+                    local_chains,
+                    disagreements: Vec::new(),
+                }),
             }
         })?;
         let mut observed = Observed::default();
@@ -297,6 +304,22 @@ impl Sampler for CpuSampler {
                 ups.slice_mut(columns).assign(&local);
             }
             observed.energy = Some(EnergyTrace::new(n, energies, ups));
+        }
+        if observe.overlap {
+            let mut disagreements = Array2::<u32>::zeros((n_samples, chains / 2));
+            for (c0, part) in &parts {
+                let overlap = part
+                    .overlap
+                    .as_ref()
+                    .expect("an overlap observer per thread");
+                let pairs = overlap.local_chains / 2;
+                let local = ArrayView2::from_shape((n_samples, pairs), &overlap.disagreements)
+                    .expect("overlap shape");
+                disagreements
+                    .slice_mut(s![.., c0 / 2..c0 / 2 + pairs])
+                    .assign(&local);
+            }
+            observed.overlap = Some(OverlapTrace::new(n, disagreements));
         }
         Ok(observed)
     }

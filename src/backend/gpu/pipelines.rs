@@ -43,8 +43,10 @@ pub(crate) struct Params {
     pub(crate) n_fields: u32,
     pub(crate) beta_groups: u32,
     pub(crate) beta: f32,
+    /// 1 when some lattice bonds are `-J` (`bond_signs`).
+    pub(crate) signed_bonds: u32,
     /// WGSL aligns the `vec4` that follows to 16 bytes.
-    pub(crate) _pad: [u32; 2],
+    pub(crate) _pad: [u32; 1],
     pub(crate) plane_tables: [u32; 8],
 }
 
@@ -68,6 +70,7 @@ pub(crate) struct Pipelines {
     pub(crate) gather: Pipeline,
     pub(crate) energy_partials: Pipeline,
     pub(crate) energy_totals: Pipeline,
+    pub(crate) overlap: Pipeline,
     pub(crate) lane_swap: Pipeline,
     pub(crate) lane_keep: Pipeline,
 }
@@ -126,6 +129,7 @@ impl Pipelines {
             gather: build(ctx, &shaders::GATHER, workgroup_size, &[]),
             energy_partials: build(ctx, &shaders::ENERGY_PARTIALS, workgroup_size, &[]),
             energy_totals: build(ctx, &shaders::ENERGY_TOTALS, workgroup_size, &[]),
+            overlap: build(ctx, &shaders::OVERLAP, workgroup_size, &[]),
             lane_swap: build(ctx, &shaders::LANE_SWAP, workgroup_size, &[]),
             lane_keep: build(ctx, &shaders::LANE_KEEP, workgroup_size, &[]),
         };
@@ -276,6 +280,7 @@ mod tests {
             at("n_fields", offset_of!(Params, n_fields)),
             at("beta_groups", offset_of!(Params, beta_groups)),
             at("beta", offset_of!(Params, beta)),
+            at("signed_bonds", offset_of!(Params, signed_bonds)),
             at("plane_tables_lo", tables),
             at("plane_tables_hi", tables + 16),
         ];

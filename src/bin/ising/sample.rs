@@ -100,6 +100,7 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
         samples: args.out.is_some().then(|| (0..n as u32).collect()),
         moments: args.moments,
         energy,
+        overlap: false,
     };
     let observed = sampler.run(&schedule, &observe)?;
     let mut out = common;

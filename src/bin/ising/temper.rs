@@ -44,6 +44,10 @@ pub(crate) struct TemperArgs {
     /// Print per-beta energy and magnetization per site with standard errors.
     #[arg(long)]
     observables: bool,
+    /// Print per-beta replica overlaps of replica pairs (2p, 2p + 1): means of q, q^2 and q^4 with
+    /// standard errors, and the Binder ratio.
+    #[arg(long)]
+    overlap: bool,
 }
 
 pub(crate) fn run(args: &TemperArgs) -> ising_wgpu::Result<String> {
@@ -79,6 +83,7 @@ pub(crate) fn run(args: &TemperArgs) -> ising_wgpu::Result<String> {
     let observe = Observe {
         moments: args.moments,
         energy: args.observables,
+        overlap: args.overlap,
         ..Observe::default()
     };
     let start = Instant::now();
@@ -140,6 +145,22 @@ pub(crate) fn run(args: &TemperArgs) -> ising_wgpu::Result<String> {
             "magnetization_stderr".into(),
             json!(magnetization.iter().map(|v| v.1).collect::<Vec<_>>()),
         );
+    }
+    if let Some(trace) = &tempered.observed.overlap {
+        let stats: Vec<_> = groups
+            .iter()
+            .map(|c| trace.select_chains(c.clone()).stats())
+            .collect();
+        let field = |f: &dyn Fn(&ising_wgpu::OverlapStats) -> f64| {
+            json!(stats.iter().map(f).collect::<Vec<_>>())
+        };
+        object.insert("q_mean".into(), field(&|s| s.q.0));
+        object.insert("q_stderr".into(), field(&|s| s.q.1));
+        object.insert("q2_mean".into(), field(&|s| s.q2.0));
+        object.insert("q2_stderr".into(), field(&|s| s.q2.1));
+        object.insert("q4_mean".into(), field(&|s| s.q4.0));
+        object.insert("q4_stderr".into(), field(&|s| s.q4.1));
+        object.insert("binder".into(), field(&|s| s.binder));
     }
     object.insert("seconds".into(), json!(seconds));
     Ok(out.to_string())

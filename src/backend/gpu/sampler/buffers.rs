@@ -39,6 +39,8 @@ pub(super) struct UpdateBuffers {
     pub(super) field_tables: wgpu::Buffer,
     /// Each site's field.
     pub(super) site_field: wgpu::Buffer,
+    /// Each site's bond sign bits (the lattice path of a +-J lattice).
+    pub(super) bond_signs: wgpu::Buffer,
 }
 
 impl UpdateBuffers {
@@ -68,6 +70,7 @@ impl UpdateBuffers {
             betas: storage("betas", bytemuck::cast_slice(&[model.beta()])),
             field_tables: storage("field_tables", &vec![0; 32 * MAX_FIELDS]),
             site_field: storage("site_field", &vec![0; 4 * site_fields]),
+            bond_signs: storage("bond_signs", &vec![0; 4 * site_fields]),
         }
     }
 
@@ -119,6 +122,7 @@ impl UpdateBuffers {
                 ("spins", spins),
                 ("field_tables", &self.field_tables),
                 ("site_field", &self.site_field),
+                ("bond_signs", &self.bond_signs),
             ],
         );
         [general, lattice]

@@ -66,7 +66,7 @@ pub struct GpuSampler {
     seed: u64,
     next_sweep: u64,
     /// Reusable scratch buffers, by [`Scratch`] use.
-    scratch: [Option<wgpu::Buffer>; 4],
+    scratch: [Option<wgpu::Buffer>; 5],
     /// The partial sums of [`GpuSampler::record_energy`], once it has run.
     energy_partials: Option<wgpu::Buffer>,
     /// Its per-chain results, one buffer a chain group.
@@ -329,6 +329,13 @@ impl GpuSampler {
                 bytemuck::cast_slice(lattice.site_fields()),
             );
         }
+        if let Some(lattice) = self.lattice.as_ref().filter(|l| !l.bond_signs().is_empty()) {
+            queue.write_buffer(
+                &self.update.bond_signs,
+                0,
+                bytemuck::cast_slice(lattice.bond_signs()),
+            );
+        }
         if grown {
             for group in &mut self.groups {
                 let [general, lattice] =
@@ -351,6 +358,7 @@ impl GpuSampler {
             plane_tables: lattice.draws()[0].packed_tables(),
             tables_in_buffer: u32::from(lattice.draws().len() > 1),
             n_fields: lattice.fields() as u32,
+            signed_bonds: u32::from(!lattice.bond_signs().is_empty()),
             ..Params::default()
         }
     }

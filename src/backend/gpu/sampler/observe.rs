@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::moments::Moments;
 use crate::observe::energy::ENERGY_CHUNK;
 use crate::observe::plane_counters::PlaneCounters;
-use crate::observe::{EnergyTrace, Observe, Observed};
+use crate::observe::{EnergyTrace, Observe, Observed, OverlapTrace};
 use crate::program::SamplingSchedule;
 use crate::spin::spin_i8;
 use crate::update::general::Mode;
@@ -62,6 +62,8 @@ struct Collected {
     /// Item-major (items x chains), as the planes are expanded; handed over transposed.
     counts: Option<(Array2<u32>, Array2<u32>)>,
     energies: Option<(Array2<f32>, Array2<u32>)>,
+    /// Disagreeing nodes of each pair, samples x pairs.
+    overlaps: Option<Array2<u32>>,
 }
 
 impl Collected {
@@ -90,6 +92,9 @@ impl Collected {
                     Array2::zeros((samples, chains)),
                 )
             }),
+            overlaps: observe
+                .overlap
+                .then(|| Array2::zeros((samples, chains / 2))),
         }
     }
 
@@ -100,7 +105,7 @@ impl Collected {
         sampler: &mut GpuSampler,
         g: usize,
         read: Vec<Vec<u32>>,
-        scratch: &[Option<wgpu::Buffer>; 4],
+        scratch: &[Option<wgpu::Buffer>; 5],
         sizes: &ObservationSizes,
     ) -> Result<()> {
         let plan = sampler.local_plan(g);
@@ -128,6 +133,13 @@ impl Collected {
                 ups[(t, c)] = pair[1];
             }
         }
+        if let Some(overlaps) = &mut self.overlaps {
+            let words = read.next().expect("overlap words");
+            let pairs = plan.chains / 2;
+            for (k, &d) in words.iter().enumerate() {
+                overlaps[(k / pairs, first_chain / 2 + k % pairs)] = d;
+            }
+        }
         Ok(())
     }
 
@@ -141,6 +153,7 @@ impl Collected {
             energy: self
                 .energies
                 .map(|(energies, ups)| EnergyTrace::new(self.num_nodes, energies, ups)),
+            overlap: self.overlaps.map(|d| OverlapTrace::new(self.num_nodes, d)),
         }
     }
 }
@@ -148,7 +161,7 @@ impl Collected {
 /// What the observations of one run need: scratch bytes by [`Scratch`] use, bit planes of the moment
 /// counts, sample points between read-backs.
 struct ObservationSizes {
-    bytes: [u64; 4],
+    bytes: [u64; 5],
     planes: u32,
     slots_per_flush: u32,
 }
@@ -176,6 +189,8 @@ enum Scratch {
     Partials = 2,
     /// Energies and up counts, by slot.
     Energies = 3,
+    /// Overlaps of chain pairs, by slot.
+    Overlaps = 4,
 }
 
 impl GpuSampler {
@@ -204,7 +219,7 @@ impl GpuSampler {
                     });
                 (buffer, nodes.len() as u32)
             });
-            let scratch: [Option<wgpu::Buffer>; 4] = std::array::from_fn(|k| {
+            let scratch: [Option<wgpu::Buffer>; 5] = std::array::from_fn(|k| {
                 let bytes = sizes.bytes[k];
                 (bytes > 0).then(|| s.scratch(k, bytes))
             });
@@ -229,7 +244,7 @@ impl GpuSampler {
         &self,
         g: usize,
         observed: Option<(&wgpu::Buffer, u32)>,
-        scratch: &'a [Option<wgpu::Buffer>; 4],
+        scratch: &'a [Option<wgpu::Buffer>; 5],
         sizes: &ObservationSizes,
     ) -> Vec<Planned<'a>> {
         let (n, m) = (self.num_nodes(), self.program.model().num_edges());
@@ -283,6 +298,14 @@ impl GpuSampler {
             &scratch[Scratch::Energies as usize],
         ) {
             planned.push(self.plan_energy(g, partials, out));
+        }
+        if let Some(out) = &scratch[Scratch::Overlaps as usize] {
+            let bind_group = self.observe_bind_group(&self.pipelines.overlap, g, &[("out", out)]);
+            planned.push(Planned {
+                ops: vec![(self.pipelines.overlap.pipeline.clone(), base, words)],
+                bind_group,
+                slots: Some((out, 4 * (plan.chains / 2) as u64)),
+            });
         }
         planned
     }
@@ -411,7 +434,7 @@ impl GpuSampler {
             .max()
             .unwrap_or(0);
         let chains = plans.map(|plan| plan.chains as u64).max().unwrap_or(0);
-        let mut bytes = [0u64; 4];
+        let mut bytes = [0u64; 5];
         // Counts in bit planes, as the CPU's `PlaneCounters` keeps them: `planes` words per (item,
         // word), at most the 32 of one `u32` per chain that the groups are planned for.
         let planes =
@@ -434,6 +457,9 @@ impl GpuSampler {
             bytes[Scratch::Partials as usize] = self.energy_partial_bytes()?;
             slot_bytes += 8 * chains;
         }
+        if observe.overlap {
+            slot_bytes += 4 * (chains / 2);
+        }
         // At most 64 MiB of slots between read-backs, and never past the binding limit.
         let budget = self.limits.max_storage().min(64 << 20);
         let slots_per_flush = (budget / slot_bytes.max(1)).clamp(1, schedule.n_samples) as u32;
@@ -443,6 +469,10 @@ impl GpuSampler {
         }
         if observe.energy {
             bytes[Scratch::Energies as usize] = u64::from(slots_per_flush) * 8 * chains;
+        }
+        if observe.overlap {
+            bytes[Scratch::Overlaps as usize] =
+                u64::from(slots_per_flush) * 4 * (chains / 2).max(1);
         }
         Ok(ObservationSizes {
             bytes,
