@@ -23,18 +23,7 @@ fn a_4x4_glass_matches_enumeration_on_the_lattice_path() {
         assert_eq!(sampler.update_path(), UpdatePath::Lattice);
         let m = sampler.estimate_moments(&schedule).unwrap();
         let what = format!("{} 4x4 glass", backend.name());
-        common::assert_within_5_se(
-            &format!("{what} nodes"),
-            &m.node_means().to_vec(),
-            &m.node_stderr().to_vec(),
-            &exact.node_means.to_vec(),
-        );
-        common::assert_within_5_se(
-            &format!("{what} edges"),
-            &m.edge_means().to_vec(),
-            &m.edge_stderr().to_vec(),
-            &exact.edge_means.to_vec(),
-        );
+        common::assert_moments_within_5_se(&what, &m, &exact);
     }
 }
 

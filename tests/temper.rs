@@ -91,18 +91,7 @@ fn tempering_samples_every_beta_and_swaps_at_the_exact_rate() {
                 at_beta.set_beta(beta).unwrap();
                 let exact = exact_moments(&at_beta, &[]).unwrap();
                 let what = format!("{} n={n} beta={beta}", backend.name());
-                common::assert_within_5_se(
-                    &format!("{what} nodes"),
-                    &m.node_means().to_vec(),
-                    &m.node_stderr().to_vec(),
-                    &exact.node_means.to_vec(),
-                );
-                common::assert_within_5_se(
-                    &format!("{what} edges"),
-                    &m.edge_means().to_vec(),
-                    &m.edge_stderr().to_vec(),
-                    &exact.edge_means.to_vec(),
-                );
+                common::assert_moments_within_5_se(&what, &m, &exact);
             }
             for k in 0..betas.len() - 1 {
                 // Replica slots are independent systems: the spread of their rates gives the error.

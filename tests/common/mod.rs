@@ -86,3 +86,23 @@ pub fn backends() -> Vec<ising_wgpu::Backend> {
     all.extend(gpu().map(|ctx| ising_wgpu::Backend::Gpu(Box::new(ctx))));
     all
 }
+
+/// Asserts node and edge means of `m` within 5 standard errors of `exact`'s ([`assert_within_5_se`]).
+pub fn assert_moments_within_5_se(
+    what: &str,
+    m: &ising_wgpu::Moments,
+    exact: &ising_wgpu::ExactMoments,
+) {
+    assert_within_5_se(
+        &format!("{what} nodes"),
+        &m.node_means().to_vec(),
+        &m.node_stderr().to_vec(),
+        &exact.node_means.to_vec(),
+    );
+    assert_within_5_se(
+        &format!("{what} edges"),
+        &m.edge_means().to_vec(),
+        &m.edge_stderr().to_vec(),
+        &exact.edge_means.to_vec(),
+    );
+}
