@@ -97,8 +97,9 @@ impl LatticeUpdate {
         if model.weights().iter().any(|&w| w != j) {
             let mut signs = vec![0u32; model.num_nodes()];
             for (&(a, b), &w) in model.edges().iter().zip(model.weights()) {
-                let d = (0..degree)
-                    .find(|&d| update.neighbours(a)[d] == b)
+                let d = update.neighbours(a)[..degree]
+                    .iter()
+                    .position(|&n| n == b)
                     .ok_or("an edge is not a bond of the lattice")?;
                 // The bond seen from b points the other way along the same axis.
                 let back = d ^ 1;
@@ -163,6 +164,21 @@ impl LatticeUpdate {
         seed: u64,
         sweep: u64,
     ) {
+        // The sign bits are looked up only on a +-J lattice: a ferromagnet's sweep stays as it was.
+        if self.bond_signs.is_empty() {
+            self.update_block_with::<false>(spins, block, (seed, sweep));
+        } else {
+            self.update_block_with::<true>(spins, block, (seed, sweep));
+        }
+    }
+
+    /// [`Self::update_block`], inverting neighbour words across `-J` bonds when `SIGNED`.
+    fn update_block_with<const SIGNED: bool>(
+        &self,
+        spins: &mut WordSlice<'_>,
+        block: &[u32],
+        seed_sweep: (u64, u64),
+    ) {
         let mut batch = [Item::default(); BATCH];
         let mut n = 0;
         for &site in block {
@@ -175,18 +191,18 @@ impl LatticeUpdate {
                 };
                 n += 1;
                 if n == BATCH {
-                    self.update_items(spins, &batch, (seed, sweep));
+                    self.update_items::<BATCH, SIGNED>(spins, &batch, seed_sweep);
                     n = 0;
                 }
             }
         }
         for item in &batch[..n] {
-            self.update_items(spins, &[*item], (seed, sweep));
+            self.update_items::<1, SIGNED>(spins, &[*item], seed_sweep);
         }
     }
 
     /// Updates the `N` items side by side.
-    fn update_items<const N: usize>(
+    fn update_items<const N: usize, const SIGNED: bool>(
         &self,
         spins: &mut WordSlice<'_>,
         items: &[Item; N],
@@ -194,14 +210,16 @@ impl LatticeUpdate {
     ) {
         let stride = spins.stride;
         let neighbours = items.map(|it| {
-            let signs = self.bond_signs.get(it.site as usize).copied().unwrap_or(0);
-            let mut d = 0;
-            it.neighbours.map(|j| {
+            let words = it
+                .neighbours
+                .map(|j| spins.bits[j as usize * stride + it.word]);
+            if SIGNED {
                 // All lanes inverted across a -J bond.
-                let flip = 0u32.wrapping_sub((signs >> d) & 1);
-                d += 1;
-                spins.bits[j as usize * stride + it.word] ^ flip
-            })
+                let signs = self.bond_signs[it.site as usize];
+                std::array::from_fn(|d| words[d] ^ 0u32.wrapping_sub((signs >> d) & 1))
+            } else {
+                words
+            }
         });
         let keys = items.map(|it| (it.site, (spins.first_word + it.word) as u32));
         let draws = items.map(|it| {
