@@ -52,13 +52,11 @@ impl Moments {
         })
     }
 
-    /// The counts of these samples and `later`'s of the same chains together.
-    pub(crate) fn plus(&self, later: &Moments) -> Moments {
-        Moments {
-            samples: self.samples + later.samples,
-            node_counts: &self.node_counts + &later.node_counts,
-            edge_counts: &self.edge_counts + &later.edge_counts,
-        }
+    /// Adds the counts of `later`'s samples of the same chains.
+    pub(crate) fn add(&mut self, later: &Moments) {
+        self.samples += later.samples;
+        self.node_counts += &later.node_counts;
+        self.edge_counts += &later.edge_counts;
     }
 
     /// Number of chains.

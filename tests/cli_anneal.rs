@@ -13,6 +13,18 @@ fn ising(args: &[&str]) -> Output {
         .expect("the ising binary runs")
 }
 
+/// `ising COMMAND FLAG FILE --backend cpu ARGS...`: `anneal --problem` or `temper --model` on the CPU.
+fn on_cpu(command: &str, file: &str, args: &[&str]) -> Output {
+    let flag = if command == "anneal" {
+        "--problem"
+    } else {
+        "--model"
+    };
+    let mut all = vec![command, flag, file, "--backend", "cpu"];
+    all.extend_from_slice(args);
+    ising(&all)
+}
+
 fn scratch(name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("ising-cli-anneal-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -46,30 +58,15 @@ fn anneal_cuts_a_gset_ring_exactly() {
         .map(|i| format!("{i} {} 1\n", i % 10 + 1))
         .collect();
     let path = scratch("ring.txt", &format!("10 10\n{edges}"));
-    let out = json(&ising(&[
+    let out = json(&on_cpu(
         "anneal",
-        "--problem",
         &path,
-        "--backend",
-        "cpu",
-        "--reads",
-        "8",
-        "--sweeps",
-        "200",
-        "--json",
-    ]));
+        &["--reads", "8", "--sweeps", "200", "--json"],
+    ));
     assert_eq!(out["best_cut"], 10.0);
     assert_eq!(out["best_energy"], -10.0);
     assert_eq!(out["energies"].as_array().unwrap().len(), 8);
-    let text = ising(&[
-        "anneal",
-        "--problem",
-        &path,
-        "--backend",
-        "cpu",
-        "--sweeps",
-        "50",
-    ]);
+    let text = on_cpu("anneal", &path, &["--sweeps", "50"]);
     let text = String::from_utf8_lossy(&text.stdout).to_string();
     assert!(text.contains("best_cut: 10"), "{text}");
 }
@@ -79,20 +76,11 @@ fn anneal_reports_qubo_energies_with_the_offset_and_writes_bits() {
     // Minimise x0 + x1 - 3 x0 x1: -1 at x = (1, 1).
     let path = scratch("q.coo", "# vartype=BINARY\n0 0 1\n1 1 1\n0 1 -3\n");
     let npy = scratch("q.npy", "");
-    let out = json(&ising(&[
+    let out = json(&on_cpu(
         "anneal",
-        "--problem",
         &path,
-        "--backend",
-        "cpu",
-        "--reads",
-        "4",
-        "--sweeps",
-        "100",
-        "--out",
-        &npy,
-        "--json",
-    ]));
+        &["--reads", "4", "--sweeps", "100", "--out", &npy, "--json"],
+    ));
     assert_eq!(out["best_energy"], -1.0);
     assert_eq!(out["vartype"], "BINARY");
     let bytes = std::fs::read(&npy).unwrap();
@@ -106,58 +94,27 @@ fn anneal_reports_qubo_energies_with_the_offset_and_writes_bits() {
 #[test]
 fn anneal_and_temper_name_bad_input() {
     let gset = scratch("bad.txt", "3 2\n1 2 1\n2 9 1\n");
-    assert!(
-        error_line(&ising(&["anneal", "--problem", &gset, "--backend", "cpu"]))
-            .contains("line 3: node 9 is outside 1..=3")
-    );
+    assert!(error_line(&on_cpu("anneal", &gset, &[])).contains("line 3: node 9 is outside 1..=3"));
     let ok = scratch("ok.txt", "3 1\n1 2 1\n");
-    let e = error_line(&ising(&[
-        "anneal",
-        "--problem",
-        &ok,
-        "--backend",
-        "cpu",
-        "--schedule",
-        "cosine:1:2",
-    ]));
+    let e = error_line(&on_cpu("anneal", &ok, &["--schedule", "cosine:1:2"]));
     assert!(e.contains("schedule"), "{e}");
-    let e = error_line(&ising(&[
+    let e = error_line(&on_cpu(
         "anneal",
-        "--problem",
         &ok,
-        "--backend",
-        "cpu",
-        "--schedule",
-        "1,2",
-        "--sweeps",
-        "5",
-    ]));
+        &["--schedule", "1,2", "--sweeps", "5"],
+    ));
     assert!(e.contains("--sweeps"), "{e}");
     let model = scratch(
         "m.json",
         r#"{"num_nodes": 2, "edges": [[0, 1]], "weights": [1], "biases": [0, 0], "beta": 1}"#,
     );
-    let e = error_line(&ising(&[
-        "temper",
-        "--model",
-        &model,
-        "--betas",
-        "0.5",
-        "--backend",
-        "cpu",
-    ]));
+    let e = error_line(&on_cpu("temper", &model, &["--betas", "0.5"]));
     assert!(e.contains("at least two betas"), "{e}");
-    let e = error_line(&ising(&[
+    let e = error_line(&on_cpu(
         "temper",
-        "--model",
         &model,
-        "--betas",
-        "0.1:1:4",
-        "--replicas",
-        "40",
-        "--backend",
-        "cpu",
-    ]));
+        &["--betas", "0.1:1:4", "--replicas", "40"],
+    ));
     assert!(e.contains("--replicas"), "{e}");
 }
 
@@ -167,19 +124,18 @@ fn temper_prints_per_beta_arrays() {
         "chain.json",
         r#"{"num_nodes": 3, "edges": [[0, 1], [1, 2]], "weights": [1, 1], "biases": [0, 0, 0], "beta": 1}"#,
     );
-    let out = json(&ising(&[
+    let out = json(&on_cpu(
         "temper",
-        "--model",
         &model,
-        "--betas",
-        "0.2,0.6,1.0",
-        "--backend",
-        "cpu",
-        "--moments",
-        "--observables",
-        "--samples",
-        "400",
-    ]));
+        &[
+            "--betas",
+            "0.2,0.6,1.0",
+            "--moments",
+            "--observables",
+            "--samples",
+            "400",
+        ],
+    ));
     let edges = out["edge_means"].as_array().unwrap();
     assert_eq!(edges.len(), 3);
     // An open chain: <s0 s1> = tanh(beta J) at each beta.

@@ -220,7 +220,8 @@ pub fn anneal(
             "check at least every sweep (1)",
         ));
     }
-    let chains = sampler.temperatures().chains_of(0).end;
+    let temperatures = sampler.temperatures();
+    let chains = temperatures.chains_of(temperatures.betas().len() - 1).end;
     let words = chains.div_ceil(32);
     let mut best = vec![f32::INFINITY; chains];
     let mut found_at = vec![0u64; chains];

@@ -87,33 +87,35 @@ impl Observed {
                 .then(|| Moments::concat_chains(&moments))
                 .flatten(),
             energy: (energy.len() == n)
-                .then(|| EnergyTrace::concat_chains(&energy))
+                .then(|| EnergyTrace::concat(&energy, Axis(1)))
                 .flatten(),
             overlap: (overlap.len() == n)
                 .then(|| OverlapTrace::concat(&overlap, Axis(1)))
                 .flatten(),
         }
     }
-}
 
-impl Observed {
-    /// Appends what a later run of the same chains observed: samples and energies after these,
-    /// moment counts added (a field is kept only when both runs have it).
+    /// Appends what a later run of the same chains observed, in place: samples, energies and
+    /// overlaps after these (amortised, as a `Vec` grows), moment counts added; a field is kept only
+    /// when both runs have it.
     pub(crate) fn append(&mut self, later: Observed) {
         self.samples = match (self.samples.take(), later.samples) {
-            (Some(a), Some(b)) => ndarray::concatenate(Axis(0), &[a.view(), b.view()]).ok(),
+            (Some(mut a), Some(b)) => a.append(Axis(0), b.view()).is_ok().then_some(a),
             _ => None,
         };
         self.moments = match (self.moments.take(), later.moments) {
-            (Some(a), Some(b)) => Some(a.plus(&b)),
+            (Some(mut a), Some(b)) => {
+                a.add(&b);
+                Some(a)
+            }
             _ => None,
         };
         self.energy = match (self.energy.take(), later.energy) {
-            (Some(a), Some(b)) => Some(a.then(&b)),
+            (Some(mut a), Some(b)) => a.append(&b).then_some(a),
             _ => None,
         };
         self.overlap = match (self.overlap.take(), later.overlap) {
-            (Some(a), Some(b)) => OverlapTrace::concat(&[a, b], Axis(0)),
+            (Some(mut a), Some(b)) => a.append(&b).then_some(a),
             _ => None,
         };
     }
@@ -149,27 +151,23 @@ impl EnergyTrace {
         }
     }
 
-    /// The traces of several sets of chains of the same model and schedule, chains in order
-    /// (`select_chains`' inverse); `None` for no parts.
-    pub(crate) fn concat_chains(parts: &[EnergyTrace]) -> Option<EnergyTrace> {
+    /// Traces of the same model joined along `axis` (1: several sets of chains of one schedule,
+    /// `select_chains`' inverse; 0: later samples of the same chains); `None` for no parts.
+    pub(crate) fn concat(parts: &[EnergyTrace], axis: Axis) -> Option<EnergyTrace> {
         let energies: Vec<ArrayView2<f32>> = parts.iter().map(|t| t.energies.view()).collect();
         let ups: Vec<ArrayView2<u32>> = parts.iter().map(|t| t.ups.view()).collect();
         Some(EnergyTrace {
             num_nodes: parts.first()?.num_nodes,
-            energies: ndarray::concatenate(Axis(1), &energies).ok()?,
-            ups: ndarray::concatenate(Axis(1), &ups).ok()?,
+            energies: ndarray::concatenate(axis, &energies).ok()?,
+            ups: ndarray::concatenate(axis, &ups).ok()?,
         })
     }
 
-    /// This trace followed by `later`'s samples of the same chains.
-    pub(crate) fn then(&self, later: &EnergyTrace) -> EnergyTrace {
-        EnergyTrace {
-            num_nodes: self.num_nodes,
-            energies: ndarray::concatenate(Axis(0), &[self.energies.view(), later.energies.view()])
-                .expect("the same chains"),
-            ups: ndarray::concatenate(Axis(0), &[self.ups.view(), later.ups.view()])
-                .expect("the same chains"),
-        }
+    /// Appends `later`'s samples of the same chains in place; false (and this trace unusable) when
+    /// the chains differ.
+    fn append(&mut self, later: &EnergyTrace) -> bool {
+        self.energies.append(Axis(0), later.energies.view()).is_ok()
+            && self.ups.append(Axis(0), later.ups.view()).is_ok()
     }
 
     /// `H(s)`, samples x chains.
@@ -236,6 +234,13 @@ impl OverlapTrace {
             num_nodes,
             disagreements,
         }
+    }
+
+    /// Appends `later`'s samples of the same pairs in place; false when the pairs differ.
+    fn append(&mut self, later: &OverlapTrace) -> bool {
+        self.disagreements
+            .append(Axis(0), later.disagreements.view())
+            .is_ok()
     }
 
     /// Traces of the same nodes joined along `axis` (0: later samples, 1: more pairs); `None` for

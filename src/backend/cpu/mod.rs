@@ -113,10 +113,19 @@ impl CpuSampler {
         program: SamplingProgram,
         temperatures: Temperatures,
     ) -> Result<UpdatePath> {
-        let lattice = choose_path(&program, &temperatures, self.requested_path)?;
-        self.kernel = SweepKernel::new(&program, &temperatures, lattice, self.seed);
+        self.kernel = self.kernel_for(&program, &temperatures)?;
         (self.program, self.temperatures) = (program, temperatures);
         Ok(self.kernel.update_path())
+    }
+
+    /// The sweeps of `program` at `temperatures` on the path asked for (an error where it cannot run).
+    fn kernel_for(
+        &self,
+        program: &SamplingProgram,
+        temperatures: &Temperatures,
+    ) -> Result<SweepKernel> {
+        let lattice = choose_path(program, temperatures, self.requested_path)?;
+        Ok(SweepKernel::new(program, temperatures, lattice, self.seed))
     }
 
     /// Uses `threads` threads (at least one, at most one per word of 32 chains) however short the
@@ -369,8 +378,7 @@ impl Sampler for CpuSampler {
 
     fn set_betas(&mut self, betas: &[f32]) -> Result<()> {
         let temperatures = Temperatures::new(betas, self.spins.chains())?;
-        let lattice = choose_path(&self.program, &temperatures, self.requested_path)?;
-        self.kernel = SweepKernel::new(&self.program, &temperatures, lattice, self.seed);
+        self.kernel = self.kernel_for(&self.program, &temperatures)?;
         self.temperatures = temperatures;
         Ok(())
     }

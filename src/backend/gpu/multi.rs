@@ -87,6 +87,13 @@ impl MultiGpuSampler {
         })
     }
 
+    /// Words of 32 chains over all shards.
+    fn words(&self) -> usize {
+        self.shards
+            .last()
+            .map_or(0, |(chains, _)| chains.end.div_ceil(32))
+    }
+
     fn first(&self) -> &GpuSampler {
         &self.shards[0].1
     }
@@ -126,11 +133,7 @@ impl Sampler for MultiGpuSampler {
     }
 
     fn swap_lanes(&mut self, swaps: &[LaneSwap]) -> Result<()> {
-        let words = self
-            .shards
-            .last()
-            .map_or(0, |(chains, _)| chains.end.div_ceil(32));
-        check_swaps(swaps, words)?;
+        check_swaps(swaps, self.words())?;
         let mut per_shard = vec![Vec::new(); self.shards.len()];
         for (k, s) in swaps.iter().enumerate() {
             let shard_of = |w: u32| {
@@ -160,11 +163,7 @@ impl Sampler for MultiGpuSampler {
     }
 
     fn keep_lanes(&mut self, masks: &[u32]) -> Result<()> {
-        let words = self
-            .shards
-            .last()
-            .map_or(0, |(chains, _)| chains.end.div_ceil(32));
-        check_masks(masks, words)?;
+        check_masks(masks, self.words())?;
         for (chains, shard) in &mut self.shards {
             let window = chains.start / 32..chains.end.div_ceil(32);
             shard.keep_lanes(&masks[window])?;

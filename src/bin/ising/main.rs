@@ -7,6 +7,7 @@ mod backend;
 mod bench;
 mod devices;
 mod exact;
+mod per_beta;
 mod sample;
 mod temper;
 mod train;
@@ -63,6 +64,41 @@ impl ModelArgs {
             None => Vec::new(),
         };
         Ok((model, clamp))
+    }
+
+    /// The model's program with automatic blocks and the clamped nodes, and the clamp values (one
+    /// row for every chain, -1/+1).
+    fn program(&self) -> ising_wgpu::Result<(ising_wgpu::SamplingProgram, ndarray::Array2<i8>)> {
+        let (model, clamp) = self.load()?;
+        let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
+        let values =
+            ndarray::Array2::from_shape_fn(
+                (1, clamp.len()),
+                |(_, k)| if clamp[k].1 { 1i8 } else { -1 },
+            );
+        let program = ising_wgpu::SamplingProgram::new(model, ising_wgpu::Blocks::Auto, &clamped)?;
+        Ok((program, values))
+    }
+}
+
+/// `--warmup`, `--samples` and `--steps-per-sample` of `sample` and `temper`.
+#[derive(clap::Args)]
+struct ScheduleArgs {
+    /// Sweeps before the first sample.
+    #[arg(long, default_value_t = 100)]
+    warmup: u64,
+    /// Samples per chain.
+    #[arg(long, default_value_t = 1000)]
+    samples: u64,
+    /// Sweeps between samples.
+    #[arg(long, default_value_t = 1)]
+    steps_per_sample: u64,
+}
+
+impl ScheduleArgs {
+    /// The schedule these flags give.
+    fn schedule(&self) -> ising_wgpu::Result<ising_wgpu::SamplingSchedule> {
+        ising_wgpu::SamplingSchedule::new(self.warmup, self.samples, self.steps_per_sample)
     }
 }
 

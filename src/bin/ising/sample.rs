@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ising_wgpu::{Blocks, Error, Observe, SamplerConfig, SamplingProgram, SamplingSchedule};
-use ndarray::Array2;
+use ising_wgpu::{Error, Observe, SamplerConfig};
 use serde_json::json;
 
-use crate::ModelArgs;
 use crate::backend::BackendArgs;
+use crate::per_beta::PerBeta;
+use crate::{ModelArgs, ScheduleArgs};
 
 /// Arguments of `ising sample`.
 #[derive(clap::Args)]
@@ -20,15 +20,8 @@ pub(crate) struct SampleArgs {
     /// Parallel chains.
     #[arg(long, default_value_t = 64)]
     chains: usize,
-    /// Sweeps before the first sample.
-    #[arg(long, default_value_t = 100)]
-    warmup: u64,
-    /// Samples per chain.
-    #[arg(long, default_value_t = 1000)]
-    samples: u64,
-    /// Sweeps between samples.
-    #[arg(long, default_value_t = 1)]
-    steps_per_sample: u64,
+    #[command(flatten)]
+    schedule: ScheduleArgs,
     /// Random seed (Philox key).
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -73,13 +66,9 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
                 .into(),
         });
     }
-    let (model, clamp) = args.model.load()?;
-    let n = model.num_nodes();
-    let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
-    let values =
-        Array2::from_shape_fn((1, clamp.len()), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
-    let program = SamplingProgram::new(model, Blocks::Auto, &clamped)?;
-    let schedule = SamplingSchedule::new(args.warmup, args.samples, args.steps_per_sample)?;
+    let (program, values) = args.model.program()?;
+    let n = program.model().num_nodes();
+    let schedule = args.schedule.schedule()?;
     let backend = args.run.open()?;
     let mut config = SamplerConfig::new(args.chains)
         .seed(args.seed)
@@ -93,7 +82,7 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
     let common = json!({
         "backend": sampler.backend_name(),
         "chains": args.chains,
-        "samples_per_chain": args.samples,
+        "samples_per_chain": args.schedule.samples,
         "blocks": program.blocks().len(),
     });
     let observe = Observe {
@@ -114,53 +103,25 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
     }
     // One value per key, or with --betas an array of them in beta order.
     let temperatures = sampler.temperatures().clone();
-    let groups: Vec<_> = (0..temperatures.betas().len())
-        .map(|k| temperatures.chains_of(k))
-        .collect();
-    let per_beta = |values: Vec<serde_json::Value>| {
-        if args.betas.is_empty() {
-            values.into_iter().next().unwrap_or_default()
-        } else {
-            json!(values)
-        }
-    };
     if !args.betas.is_empty() {
         object.insert("betas".into(), json!(temperatures.betas()));
     }
-    if let Some(moments) = observed.moments {
-        let groups: Vec<_> = groups
-            .iter()
-            .map(|c| moments.select_chains(c.clone()))
-            .collect();
-        let each = |f: &dyn Fn(&ising_wgpu::Moments) -> Vec<f64>| {
-            per_beta(groups.iter().map(|m| json!(f(m))).collect())
-        };
-        object.insert("node_means".into(), each(&|m| m.node_means().to_vec()));
-        object.insert("edge_means".into(), each(&|m| m.edge_means().to_vec()));
-        object.insert("node_stderr".into(), each(&|m| m.node_stderr().to_vec()));
-        object.insert("edge_stderr".into(), each(&|m| m.edge_stderr().to_vec()));
+    let mut per_beta = PerBeta {
+        object,
+        groups: (0..temperatures.betas().len())
+            .map(|k| temperatures.chains_of(k))
+            .collect(),
+        arrays: !args.betas.is_empty(),
+    };
+    if let Some(moments) = &observed.moments {
+        per_beta.moments(moments);
     }
     if let Some(trace) = observed.energy {
-        let traces: Vec<_> = groups
-            .iter()
-            .map(|c| trace.select_chains(c.clone()))
-            .collect();
-        for observable in &args.observe {
-            let (name, values): (&str, Vec<(f64, f64)>) = match observable {
-                Observable::Energy => (
-                    "energy",
-                    traces.iter().map(|t| t.energy_per_site()).collect(),
-                ),
-                Observable::Magnetization => (
-                    "magnetization",
-                    traces.iter().map(|t| t.magnetization_per_site()).collect(),
-                ),
-            };
-            let means = values.iter().map(|v| json!(v.0)).collect();
-            let errors = values.iter().map(|v| json!(v.1)).collect();
-            object.insert(format!("{name}_mean"), per_beta(means));
-            object.insert(format!("{name}_stderr"), per_beta(errors));
-        }
+        per_beta.observables(
+            &trace,
+            args.observe.contains(&Observable::Energy),
+            args.observe.contains(&Observable::Magnetization),
+        );
         if let Some(path) = &args.observables_out {
             let energies = trace.energies();
             let magnetizations = trace.magnetizations();

@@ -2,9 +2,9 @@
 //! `lane_keep.wgsl`) on each chain group, for tempering's swaps and annealing's best states.
 
 use ndarray::Array2;
-use wgpu::util::DeviceExt;
 
 use super::super::pipelines::Params;
+use super::buffers::storage;
 use super::{GpuSampler, Kind, Op};
 use crate::error::{Error, Result};
 use crate::update::lane_exchange::{LaneSwap, check_masks, check_swaps};
@@ -41,7 +41,7 @@ impl GpuSampler {
         }
         self.checked("lane swaps", |s| {
             for (g, entries) in per_group.iter().enumerate().filter(|(_, e)| !e.is_empty()) {
-                let buffer = s.small_storage("swaps", bytemuck::cast_slice(entries));
+                let buffer = storage(s.ctx.device(), "swaps", bytemuck::cast_slice(entries));
                 let bind_group =
                     s.observe_bind_group(&s.pipelines.lane_swap, g, &[("swaps", &buffer)]);
                 let op = Op {
@@ -93,7 +93,7 @@ impl GpuSampler {
                 if group_masks.iter().all(|&m| m == 0) {
                     continue;
                 }
-                let buffer = s.small_storage("masks", bytemuck::cast_slice(group_masks));
+                let buffer = storage(s.ctx.device(), "masks", bytemuck::cast_slice(group_masks));
                 let kept = s.kept[g].clone();
                 let bind_group = s.observe_bind_group(
                     &s.pipelines.lane_keep,
@@ -125,16 +125,5 @@ impl GpuSampler {
             }
             Ok(s.unpack_state(&words))
         })
-    }
-
-    /// A small read-only storage buffer holding `contents`.
-    fn small_storage(&self, label: &str, contents: &[u8]) -> wgpu::Buffer {
-        self.ctx
-            .device()
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents,
-                usage: wgpu::BufferUsages::STORAGE,
-            })
     }
 }
