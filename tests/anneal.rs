@@ -4,7 +4,10 @@
 mod common;
 
 use ising_wgpu::anneal::{BetaSchedule, anneal};
-use ising_wgpu::{Backend, Blocks, Init, IsingModel, LaneSwap, SamplerConfig, SamplingProgram};
+use ising_wgpu::{
+    Backend, Blocks, Init, IsingModel, LaneSwap, Sampler, SamplerConfig, SamplingProgram,
+    SamplingSchedule,
+};
 use ndarray::Array2;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -163,6 +166,75 @@ fn kept_states_are_each_reads_best_and_backends_agree() {
     if let [(cpu, a), (gpu, b)] = &results[..] {
         assert_eq!(a.states, b.states, "{cpu} and {gpu} keep different states");
         assert_eq!(a.found_at, b.found_at);
+    }
+}
+
+/// The anneal of [`Sampler::anneal_sweeps`] done by hand with the primitive calls: `set_betas`,
+/// `sweep`, `observe_energy` at each check (after the last sweep and every `check_every` before
+/// it) and `keep_lanes` where a read improved; returns (kept states, found_at, final states).
+fn by_hand(
+    sampler: &mut dyn Sampler,
+    betas: &[f32],
+    check_every: usize,
+) -> (Array2<i8>, Vec<u64>, Array2<i8>) {
+    let chains = sampler.temperatures().chains_of(0).len();
+    let mut best = vec![f32::INFINITY; chains];
+    let mut found_at = vec![0u64; chains];
+    for (k, &beta) in betas.iter().enumerate() {
+        sampler.set_betas(&[beta]).unwrap();
+        if !(betas.len() - 1 - k).is_multiple_of(check_every) {
+            sampler.sweep(1).unwrap();
+            continue;
+        }
+        let schedule = SamplingSchedule::new(1, 1, 1).unwrap();
+        let trace = sampler.observe_energy(&schedule).unwrap();
+        let mut masks = vec![0u32; chains.div_ceil(32)];
+        for (c, &e) in trace.energies().row(0).iter().enumerate() {
+            if e < best[c] {
+                (best[c], found_at[c]) = (e, k as u64 + 1);
+                masks[c / 32] |= 1 << (c % 32);
+            }
+        }
+        sampler.keep_lanes(&masks).unwrap();
+    }
+    (
+        sampler.kept_state().unwrap(),
+        found_at,
+        sampler.state().unwrap(),
+    )
+}
+
+#[test]
+fn every_backend_anneals_as_the_primitive_calls_do() {
+    let model = common::random_model(4, 40, 0.15);
+    let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[]).unwrap();
+    let betas = BetaSchedule::Geometric {
+        hot: 0.2,
+        cold: 3.0,
+    }
+    .betas(61)
+    .unwrap();
+    let config = SamplerConfig::new(100).seed(6).betas(&[betas[0]]);
+    // Three threads on the CPU, so that each keeps its own words' best.
+    let mut backends = common::backends();
+    backends.push(Backend::Cpu { threads: Some(3) });
+    for backend in backends {
+        for check_every in [1, 7, 100] {
+            let mut sampler = backend.sampler(&program, &config).unwrap();
+            let annealed = anneal(sampler.as_mut(), &model, &betas, check_every, |_| {}).unwrap();
+            let mut sampler = backend.sampler(&program, &config).unwrap();
+            let (kept, found_at, finals) = by_hand(sampler.as_mut(), &betas, check_every as usize);
+            let name = backend.name();
+            assert_eq!(annealed.states, kept, "{name}, checks every {check_every}");
+            assert_eq!(
+                annealed.found_at, found_at,
+                "{name}, checks every {check_every}"
+            );
+            assert_eq!(
+                annealed.final_states, finals,
+                "{name}, checks every {check_every}"
+            );
+        }
     }
 }
 

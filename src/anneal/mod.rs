@@ -76,9 +76,10 @@ impl BetaSchedule {
         Ok(schedule)
     }
 
-    /// dwave-samplers' rule of thumb for `model`: hot enough that the costliest single flip is
-    /// taken with probability 1/3 (`beta = ln 2 / max dE`), cold enough that the cheapest costly
-    /// one is taken with probability 1/101 (`beta = ln 100 / min dE`), geometric between.
+    /// dwave-samplers' rule of thumb for `model` (its default beta range): hot enough that the
+    /// costliest single flip is taken with probability 1/3 (`beta = ln 2 / max dE`), cold enough
+    /// that of the `k` nodes whose cheapest costly flip costs the least, `min dE`, about one in a
+    /// hundred sweeps sees one of them flip (`beta = ln(100 k) / min dE`); geometric between.
     pub fn default_for(model: &IsingModel) -> Self {
         let n = model.num_nodes();
         let (mut largest, mut smallest) = (vec![0f64; n], vec![f64::INFINITY; n]);
@@ -105,8 +106,9 @@ impl BetaSchedule {
                 cold: 1.0,
             };
         }
+        let cheapest = smallest.iter().filter(|&&s| 2.0 * s == min_de).count();
         let hot = (2f64.ln() / max_de) as f32;
-        let cold = ((100f64.ln() / min_de) as f32).max(hot);
+        let cold = (((100.0 * cheapest as f64).ln() / min_de) as f32).max(hot);
         BetaSchedule::Geometric { hot, cold }
     }
 
@@ -200,17 +202,55 @@ pub struct Annealed {
     pub found_at: Vec<u64>,
 }
 
-/// Anneals every chain of `sampler` (all at one beta) through `betas`, one per sweep, checking each
-/// chain's energy after every `check_every` sweeps and after the last, and keeping each chain's
-/// lowest-energy state where the spins live ([`Sampler::keep_lanes`]). `progress(done)` is called
-/// after each check with the sweeps done. The model's energies are `H(s)` of the sampler's program.
-pub fn anneal(
-    sampler: &mut dyn Sampler,
-    model: &IsingModel,
+/// Each chain's lowest energy `H(s)` so far in an anneal and the sweep that first reached it, as
+/// [`Sampler::anneal_sweeps`] keeps them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BestSoFar {
+    /// Each chain's lowest checked energy (infinite before the first check).
+    pub energies: Vec<f32>,
+    /// The sweep (1-based, counted over every call) at which each chain reached it (0 before).
+    pub found_at: Vec<u64>,
+    /// Sweeps run by the calls so far.
+    pub sweeps: u64,
+}
+
+impl BestSoFar {
+    /// Nothing checked yet, for `chains` chains.
+    pub fn new(chains: usize) -> Self {
+        BestSoFar {
+            energies: vec![f32::INFINITY; chains],
+            found_at: vec![0; chains],
+            sweeps: 0,
+        }
+    }
+
+    /// Takes the energies checked after `sweep` sweeps of this call (one per chain of
+    /// `first_chain..`) where they are lower, and returns the lanes that improved, one mask per
+    /// word of those chains.
+    pub(crate) fn improve(&mut self, first_chain: usize, energies: &[f32], sweep: u64) -> Vec<u32> {
+        let mut masks = vec![0u32; energies.len().div_ceil(32)];
+        let at = self.sweeps + sweep;
+        for (k, &e) in energies.iter().enumerate() {
+            let c = first_chain + k;
+            if e < self.energies[c] {
+                self.energies[c] = e;
+                self.found_at[c] = at;
+                masks[k / 32] |= 1 << (k % 32);
+            }
+        }
+        masks
+    }
+}
+
+/// The checks of an anneal of `sweeps` sweeps: after the last sweep and every `check_every` before
+/// it, as a schedule whose sample points are the checks; with the errors of
+/// [`Sampler::anneal_sweeps`] for `betas`, `check_every` and `best`.
+pub(crate) fn check_schedule(
     betas: &[f32],
     check_every: u64,
-    mut progress: impl FnMut(u64),
-) -> Result<Annealed> {
+    best: &BestSoFar,
+    chains: usize,
+) -> Result<SamplingSchedule> {
     if betas.is_empty() {
         return Err(Error::invalid("sweeps", "anneal for at least one sweep"));
     }
@@ -220,42 +260,45 @@ pub fn anneal(
             "check at least every sweep (1)",
         ));
     }
+    if best.energies.len() != chains || best.found_at.len() != chains {
+        return Err(Error::LengthMismatch {
+            what: "best energies so far (one per chain)",
+            expected: chains,
+            got: best.energies.len().min(best.found_at.len()),
+        });
+    }
+    let sweeps = betas.len() as u64;
+    let first = (sweeps - 1) % check_every + 1;
+    SamplingSchedule::new(first, (sweeps - first) / check_every + 1, check_every)
+}
+
+/// Anneals every chain of `sampler` (all at one beta) through `betas`, one per sweep, checking each
+/// chain's energy after the last sweep and every `check_every` sweeps before it, and keeping each
+/// chain's lowest-energy state where the spins live ([`Sampler::anneal_sweeps`]). `progress(done)`
+/// is called with the sweeps done after each part of the run (at least a twentieth of it, whole
+/// checks). The model's energies are `H(s)` of the sampler's program.
+pub fn anneal(
+    sampler: &mut dyn Sampler,
+    model: &IsingModel,
+    betas: &[f32],
+    check_every: u64,
+    mut progress: impl FnMut(u64),
+) -> Result<Annealed> {
     let temperatures = sampler.temperatures();
     let chains = temperatures.chains_of(temperatures.betas().len() - 1).end;
-    let words = chains.div_ceil(32);
-    let mut best = vec![f32::INFINITY; chains];
-    let mut found_at = vec![0u64; chains];
+    let mut best = BestSoFar::new(chains);
+    check_schedule(betas, check_every, &best, chains)?;
     let sweeps = betas.len() as u64;
+    // Parts of whole checks, the first taking the odd sweeps so that the checks fall as in one call.
+    let part = sweeps.div_ceil(20).div_ceil(check_every) * check_every;
     let mut done = 0u64;
     while done < sweeps {
-        let stop = (done + check_every).min(sweeps);
-        // Runs of one beta in one call; the energies come with the last sweep before the check.
-        let mut k = done;
-        while k < stop {
-            let beta = betas[k as usize];
-            let mut end = k + 1;
-            while end < stop && betas[end as usize] == beta {
-                end += 1;
-            }
-            sampler.set_betas(&[beta])?;
-            if end < stop {
-                sampler.sweep(end - k)?;
-            } else {
-                let trace = sampler.observe_energy(&SamplingSchedule::new(end - k, 1, 1)?)?;
-                let mut masks = vec![0u32; words];
-                for (c, &e) in trace.energies().row(0).iter().enumerate() {
-                    if e < best[c] {
-                        best[c] = e;
-                        found_at[c] = end;
-                        masks[c / 32] |= 1 << (c % 32);
-                    }
-                }
-                if masks.iter().any(|&m| m != 0) {
-                    sampler.keep_lanes(&masks)?;
-                }
-            }
-            k = end;
-        }
+        let stop = if done == 0 {
+            (sweeps - 1) % part + 1
+        } else {
+            done + part
+        };
+        sampler.anneal_sweeps(&betas[done as usize..stop as usize], check_every, &mut best)?;
         done = stop;
         progress(done);
     }
@@ -269,6 +312,42 @@ pub fn anneal(
         energies,
         states,
         final_states,
-        found_at,
+        found_at: best.found_at,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_range_is_dwave_samplers_rule() {
+        // A ring of ten +-1 bonds and one bond of 0.25 across it: node fields up to 2.25 (nodes 0
+        // and 5: two unit bonds and the weak one), the cheapest costly flip 2 x 0.25 for those two.
+        let mut edges: Vec<(u32, u32)> = (0..10).map(|i| (i, (i + 1) % 10)).collect();
+        edges.push((0, 5));
+        let mut weights: Vec<f32> = (0..10)
+            .map(|i| if i % 3 == 0 { -1.0 } else { 1.0 })
+            .collect();
+        weights.push(0.25);
+        let model = IsingModel::new(10, edges, weights, vec![0.0; 10], 1.0).unwrap();
+        let BetaSchedule::Geometric { hot, cold } = BetaSchedule::default_for(&model) else {
+            panic!("a geometric range");
+        };
+        assert!((hot - (2f32.ln() / 4.5)).abs() < 1e-6, "{hot}");
+        assert!((cold - (200f32.ln() / 0.5)).abs() < 1e-5, "{cold}");
+        // Without the weak bond every node's cheapest flip costs 2: k = 10.
+        let ring = IsingModel::new(
+            10,
+            (0..10).map(|i| (i, (i + 1) % 10)).collect(),
+            vec![1.0; 10],
+            vec![0.0; 10],
+            1.0,
+        )
+        .unwrap();
+        let BetaSchedule::Geometric { hot, cold } = BetaSchedule::default_for(&ring) else {
+            panic!("a geometric range");
+        };
+        assert!((hot - 2f32.ln() / 4.0).abs() < 1e-6 && (cold - 1000f32.ln() / 2.0).abs() < 1e-6);
+    }
 }

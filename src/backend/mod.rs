@@ -20,6 +20,7 @@ pub use gpu::{
 
 use ndarray::{Array2, Array3, ArrayView2};
 
+use crate::anneal::{BestSoFar, check_schedule};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::moments::Moments;
@@ -87,6 +88,48 @@ pub trait Sampler {
 
     /// The kept states, chains x nodes ([`Sampler::keep_lanes`]; the current spins before any).
     fn kept_state(&mut self) -> Result<Array2<i8>>;
+
+    /// Anneals: one sweep at each of `betas` in turn, every chain at that beta (the sampler's
+    /// temperatures end as the last), checking every chain's energy `H(s)` after the last sweep and
+    /// every `check_every` sweeps before it; where it is below `best`'s, `best` takes it and the
+    /// chain's spins are kept ([`Sampler::keep_lanes`]). Only energies leave the device. An error
+    /// for no betas, `check_every` 0 or a `best` not of this sampler's chains.
+    fn anneal_sweeps(
+        &mut self,
+        betas: &[f32],
+        check_every: u64,
+        best: &mut BestSoFar,
+    ) -> Result<()> {
+        let chains = best.energies.len();
+        let checks = check_schedule(betas, check_every, best, chains)?;
+        let mut done = 0u64;
+        for stop in checks.sample_sweeps() {
+            // Runs of one beta in one call; the energies come with the last sweep before the check.
+            let mut k = done;
+            while k < stop {
+                let beta = betas[k as usize];
+                let mut end = k + 1;
+                while end < stop && betas[end as usize] == beta {
+                    end += 1;
+                }
+                self.set_betas(&[beta])?;
+                if end < stop {
+                    self.sweep(end - k)?;
+                } else {
+                    let trace = self.observe_energy(&SamplingSchedule::new(end - k, 1, 1)?)?;
+                    let energies = trace.energies().row(0).to_vec();
+                    let masks = best.improve(0, &energies, end);
+                    if masks.iter().any(|&m| m != 0) {
+                        self.keep_lanes(&masks)?;
+                    }
+                }
+                k = end;
+            }
+            done = stop;
+        }
+        best.sweeps += done;
+        Ok(())
+    }
 
     /// A short name of the backend, such as "cpu".
     fn backend_name(&self) -> String;

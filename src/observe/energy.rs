@@ -33,7 +33,7 @@ impl EnergyTerms {
     }
 
     /// Energies and up counts of the 32 lanes of word `w` of `spins`.
-    fn word(&self, spins: &WordSlice<'_>, w: usize) -> ([f32; 32], [u32; 32]) {
+    pub(crate) fn word(&self, spins: &WordSlice<'_>, w: usize) -> ([f32; 32], [u32; 32]) {
         let n = self.biases.len();
         let items = n + self.edges.len();
         let stride = spins.stride;

@@ -5,8 +5,10 @@
 //! - [`gather`]: the spins of chosen nodes (samples);
 //! - [`counts`]: per-chain moment counts in bit planes ([`plane_counters`]);
 //! - [`energy`]: per-chain energy and magnetisation;
-//! - [`overlap`]: the replica overlap of chain pairs.
+//! - [`overlap`]: the replica overlap of chain pairs;
+//! - [`best`]: an anneal's checks, each chain's lowest energy and its kept spins.
 
+pub(crate) mod best;
 pub(crate) mod counts;
 pub(crate) mod energy;
 pub(crate) mod gather;

@@ -3,6 +3,8 @@
 //! `sigmoid(2 beta field)`; nodes whose field takes few exact values look their thresholds up by count
 //! of up neighbours instead (the very same words). `general.wgsl` is its GPU twin, draw for draw.
 
+use std::sync::Arc;
+
 use crate::packed::WordSlice;
 use crate::program::{SamplingProgram, Temperatures};
 use crate::rng::{
@@ -36,60 +38,65 @@ fn sums_are_exact(b: f32, j: f32, degree: usize) -> bool {
     (f64::from(b).abs() + degree as f64 * f64::from(j).abs()) / q < f64::from(1u32 << 24)
 }
 
-/// Thresholds by count of up neighbours, for the nodes whose couplings are all equal and whose field
-/// sums are exact in `f32`. Only the host takes this path; the GPU kernel sums floats, which gives the
-/// same thresholds for these nodes.
-struct CountingTable {
-    /// Per node, the offset in each beta's thresholds of its `degree + 1` thresholds, when it has them.
+/// Which nodes look their thresholds up by count of up neighbours: those whose couplings are all
+/// equal and whose field sums are exact in `f32`, grouped by their `(bias, coupling, degree)` so
+/// that nodes alike share one table. Only the host takes this path; the GPU kernel sums floats,
+/// which gives the same thresholds for these nodes.
+#[derive(Clone)]
+struct CountingNodes {
+    /// Per node, the offset in each beta's thresholds of its class's `degree + 1` thresholds.
     offsets: Vec<Option<u32>>,
-    /// Per beta, the threshold of `ups` up neighbours at `offset + ups`.
-    thresholds: Vec<Vec<u32>>,
+    /// The `(bias, coupling, degree)` of each class, in order of offset.
+    classes: Vec<(f32, f32, usize)>,
 }
 
 /// The thresholds `sigmoid(2 beta (b + j (ups - downs)))` of each count `ups` of up neighbours among
 /// `degree`, when every `f32` sum of the field is exact (so the float path gives the very same ones).
-fn count_thresholds(b: f32, j: f32, degree: usize, beta: f32) -> Option<Vec<u32>> {
-    if !sums_are_exact(b, j, degree) {
-        return None;
-    }
+fn count_thresholds(b: f32, j: f32, degree: usize, beta: f32) -> Vec<u32> {
     let two_beta = 2.0 * beta;
     // Exact, so any order of the sum gives this value: b + j * (ups - downs).
-    Some(
-        (0..=degree)
-            .map(|up| {
-                threshold(sigmoid(
-                    two_beta * (b + j * (2 * up) as f32 - j * degree as f32),
-                ))
-            })
-            .collect(),
-    )
+    (0..=degree)
+        .map(|up| {
+            threshold(sigmoid(
+                two_beta * (b + j * (2 * up) as f32 - j * degree as f32),
+            ))
+        })
+        .collect()
 }
 
-impl CountingTable {
-    /// The tables of `program`'s nodes at each of `betas`.
-    fn new(program: &SamplingProgram, betas: &[f32]) -> Self {
+impl CountingNodes {
+    /// The counting nodes of `program` and their classes.
+    fn new(program: &SamplingProgram) -> Self {
         let model = program.model();
         let csr = program.csr();
         let weights = csr.entry_weights(model.weights());
-        let mut thresholds = vec![Vec::new(); betas.len()];
+        let mut index = std::collections::HashMap::new();
+        let mut classes = Vec::new();
+        let mut next = 0u32;
         let offsets = (0..model.num_nodes())
             .map(|i| {
                 let row = &weights[csr.row(i)];
-                let j = row.first().copied().unwrap_or(0.0);
-                if row.iter().any(|&w| w != j) {
+                let (b, j) = (model.biases()[i], row.first().copied().unwrap_or(0.0));
+                if row.iter().any(|&w| w != j) || !sums_are_exact(b, j, row.len()) {
                     return None;
                 }
-                let offset = thresholds[0].len() as u32;
-                for (table, &beta) in thresholds.iter_mut().zip(betas) {
-                    table.extend(count_thresholds(model.biases()[i], j, row.len(), beta)?);
-                }
-                Some(offset)
+                let key = (b.to_bits(), j.to_bits(), row.len());
+                Some(*index.entry(key).or_insert_with(|| {
+                    classes.push((b, j, row.len()));
+                    next += row.len() as u32 + 1;
+                    next - row.len() as u32 - 1
+                }))
             })
             .collect();
-        CountingTable {
-            offsets,
-            thresholds,
-        }
+        CountingNodes { offsets, classes }
+    }
+
+    /// Every class's thresholds at `beta`, class after class.
+    fn thresholds(&self, beta: f32) -> Vec<u32> {
+        self.classes
+            .iter()
+            .flat_map(|&(b, j, degree)| count_thresholds(b, j, degree, beta))
+            .collect()
     }
 }
 
@@ -125,20 +132,28 @@ impl Mode {
     }
 }
 
-/// Everything the general update reads: CSR with per-entry weights, biases, `2 beta` of each
-/// temperature group, and for nodes whose field takes few exact values, the thresholds of each count
-/// of up neighbours at each beta.
-pub(crate) struct GeneralUpdate {
+/// What the general update reads that does not depend on the temperatures: CSR with per-entry
+/// weights, biases and the counting nodes.
+#[derive(Clone)]
+struct Couplings {
     row_ptr: Vec<u32>,
     col: Vec<u32>,
     weights: Vec<f32>,
     biases: Vec<f32>,
+    counting: CountingNodes,
+}
+
+/// Everything the general update reads: the program's couplings (shared by the updates of one
+/// program at other temperatures), `2 beta` of each temperature group, and the counting nodes'
+/// thresholds at each beta.
+#[derive(Clone)]
+pub(crate) struct GeneralUpdate {
+    couplings: Arc<Couplings>,
     /// `2 beta` of each temperature group.
     two_betas: Vec<f32>,
     /// The temperature group of each global word.
     word_group: Vec<u32>,
-    /// Per node, the offset in each beta's `thresholds` of its `degree + 1` thresholds, when it has one.
-    by_count: Vec<Option<u32>>,
+    /// Per beta, the counting classes' thresholds ([`CountingNodes::offsets`]).
     thresholds: Vec<Vec<u32>>,
 }
 
@@ -147,20 +162,33 @@ impl GeneralUpdate {
     pub(crate) fn new(program: &SamplingProgram, temperatures: &Temperatures) -> Self {
         let model = program.model();
         let csr = program.csr();
-        let betas = temperatures.betas();
-        let CountingTable {
-            offsets: by_count,
-            thresholds,
-        } = CountingTable::new(program, betas);
-        GeneralUpdate {
+        let couplings = Couplings {
             row_ptr: csr.row_ptr().to_vec(),
             col: csr.col().to_vec(),
             weights: csr.entry_weights(model.weights()),
             biases: model.biases().to_vec(),
+            counting: CountingNodes::new(program),
+        };
+        GeneralUpdate {
+            couplings: Arc::new(couplings),
+            two_betas: Vec::new(),
+            word_group: Vec::new(),
+            thresholds: Vec::new(),
+        }
+        .at(temperatures)
+    }
+
+    /// The same program's update at `temperatures` (the couplings shared, not rebuilt).
+    pub(crate) fn at(&self, temperatures: &Temperatures) -> Self {
+        let betas = temperatures.betas();
+        GeneralUpdate {
+            couplings: Arc::clone(&self.couplings),
             two_betas: betas.iter().map(|&beta| 2.0 * beta).collect(),
             word_group: temperatures.word_groups(),
-            by_count,
-            thresholds,
+            thresholds: betas
+                .iter()
+                .map(|&beta| self.couplings.counting.thresholds(beta))
+                .collect(),
         }
     }
 
@@ -195,11 +223,12 @@ impl GeneralUpdate {
         let i = node as usize;
         let word = (spins.first_word + w) as u32;
         let group = self.word_group[spins.first_word + w] as usize;
-        if let Some(offset) = self.by_count[i] {
+        let c = &*self.couplings;
+        if let Some(offset) = c.counting.offsets[i] {
             // Same thresholds as the float path gives for exact sums, looked up by count of up neighbours.
             let mut ups = [0u32; 32];
-            for k in self.row_ptr[i] as usize..self.row_ptr[i + 1] as usize {
-                let neighbour = spins.bits[self.col[k] as usize * spins.stride + w];
+            for k in c.row_ptr[i] as usize..c.row_ptr[i + 1] as usize {
+                let neighbour = spins.bits[c.col[k] as usize * spins.stride + w];
                 for (b, up) in ups.iter_mut().enumerate() {
                     *up += (neighbour >> b) & 1;
                 }
@@ -211,10 +240,10 @@ impl GeneralUpdate {
             }
             return bernoulli_word(seed, sweep, node, word, Purpose::Update, &t) & spins.masks[w];
         }
-        let mut field = [self.biases[i]; 32];
-        for k in self.row_ptr[i] as usize..self.row_ptr[i + 1] as usize {
-            let word = spins.bits[self.col[k] as usize * spins.stride + w];
-            let j = self.weights[k];
+        let mut field = [c.biases[i]; 32];
+        for k in c.row_ptr[i] as usize..c.row_ptr[i + 1] as usize {
+            let word = spins.bits[c.col[k] as usize * spins.stride + w];
+            let j = c.weights[k];
             for (b, f) in field.iter_mut().enumerate() {
                 *f += if (word >> b) & 1 == 1 { j } else { -j };
             }
@@ -241,13 +270,16 @@ impl GeneralUpdate {
     /// How many nodes take the counting path.
     #[cfg(test)]
     pub(crate) fn counting_nodes(&self) -> usize {
-        self.by_count.iter().flatten().count()
+        self.couplings.counting.offsets.iter().flatten().count()
     }
 
     /// The same update with the counting path switched off, for tests that compare the two.
     #[cfg(test)]
     pub(crate) fn float_only(mut self) -> Self {
-        self.by_count.fill(None);
+        Arc::make_mut(&mut self.couplings)
+            .counting
+            .offsets
+            .fill(None);
         self
     }
 }

@@ -5,6 +5,7 @@
 //! draws come from [`CountDraw`], one per distinct field. `lattice.wgsl` is its GPU twin, bit for bit.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::count_draw::{BATCH, CountDraw, draw};
 use crate::packed::WordSlice;
@@ -33,18 +34,21 @@ pub(crate) fn tiled_workgroups(sides: [u32; 3], words: u64) -> u64 {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct LatticeUpdate {
     sides: [u32; 3],
+    /// `J`, the first edge's coupling: every bond is `J` or `-J`.
+    j: f32,
     /// Distinct fields, in order of first appearance.
-    fields: usize,
+    fields: Vec<f32>,
     /// One draw per temperature group and distinct field: group `t`'s draw of field `f` at
     /// `t * fields + f`.
     draws: Vec<CountDraw>,
-    /// Per site, the index of its field.
-    site_field: Vec<u32>,
+    /// Per site, the index of its field (shared with the same program's updates at other
+    /// temperatures, as are the signs).
+    site_field: Arc<[u32]>,
     /// The temperature group of each global word.
     word_group: Vec<u32>,
     /// Per site, bit `d` set when the bond to neighbour `d` ([`LatticeUpdate::neighbours`]' order)
     /// is `-J`; empty when every bond is `+J`.
-    bond_signs: Vec<u32>,
+    bond_signs: Arc<[u32]>,
 }
 
 impl LatticeUpdate {
@@ -77,23 +81,16 @@ impl LatticeUpdate {
             }
             site_field.push(k);
         }
-        let draws = temperatures
-            .betas()
-            .iter()
-            .flat_map(|&beta| {
-                fields
-                    .iter()
-                    .map(move |&h| CountDraw::new(j, h, beta, degree))
-            })
-            .collect();
         let mut update = LatticeUpdate {
             sides,
-            fields: fields.len(),
-            draws,
-            site_field,
-            word_group: temperatures.word_groups(),
-            bond_signs: Vec::new(),
-        };
+            j,
+            fields,
+            draws: Vec::new(),
+            site_field: site_field.into(),
+            word_group: Vec::new(),
+            bond_signs: Arc::from([]),
+        }
+        .at(temperatures);
         if model.weights().iter().any(|&w| w != j) {
             let mut signs = vec![0u32; model.num_nodes()];
             for (&(a, b), &w) in model.edges().iter().zip(model.weights()) {
@@ -108,9 +105,31 @@ impl LatticeUpdate {
                     signs[b as usize] |= 1 << back;
                 }
             }
-            update.bond_signs = signs;
+            update.bond_signs = signs.into();
         }
         Ok(update)
+    }
+
+    /// The same program's update at `temperatures` (geometry, fields and signs shared).
+    pub(crate) fn at(&self, temperatures: &Temperatures) -> Self {
+        let degree = if self.sides[2] > 1 { 6 } else { 4 };
+        let (j, fields) = (self.j, &self.fields);
+        LatticeUpdate {
+            draws: temperatures
+                .betas()
+                .iter()
+                .flat_map(|&beta| {
+                    fields
+                        .iter()
+                        .map(move |&h| CountDraw::new(j, h, beta, degree))
+                })
+                .collect(),
+            word_group: temperatures.word_groups(),
+            fields: self.fields.clone(),
+            site_field: Arc::clone(&self.site_field),
+            bond_signs: Arc::clone(&self.bond_signs),
+            ..*self
+        }
     }
 
     /// Per site, the sign bits of its bonds (bit `d` for neighbour `d`: `x+1, x-1, y+1, y-1, z+1,
@@ -131,7 +150,7 @@ impl LatticeUpdate {
 
     /// Distinct fields.
     pub(crate) fn fields(&self) -> usize {
-        self.fields
+        self.fields.len()
     }
 
     /// Per site, the index of its field among a temperature group's draws.
@@ -224,7 +243,7 @@ impl LatticeUpdate {
         let keys = items.map(|it| (it.site, (spins.first_word + it.word) as u32));
         let draws = items.map(|it| {
             let group = self.word_group[spins.first_word + it.word] as usize;
-            &self.draws[group * self.fields + self.site_field[it.site as usize] as usize]
+            &self.draws[group * self.fields.len() + self.site_field[it.site as usize] as usize]
         });
         let up: [u32; N] = draw(draws, seed_sweep, keys, &neighbours);
         for (it, up) in items.iter().zip(up) {

@@ -21,9 +21,11 @@ use super::{
     Sampler, Span, Step, check_count_capacity, check_observation, check_sweep_range,
     initial_host_state,
 };
+use crate::anneal::{BestSoFar, check_schedule};
 use crate::error::Result;
 use crate::model::IsingModel;
 use crate::moments::Moments;
+use crate::observe::best::{BestKeeper, Kept};
 use crate::observe::counts::MomentCounter;
 use crate::observe::energy::{EnergyObserver, EnergyTerms};
 use crate::observe::gather::SampleCollector;
@@ -113,19 +115,10 @@ impl CpuSampler {
         program: SamplingProgram,
         temperatures: Temperatures,
     ) -> Result<UpdatePath> {
-        self.kernel = self.kernel_for(&program, &temperatures)?;
+        let lattice = choose_path(&program, &temperatures, self.requested_path)?;
+        self.kernel = SweepKernel::new(&program, &temperatures, lattice, self.seed);
         (self.program, self.temperatures) = (program, temperatures);
         Ok(self.kernel.update_path())
-    }
-
-    /// The sweeps of `program` at `temperatures` on the path asked for (an error where it cannot run).
-    fn kernel_for(
-        &self,
-        program: &SamplingProgram,
-        temperatures: &Temperatures,
-    ) -> Result<SweepKernel> {
-        let lattice = choose_path(program, temperatures, self.requested_path)?;
-        Ok(SweepKernel::new(program, temperatures, lattice, self.seed))
     }
 
     /// Uses `threads` threads (at least one, at most one per word of 32 chains) however short the
@@ -150,12 +143,13 @@ impl CpuSampler {
         threads.min(words).max(1)
     }
 
-    /// Runs `span`, with a fresh observer per thread (made from the thread's chain count) observing
-    /// at each sample point; returns each thread's first chain and observer. Small runs stay on the
-    /// calling thread.
+    /// Runs `span`, sweep `k` of it by `kernels[k]` (by the sampler's kernel when `None`), with a
+    /// fresh observer per thread (made from the thread's chain count) observing at each sample
+    /// point; returns each thread's first chain and observer. Small runs stay on the calling thread.
     fn run_parts<O: Observer>(
         &mut self,
         span: Span<'_>,
+        kernels: Option<&[SweepKernel]>,
         observer_for: impl Fn(usize) -> O + Sync,
     ) -> Result<Vec<(usize, O)>> {
         check_sweep_range(self.next_sweep, span.total())?;
@@ -186,6 +180,7 @@ impl CpuSampler {
                 match step {
                     Step::Sweeps { done, count } => {
                         for k in done..done + count {
+                            let kernel = kernels.map_or(kernel, |ks| &ks[k as usize]);
                             kernel.sweep(&mut slice, first_sweep + k);
                         }
                     }
@@ -240,7 +235,7 @@ impl Sampler for CpuSampler {
         let edges = model.edges().to_vec();
         let terms = observe.energy.then(|| EnergyTerms::of(model));
         let capacity = schedule.n_samples as u32;
-        let parts = self.run_parts(Span::Schedule(schedule), |local_chains| {
+        let parts = self.run_parts(Span::Schedule(schedule), None, |local_chains| {
             let stride = local_chains.div_ceil(32);
             HostObservers {
                 samples: observe.samples.as_ref().map(|nodes| SampleCollector {
@@ -334,7 +329,7 @@ impl Sampler for CpuSampler {
     }
 
     fn sweep(&mut self, sweeps: u64) -> Result<()> {
-        self.run_parts(Span::Sweeps(sweeps), |_| NoObserver)?;
+        self.run_parts(Span::Sweeps(sweeps), None, |_| NoObserver)?;
         Ok(())
     }
 
@@ -354,6 +349,64 @@ impl Sampler for CpuSampler {
         let spins = self.spins.bits();
         let kept = self.kept.get_or_insert_with(|| spins.to_vec());
         keep_lanes(kept, spins, masks);
+        Ok(())
+    }
+
+    fn anneal_sweeps(
+        &mut self,
+        betas: &[f32],
+        check_every: u64,
+        best: &mut BestSoFar,
+    ) -> Result<()> {
+        let chains = self.spins.chains();
+        let checks = check_schedule(betas, check_every, best, chains)?;
+        let mut kernels = Vec::with_capacity(betas.len());
+        for &beta in betas {
+            kernels.push(self.kernel.at(&Temperatures::new(&[beta], chains)?));
+        }
+        let check_sweeps: Vec<u64> = checks.sample_sweeps().collect();
+        let terms = EnergyTerms::of(self.program.model());
+        let stride = self.spins.words();
+        let mut kept = self
+            .kept
+            .clone()
+            .unwrap_or_else(|| self.spins.bits().to_vec());
+        let before = best.clone();
+        let parts = self.run_parts(Span::Schedule(&checks), Some(&kernels), |local_chains| {
+            BestKeeper {
+                terms: terms.clone(),
+                local_chains,
+                before: &before,
+                kept_before: &kept,
+                stride,
+                check_sweeps: &check_sweeps,
+                checks: 0,
+                kept: None,
+            }
+        })?;
+        let parts: Vec<Kept> = parts.into_iter().filter_map(|(_, p)| p.kept).collect();
+        for part in parts {
+            let (w0, c0, local) = (
+                part.first_word,
+                32 * part.first_word,
+                part.best.energies.len(),
+            );
+            best.energies[c0..c0 + local].copy_from_slice(&part.best.energies);
+            best.found_at[c0..c0 + local].copy_from_slice(&part.best.found_at);
+            let width = part.words.len() / self.spins.num_nodes().max(1);
+            if width > 0 {
+                let rows = kept
+                    .chunks_exact_mut(stride)
+                    .zip(part.words.chunks_exact(width));
+                for (node, words) in rows {
+                    node[w0..w0 + width].copy_from_slice(words);
+                }
+            }
+        }
+        best.sweeps += betas.len() as u64;
+        self.kept = Some(kept);
+        self.kernel = kernels.pop().expect("at least one beta");
+        self.temperatures = Temperatures::new(&betas[betas.len() - 1..], chains)?;
         Ok(())
     }
 
@@ -378,7 +431,7 @@ impl Sampler for CpuSampler {
 
     fn set_betas(&mut self, betas: &[f32]) -> Result<()> {
         let temperatures = Temperatures::new(betas, self.spins.chains())?;
-        self.kernel = self.kernel_for(&self.program, &temperatures)?;
+        self.kernel = self.kernel.at(&temperatures);
         self.temperatures = temperatures;
         Ok(())
     }

@@ -1,6 +1,8 @@
 //! One sweep on the host: every free block once, in order, by the program's update algorithm, at
 //! the widest vector level the processor runs.
 
+use std::sync::Arc;
+
 use super::vector_level::VectorLevel;
 use crate::backend::UpdatePath;
 use crate::packed::WordSlice;
@@ -20,7 +22,7 @@ enum HostUpdate {
 /// Everything one sweep reads: the blocks, the seed and the update algorithm of the program's
 /// current parameters.
 pub(crate) struct SweepKernel {
-    blocks: Vec<Vec<u32>>,
+    blocks: Arc<[Vec<u32>]>,
     seed: u64,
     update: HostUpdate,
     /// The vector instructions sweeps are compiled for; one this processor runs.
@@ -41,10 +43,22 @@ impl SweepKernel {
             None => HostUpdate::General(GeneralUpdate::new(program, temperatures)),
         };
         SweepKernel {
-            blocks: program.blocks().to_vec(),
+            blocks: program.blocks().into(),
             seed,
             update,
             level: VectorLevel::widest(),
+        }
+    }
+
+    /// The same sweeps at `temperatures`, sharing what does not depend on them.
+    pub(crate) fn at(&self, temperatures: &Temperatures) -> Self {
+        SweepKernel {
+            blocks: Arc::clone(&self.blocks),
+            update: match &self.update {
+                HostUpdate::General(general) => HostUpdate::General(general.at(temperatures)),
+                HostUpdate::Lattice(lattice) => HostUpdate::Lattice(lattice.at(temperatures)),
+            },
+            ..*self
         }
     }
 
@@ -91,7 +105,7 @@ impl SweepKernel {
     /// is left to the compiler's own inlining (see BENCHMARKS.md).
     #[inline(always)]
     fn sweep_inlined(&self, spins: &mut WordSlice<'_>, sweep: u64) {
-        for block in &self.blocks {
+        for block in self.blocks.iter() {
             match &self.update {
                 HostUpdate::Lattice(lattice) => {
                     lattice.update_block(spins, block, self.seed, sweep);

@@ -37,7 +37,8 @@ pub(crate) struct AnnealArgs {
     /// geometric between dwave-samplers' hot and cold betas for the problem.
     #[arg(long, value_name = "SCHEDULE")]
     schedule: Option<String>,
-    /// Check every read's energy (and keep its best state) every this many sweeps, and after the last.
+    /// Check every read's energy (and keep its best state) after the last sweep and every this many
+    /// sweeps before it.
     #[arg(long, default_value_t = 1)]
     check_every: u64,
     /// Random seed (Philox key).

@@ -236,7 +236,7 @@ impl GpuSampler {
             kept: Vec::new(),
             readback: Readback::default(),
         };
-        sampler.set_temperatures(lattice);
+        sampler.set_temperatures(lattice, true);
         let mode = match init {
             Init::Hinton => Some(Mode::Hinton),
             Init::Uniform => Some(Mode::Uniform),
@@ -306,9 +306,10 @@ impl GpuSampler {
     }
 
     /// Uploads the temperatures' betas, and takes `lattice` (the lattice path chosen for the
-    /// program and temperatures, or none) with its plane tables uploaded. A buffer too small for them
-    /// is replaced (and the bind groups over it), never the pipelines.
-    fn set_temperatures(&mut self, lattice: Option<LatticeUpdate>) {
+    /// program and temperatures, or none) with its plane tables uploaded, and its sites' fields and
+    /// bonds' signs too when the program's parameters are `new_parameters`. A buffer too small for
+    /// them is replaced (and the bind groups over it), never the pipelines.
+    fn set_temperatures(&mut self, lattice: Option<LatticeUpdate>, new_parameters: bool) {
         let betas = self.temperatures.betas().to_vec();
         let mut grown = grow(&self.ctx, &mut self.update.betas, 4 * betas.len() as u64);
         let queue = self.ctx.queue().clone();
@@ -323,18 +324,21 @@ impl GpuSampler {
             let bytes = 4 * tables.len() as u64;
             grown |= grow(&self.ctx, &mut self.update.field_tables, bytes);
             queue.write_buffer(&self.update.field_tables, 0, bytemuck::cast_slice(&tables));
+        }
+        // The sites' fields and bonds' signs change with the parameters, not the temperatures.
+        if let Some(lattice) = self.lattice.as_ref().filter(|_| new_parameters) {
             queue.write_buffer(
                 &self.update.site_field,
                 0,
                 bytemuck::cast_slice(lattice.site_fields()),
             );
-        }
-        if let Some(lattice) = self.lattice.as_ref().filter(|l| !l.bond_signs().is_empty()) {
-            queue.write_buffer(
-                &self.update.bond_signs,
-                0,
-                bytemuck::cast_slice(lattice.bond_signs()),
-            );
+            if !lattice.bond_signs().is_empty() {
+                queue.write_buffer(
+                    &self.update.bond_signs,
+                    0,
+                    bytemuck::cast_slice(lattice.bond_signs()),
+                );
+            }
         }
         if grown {
             for group in &mut self.groups {
@@ -523,7 +527,7 @@ impl Sampler for GpuSampler {
         if let Some(weights) = &self.edge_weights {
             queue.write_buffer(weights, 0, bytemuck::cast_slice(model.weights()));
         }
-        self.set_temperatures(lattice);
+        self.set_temperatures(lattice, true);
         Ok(self.update_path())
     }
 
@@ -533,9 +537,9 @@ impl Sampler for GpuSampler {
 
     fn set_betas(&mut self, betas: &[f32]) -> Result<()> {
         let temperatures = Temperatures::new(betas, self.chains)?;
-        let lattice = choose_path(&self.program, &temperatures, self.requested_path)?;
+        let lattice = self.lattice.as_ref().map(|l| l.at(&temperatures));
         self.temperatures = temperatures;
-        self.set_temperatures(lattice);
+        self.set_temperatures(lattice, false);
         Ok(())
     }
 
