@@ -9,12 +9,14 @@
 //! label posterior, per epoch) and `digits_samples.png` (pixel means sampled with each label clamped).
 //! Data: UCI "Optical Recognition of Handwritten Digits" (Alpaydin and Kaynak, 1998), CC BY 4.0.
 
+mod common;
+
 use std::path::PathBuf;
 
 use clap::Parser;
 use ising_wgpu::train::{Optimizer, TrainConfig, TrainingSpec, train};
 use ising_wgpu::{
-    Backend, Blocks, GpuContext, Init, IsingModel, SamplerConfig, SamplingProgram, SamplingSchedule,
+    Backend, Blocks, Init, IsingModel, SamplerConfig, SamplingProgram, SamplingSchedule,
 };
 use ndarray::{Array2, Axis, s};
 use plotters::prelude::*;
@@ -180,15 +182,7 @@ fn accuracy(predicted: &[usize], truth: &[usize]) -> f64 {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let backend = match args.backend.as_deref() {
-        Some("cpu") => Backend::Cpu { threads: None },
-        Some("gpu") => Backend::Gpu(Box::new(GpuContext::new()?)),
-        Some(other) => return Err(format!("unknown backend {other}; use gpu or cpu").into()),
-        None => match GpuContext::new().ok().filter(|ctx| !ctx.is_software()) {
-            Some(ctx) => Backend::Gpu(Box::new(ctx)),
-            None => Backend::Cpu { threads: None },
-        },
-    };
+    let backend = common::backend(args.backend.as_deref())?;
     println!("backend: {}", backend.name());
     let (visible, labels) = load_digits();
     let (train_rows, test_rows): (Vec<usize>, Vec<usize>) =
@@ -265,21 +259,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn register_font() -> Result<(), Box<dyn std::error::Error>> {
-    plotters::style::register_font(
-        "sans-serif",
-        FontStyle::Normal,
-        include_bytes!("assets/DejaVuSans.ttf"),
-    )
-    .map_err(|_| "the bundled font did not load".into())
-}
-
 fn plot_curve(
     path: &std::path::Path,
     curve: &[f64],
     sampled: f64,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    register_font()?;
+    common::register_font()?;
     let root = BitMapBackend::new(path, (700, 450)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
@@ -311,12 +296,7 @@ fn plot_curve(
         )))?
         .label(format!("labels sampled, pixels clamped: {sampled:.3}"))
         .legend(|(x, y)| Circle::new((x + 10, y), 4, RED.filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()?;
+    common::draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     root.present()?;
     Ok(())
 }

@@ -7,12 +7,11 @@
 //! Chains start ordered at the largest beta and carry their state down in beta, so they never get
 //! stuck in the striped states a quench from disorder produces.
 
+mod common;
+
 use clap::Parser;
 use ising_wgpu::physics::{BETA_C, onsager_energy_per_site, yang_magnetization};
-use ising_wgpu::{
-    CpuSampler, GpuContext, GpuSampler, Init, Lattice, Sampler, SamplerConfig, SamplingSchedule,
-    mean_and_stderr,
-};
+use ising_wgpu::{Init, Lattice, SamplerConfig, SamplingSchedule, mean_and_stderr};
 use ndarray::{Array2, Axis};
 use plotters::prelude::*;
 
@@ -48,18 +47,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let lattice = Lattice::square(args.size, args.size, true)?;
     let sites = lattice.num_sites() as f64;
-    let gpu = match args.backend.as_deref() {
-        Some("cpu") => None,
-        Some("gpu") => Some(GpuContext::new()?),
-        Some(other) => return Err(format!("unknown backend {other}; use gpu or cpu").into()),
-        None => GpuContext::new().ok().filter(|ctx| !ctx.is_software()),
-    };
-    match &gpu {
-        Some(ctx) => println!("backend: gpu, {}", ctx.describe()),
-        None => println!(
-            "backend: cpu (no hardware GPU adapter found, or --backend cpu; falling back to the CPU backend)"
-        ),
-    }
+    let backend = common::backend(args.backend.as_deref())?;
+    println!("backend: {}", backend.name());
     let schedule = SamplingSchedule::new(args.warmup, args.samples, 2)?;
     let mut state = Array2::<i8>::ones((args.chains, lattice.num_sites()));
     let mut points: Vec<Point> = Vec::new();
@@ -67,17 +56,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let beta = 0.25 + 0.45 * k as f64 / (args.points - 1).max(1) as f64;
         let program = lattice.program(1.0, 0.0, beta as f32)?; // the lattice path
         let init = Init::States(state.clone());
-        let mut sampler: Box<dyn Sampler> = match &gpu {
-            Some(ctx) => Box::new(GpuSampler::new(
-                ctx,
-                &program,
-                &SamplerConfig::new(args.chains).seed(k as u64).init(init),
-            )?),
-            None => Box::new(CpuSampler::new(
-                &program,
-                &SamplerConfig::new(args.chains).seed(k as u64).init(init),
-            )?),
-        };
+        let config = SamplerConfig::new(args.chains).seed(k as u64).init(init);
+        let mut sampler = backend.sampler(&program, &config)?;
         // Energy and magnetisation of every chain at every sample point, reduced where the spins live.
         let trace = sampler.observe_energy(&schedule)?;
         state = sampler.state()?;
@@ -112,12 +92,7 @@ struct Panel {
 }
 
 fn plot(path: &str, size: usize, points: &[Point]) -> Result<(), Box<dyn std::error::Error>> {
-    plotters::style::register_font(
-        "sans-serif",
-        FontStyle::Normal,
-        include_bytes!("assets/DejaVuSans.ttf"),
-    )
-    .map_err(|_| "the bundled font did not load")?;
+    common::register_font()?;
     let root = BitMapBackend::new(path, (1200, 500)).into_drawing_area();
     root.fill(&WHITE)?;
     let (left, right) = root.split_horizontally(600);
@@ -188,11 +163,7 @@ fn plot(path: &str, size: usize, points: &[Point]) -> Result<(), Box<dyn std::er
             ],
             BLACK.mix(0.3),
         )))?;
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
+        common::draw_legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
     }
     root.present()?;
     Ok(())
