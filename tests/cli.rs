@@ -767,3 +767,67 @@ fn devices_lists_every_adapter_and_says_what_auto_takes() {
         assert!(text.contains(adapter["name"].as_str().unwrap()), "{text}");
     }
 }
+
+#[test]
+fn unwritable_outputs_are_refused_before_the_run_and_nothing_is_left() {
+    let dir = scratch("outputs");
+    let model = write(&dir, "m.json", &model_json(&random_model(3, 6, 0.5)));
+    let target = dir.join("kept");
+    std::fs::create_dir_all(&target).unwrap();
+    let data = write(&dir, "d.csv", "1,0\n0,1\n");
+    let kept = target.display().to_string();
+    let runs: [&[&str]; 3] = [
+        &[
+            "sample",
+            "--model",
+            &model,
+            "--backend",
+            "cpu",
+            "--out",
+            &kept,
+        ],
+        &[
+            "train",
+            "--model",
+            &model,
+            "--data",
+            &data,
+            "--data-nodes",
+            "0,1",
+            "--epochs",
+            "1",
+            "--lr",
+            "0.1",
+            "--backend",
+            "cpu",
+            "--out",
+            &kept,
+        ],
+        &[
+            "sample",
+            "--model",
+            &model,
+            "--backend",
+            "cpu",
+            "--out",
+            "/no/such/dir/x.npy",
+        ],
+    ];
+    for args in runs {
+        let out = ising(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let given = args[args.len() - 1];
+        assert!(stderr.contains(given), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains(".partial") && !stderr.contains(".tmp"),
+            "{stderr}"
+        );
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["d.csv", "kept", "m.json"]);
+}

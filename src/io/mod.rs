@@ -1,9 +1,11 @@
-//! Files: model JSON, edge lists, problem files (Gset, COO), samples as NPY.
+//! Files: model JSON, edge lists, problem files (Gset, COO), samples as NPY; every output written
+//! whole or not at all (`output.rs`).
 
 mod data_csv;
 mod edge_list;
 mod model_json;
 mod npy;
+mod output;
 mod problem_formats;
 
 pub use data_csv::{parse_data_csv, read_data_csv};
@@ -12,19 +14,12 @@ pub use model_json::{model_to_json, parse_model_json, read_model_json, write_mod
 pub use npy::{write_npy_f64, write_npy_i8};
 pub use problem_formats::{ProblemFormat, parse_coo, parse_gset, read_problem};
 
+pub use output::check_output;
+pub(crate) use output::write_atomically;
+
 use std::path::Path;
 
 use crate::error::{Error, Result};
-
-/// Writes `bytes` to `path` through a temporary file beside it, so a failed write never leaves a
-/// truncated file in place of a good one.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
 
 /// Reads a whole text file, naming it on error.
 pub(crate) fn read_text(path: &Path) -> Result<String> {

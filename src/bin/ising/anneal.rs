@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use ising_wgpu::anneal::{BetaSchedule, anneal};
-use ising_wgpu::io::{ProblemFormat, read_data_csv, read_problem};
+use ising_wgpu::io::{ProblemFormat, check_output, read_data_csv, read_problem};
 use ising_wgpu::problem::Vartype;
 use ising_wgpu::{Blocks, Error, Init, SamplerConfig, SamplingProgram};
 use ndarray::Array2;
@@ -77,6 +77,9 @@ enum VartypeArg {
 }
 
 pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
+    if let Some(path) = &args.out {
+        check_output(path)?;
+    }
     let format = args.format.map(|f| match f {
         FormatArg::Gset => ProblemFormat::Gset,
         FormatArg::Coo => ProblemFormat::Coo,

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use ising_wgpu::io::check_output;
 use ising_wgpu::{Error, Observe, SamplerConfig};
 use serde_json::json;
 
@@ -65,6 +66,10 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
                   --observables-out FILE.npy"
                 .into(),
         });
+    }
+    // Refused now, not after the run.
+    for path in args.out.iter().chain(&args.observables_out) {
+        check_output(path)?;
     }
     let (program, values) = args.model.program()?;
     let n = program.model().num_nodes();

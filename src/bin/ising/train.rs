@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use ising_wgpu::io::{read_data_csv, read_model_json, write_model_json};
+use ising_wgpu::io::{check_output, read_data_csv, read_model_json, write_model_json};
 use ising_wgpu::train::{Optimizer, TrainConfig, TrainingSpec, estimate_kl_grad, train};
 use ising_wgpu::{Error, IsingModel, SamplingSchedule, exact_kl_grad};
 use ndarray::Array2;
@@ -146,6 +146,7 @@ pub(crate) struct TrainArgs {
 }
 
 pub(crate) fn train_model(args: &TrainArgs) -> ising_wgpu::Result<String> {
+    check_output(&args.out)?;
     let (model, data_nodes, data) = args.data.load()?;
     let spec = args.data.spec(data_nodes)?;
     let backend = args.data.run.open()?;
