@@ -461,6 +461,17 @@ fn bad_input_is_one_line_on_stderr_and_exit_code_2() {
             ],
             "/no/such/dir/s.npy",
         ),
+        (
+            vec![
+                "sample".into(),
+                "--model".into(),
+                good_path.clone(),
+                "--moments".into(),
+                "--threads".into(),
+                "0".into(),
+            ],
+            "--threads",
+        ),
     ];
     for (args, expected) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();

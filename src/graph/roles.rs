@@ -28,10 +28,15 @@ impl NodeRoles {
                 num_nodes,
             })?;
         if let Some(first) = slot.take() {
+            let second = if first == place {
+                "again in the same list".to_string()
+            } else {
+                place.to_string()
+            };
             return Err(Error::NodeListedTwice {
                 node,
                 first,
-                second: place.to_string(),
+                second,
             });
         }
         *slot = Some(place.to_string());
@@ -49,5 +54,25 @@ impl NodeRoles {
     /// Whether `node` was named.
     pub(crate) fn is_claimed(&self, node: usize) -> bool {
         self.owner[node].is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_named_twice_names_both_places() {
+        let mut roles = NodeRoles::new(4);
+        roles.claim(2, "block 0").unwrap();
+        let err = roles.claim(2, "the clamped nodes").unwrap_err().to_string();
+        assert_eq!(err, "node 2 appears twice: block 0 and the clamped nodes");
+        roles.claim(3, "the clamped nodes").unwrap();
+        let err = roles.claim(3, "the clamped nodes").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "node 3 appears twice: the clamped nodes and again in the same list"
+        );
+        assert!(roles.claim(4, "block 1").is_err());
     }
 }
