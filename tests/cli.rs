@@ -787,45 +787,42 @@ fn unwritable_outputs_are_refused_before_the_run_and_nothing_is_left() {
     std::fs::create_dir_all(&target).unwrap();
     let data = write(&dir, "d.csv", "1,0\n0,1\n");
     let kept = target.display().to_string();
-    let runs: [&[&str]; 3] = [
-        &[
+    let sample_to = |out: &str| -> Vec<String> {
+        [
             "sample",
             "--model",
             &model,
             "--backend",
             "cpu",
             "--out",
-            &kept,
-        ],
-        &[
-            "train",
-            "--model",
-            &model,
-            "--data",
-            &data,
-            "--data-nodes",
-            "0,1",
-            "--epochs",
-            "1",
-            "--lr",
-            "0.1",
-            "--backend",
-            "cpu",
-            "--out",
-            &kept,
-        ],
-        &[
-            "sample",
-            "--model",
-            &model,
-            "--backend",
-            "cpu",
-            "--out",
-            "/no/such/dir/x.npy",
-        ],
-    ];
+            out,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let train = [
+        "train",
+        "--model",
+        &model,
+        "--data",
+        &data,
+        "--data-nodes",
+        "0,1",
+        "--epochs",
+        "1",
+        "--lr",
+        "0.1",
+        "--backend",
+        "cpu",
+        "--out",
+        &kept,
+    ]
+    .map(String::from)
+    .to_vec();
+    let runs = [sample_to(&kept), train, sample_to("/no/such/dir/x.npy")];
     for args in runs {
-        let out = ising(args);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = ising(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         let given = args[args.len() - 1];
