@@ -193,6 +193,11 @@ impl Temperatures {
         }
     }
 
+    /// Chains in all groups.
+    pub fn chains(&self) -> usize {
+        self.chains
+    }
+
     /// The beta of each group, in order.
     pub fn betas(&self) -> &[f32] {
         &self.betas

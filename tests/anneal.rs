@@ -3,7 +3,7 @@
 
 mod common;
 
-use ising_wgpu::anneal::{BetaSchedule, anneal};
+use ising_wgpu::anneal::{BestSoFar, BetaSchedule, anneal};
 use ising_wgpu::{
     Backend, Blocks, Init, IsingModel, LaneSwap, Sampler, SamplerConfig, SamplingProgram,
     SamplingSchedule,
@@ -234,6 +234,29 @@ fn every_backend_anneals_as_the_primitive_calls_do() {
                 annealed.final_states, finals,
                 "{name}, checks every {check_every}"
             );
+        }
+    }
+}
+
+#[test]
+fn a_best_so_far_of_other_chains_is_an_error_on_every_backend() {
+    let model = common::random_model(1, 10, 0.3);
+    let program = SamplingProgram::new(model, Blocks::Auto, &[]).unwrap();
+    for backend in common::backends() {
+        let mut sampler = backend
+            .sampler(&program, &SamplerConfig::new(64).seed(2))
+            .unwrap();
+        for chains in [32, 65] {
+            let mut best = BestSoFar::new(chains);
+            let err = sampler
+                .anneal_sweeps(&[0.5, 1.0], 1, &mut best)
+                .unwrap_err();
+            assert!(
+                err.to_string().contains("best energies"),
+                "{}: {err}",
+                backend.name()
+            );
+            assert_eq!(best, BestSoFar::new(chains));
         }
     }
 }

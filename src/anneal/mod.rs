@@ -284,8 +284,7 @@ pub fn anneal(
     check_every: u64,
     mut progress: impl FnMut(u64),
 ) -> Result<Annealed> {
-    let temperatures = sampler.temperatures();
-    let chains = temperatures.chains_of(temperatures.betas().len() - 1).end;
+    let chains = sampler.temperatures().chains();
     let mut best = BestSoFar::new(chains);
     check_schedule(betas, check_every, &best, chains)?;
     let sweeps = betas.len() as u64;

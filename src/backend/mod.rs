@@ -100,7 +100,7 @@ pub trait Sampler {
         check_every: u64,
         best: &mut BestSoFar,
     ) -> Result<()> {
-        let chains = best.energies.len();
+        let chains = self.temperatures().chains();
         let checks = check_schedule(betas, check_every, best, chains)?;
         let mut done = 0u64;
         for stop in checks.sample_sweeps() {

@@ -82,9 +82,11 @@ impl CountingNodes {
                 }
                 let key = (b.to_bits(), j.to_bits(), row.len());
                 Some(*index.entry(key).or_insert_with(|| {
+                    // A new class's table starts where the previous classes' end.
+                    let offset = next;
                     classes.push((b, j, row.len()));
                     next += row.len() as u32 + 1;
-                    next - row.len() as u32 - 1
+                    offset
                 }))
             })
             .collect();

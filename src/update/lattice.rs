@@ -67,7 +67,6 @@ impl LatticeUpdate {
         if model.weights().iter().any(|&w| w != j && w != -j) {
             return Err("the couplings are not all +J or -J");
         }
-        let degree = if sides[2] > 1 { 6 } else { 4 };
         let mut index = HashMap::new();
         let mut fields = Vec::new();
         let mut site_field = Vec::with_capacity(model.num_nodes());
@@ -92,6 +91,7 @@ impl LatticeUpdate {
         }
         .at(temperatures);
         if model.weights().iter().any(|&w| w != j) {
+            let degree = update.degree();
             let mut signs = vec![0u32; model.num_nodes()];
             for (&(a, b), &w) in model.edges().iter().zip(model.weights()) {
                 let d = update.neighbours(a)[..degree]
@@ -112,8 +112,7 @@ impl LatticeUpdate {
 
     /// The same program's update at `temperatures` (geometry, fields and signs shared).
     pub(crate) fn at(&self, temperatures: &Temperatures) -> Self {
-        let degree = if self.sides[2] > 1 { 6 } else { 4 };
-        let (j, fields) = (self.j, &self.fields);
+        let (j, fields, degree) = (self.j, &self.fields, self.degree());
         LatticeUpdate {
             draws: temperatures
                 .betas()
@@ -136,6 +135,11 @@ impl LatticeUpdate {
     /// z-1`), or an empty slice when every bond is `+J`.
     pub(crate) fn bond_signs(&self) -> &[u32] {
         &self.bond_signs
+    }
+
+    /// Neighbours of a site: 6 on a cubic lattice, 4 on a square one.
+    fn degree(&self) -> usize {
+        if self.sides[2] > 1 { 6 } else { 4 }
     }
 
     /// Sides `[lx, ly, lz]`, `lz = 1` in 2D.
