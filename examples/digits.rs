@@ -237,6 +237,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 );
                 curve.push(held_out);
             }
+            true
         },
     )?;
     let seconds = start.elapsed().as_secs_f64();

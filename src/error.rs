@@ -230,6 +230,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A run was stopped by its caller (a progress callback that asked to stop, Ctrl-C).
+    #[error("interrupted after {done} of {total} {unit}")]
+    Interrupted {
+        /// Units of work done before the stop.
+        done: u64,
+        /// Units asked for.
+        total: u64,
+        /// What was counted: "sweeps", "gradient steps".
+        unit: &'static str,
+    },
+
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -58,8 +58,8 @@ pub use backend::{
     GeneralKernel, GpuContext, GpuSampler, GpuSitePacked, LaneSwap, LatticeKernel, MultiGpuSampler,
     Observables, PlanLimits, SITE_PACKED_SPIN_WGSL, SITE_PACKED_WORD, Sampler, SamplerConfig,
     SitePackedCounts, SitePackedKernel, SitePackedLattice, SitePackedSampler, SitePackedSpins,
-    UpdatePath, tuned_general_kernel, tuned_lattice_kernel, tuned_site_packed_kernel,
-    tuned_words_per_invocation, tuned_workgroup_size,
+    UpdatePath, run_in_parts, sweep_in_parts, tuned_general_kernel, tuned_lattice_kernel,
+    tuned_site_packed_kernel, tuned_words_per_invocation, tuned_workgroup_size,
 };
 pub use error::{Error, Result};
 pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics};

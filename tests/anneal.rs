@@ -44,7 +44,7 @@ fn run(
         .init(init)
         .betas(&[betas[0]]);
     let mut sampler = backend.sampler(&program, &config).unwrap();
-    anneal(sampler.as_mut(), model, betas, 1, |_| {}).unwrap()
+    anneal(sampler.as_mut(), model, betas, 1, |_| true).unwrap()
 }
 
 #[test]
@@ -221,7 +221,7 @@ fn every_backend_anneals_as_the_primitive_calls_do() {
     for backend in backends {
         for check_every in [1, 7, 100] {
             let mut sampler = backend.sampler(&program, &config).unwrap();
-            let annealed = anneal(sampler.as_mut(), &model, &betas, check_every, |_| {}).unwrap();
+            let annealed = anneal(sampler.as_mut(), &model, &betas, check_every, |_| true).unwrap();
             let mut sampler = backend.sampler(&program, &config).unwrap();
             let (kept, found_at, finals) = by_hand(sampler.as_mut(), &betas, check_every as usize);
             let name = backend.name();
@@ -332,5 +332,33 @@ fn lane_swaps_and_keeps_agree_between_backends() {
     }
     if let [a, b] = &states[..] {
         assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn a_progress_callback_that_says_stop_interrupts_the_anneal_after_its_part() {
+    let model = common::random_model(1, 12, 0.5);
+    let betas = vec![1.0; 200];
+    for backend in common::backends() {
+        let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[]).unwrap();
+        let config = SamplerConfig::new(32).betas(&[1.0]);
+        let mut sampler = backend.sampler(&program, &config).unwrap();
+        let mut calls = Vec::new();
+        let err = anneal(sampler.as_mut(), &model, &betas, 1, |done| {
+            calls.push(done);
+            done < 30
+        })
+        .unwrap_err();
+        // Parts of a twentieth of the run: stopped at the first report of 30 sweeps or more.
+        assert_eq!(calls, vec![10, 20, 30], "{}", backend.name());
+        assert!(matches!(
+            err,
+            ising_wgpu::Error::Interrupted {
+                done: 30,
+                total: 200,
+                ..
+            }
+        ));
+        assert_eq!(err.to_string(), "interrupted after 30 of 200 sweeps");
     }
 }

@@ -165,7 +165,7 @@ fn training_a_fully_visible_model_recovers_its_parameters() {
         data.view(),
         None,
         &config,
-        |_| {},
+        |_| true,
     )
     .unwrap();
     // The maximum-likelihood model matches the data's moments; 20000 rows pin each moment to about
@@ -258,4 +258,36 @@ fn conditioning_nodes_are_clamped_in_both_phases() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("conditioning nodes; give their rows"), "{e}");
+}
+
+#[test]
+fn a_report_that_says_stop_interrupts_training_after_that_step() {
+    let model = random_model(2, 6, 0.6);
+    let data = array![[1i8, -1], [1, 1], [-1, 1], [-1, -1]];
+    let spec = spec(vec![0, 3], 4, 32, 10);
+    let config = TrainConfig {
+        epochs: 3,
+        batch_rows: 2,
+        learning_rate: 0.05,
+        learning_rate_decay: 1.0,
+        weight_decay: 0.0,
+        optimizer: Optimizer::adam(),
+        seed: 1,
+    };
+    let mut seen = Vec::new();
+    let err = train(
+        &Backend::Cpu { threads: None },
+        &model,
+        &spec,
+        data.view(),
+        None,
+        &config,
+        |step| {
+            seen.push(step.step);
+            step.step < 2
+        },
+    )
+    .unwrap_err();
+    assert_eq!(seen, vec![0, 1, 2]);
+    assert_eq!(err.to_string(), "interrupted after 3 of 6 gradient steps");
 }

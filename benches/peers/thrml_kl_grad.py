@@ -20,7 +20,7 @@ import thrml
 from thrml import Block, SamplingSchedule, SpinNode
 from thrml.models import IsingEBM, IsingTrainingSpec, estimate_kl_grad, hinton_init
 
-from thrml_graph import greedy_colouring, read_edges
+from graphs import greedy_colouring, read_edges
 
 
 def digits_config():

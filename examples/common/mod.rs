@@ -44,12 +44,12 @@ pub(crate) fn backend(
         Some("cpu") => Backend::Cpu { threads: None },
         Some("gpu") => Backend::Gpu(Box::new(GpuContext::new()?)),
         Some(other) => return Err(format!("unknown backend {other}; use gpu or cpu").into()),
-        None => match GpuContext::new().ok().filter(|ctx| !ctx.is_software()) {
-            Some(ctx) => Backend::Gpu(Box::new(ctx)),
-            None => {
-                println!("no hardware GPU adapter found: falling back to the CPU backend");
-                Backend::Cpu { threads: None }
+        None => {
+            let (backend, notice) = Backend::auto(None);
+            if let Some(notice) = notice {
+                println!("notice: {notice}");
             }
-        },
+            backend
+        }
     })
 }

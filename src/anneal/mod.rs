@@ -276,13 +276,14 @@ pub(crate) fn check_schedule(
 /// chain's energy after the last sweep and every `check_every` sweeps before it, and keeping each
 /// chain's lowest-energy state where the spins live ([`Sampler::anneal_sweeps`]). `progress(done)`
 /// is called with the sweeps done after each part of the run (at least a twentieth of it, whole
-/// checks). The model's energies are `H(s)` of the sampler's program.
+/// checks); `false` stops the run with [`Error::Interrupted`]. The model's energies are `H(s)` of the
+/// sampler's program.
 pub fn anneal(
     sampler: &mut dyn Sampler,
     model: &IsingModel,
     betas: &[f32],
     check_every: u64,
-    mut progress: impl FnMut(u64),
+    mut progress: impl FnMut(u64) -> bool,
 ) -> Result<Annealed> {
     let chains = sampler.temperatures().chains();
     let mut best = BestSoFar::new(chains);
@@ -299,7 +300,13 @@ pub fn anneal(
         };
         sampler.anneal_sweeps(&betas[done as usize..stop as usize], check_every, &mut best)?;
         done = stop;
-        progress(done);
+        if !progress(done) && done < sweeps {
+            return Err(Error::Interrupted {
+                done,
+                total: sweeps,
+                unit: "sweeps",
+            });
+        }
     }
     let states = sampler.kept_state()?;
     // `IsingModel::energy` includes beta; the kept energies are H(s), without it.

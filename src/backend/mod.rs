@@ -5,10 +5,13 @@
 mod config;
 mod cpu;
 mod gpu;
+mod paced;
 
 pub use config::{SamplerConfig, UpdatePath};
+pub use paced::{run_in_parts, sweep_in_parts};
 
 pub use crate::update::site_packed::{Observables, SITE_PACKED_WORD, SitePackedLattice};
+pub(crate) use cpu::cores;
 pub use cpu::{CpuSampler, CpuSitePacked};
 pub use gpu::{
     CHAIN_MAJOR_SPIN_WGSL, ChainMajorSpins, EnergyBuffer, GeneralKernel, GpuContext, GpuSampler,
@@ -30,8 +33,9 @@ use crate::program::{Init, SamplingProgram, SamplingSchedule, Temperatures};
 pub use crate::update::lane_exchange::LaneSwap;
 
 /// The sampling calls every backend offers. Chains persist between calls: each call continues where
-/// the previous one stopped, with fresh random numbers.
-pub trait Sampler {
+/// the previous one stopped, with fresh random numbers. Samplers are `Send`: a call may run on another
+/// thread than the one that made the sampler (as Python's bindings do with the GIL released).
+pub trait Sampler: Send {
     /// Runs `schedule`, recording at each sample point what `observe` asks for; observations are
     /// reduced where the spins live (on a GPU only their results are read back).
     fn run(&mut self, schedule: &SamplingSchedule, observe: &Observe) -> Result<Observed>;
@@ -160,7 +164,8 @@ pub trait Sampler {
 }
 
 /// The calls site-packed samplers offer on every backend. Sweeps update colour 0, then colour 1.
-pub trait SitePackedSampler {
+/// Samplers are `Send`, as [`Sampler`]s are.
+pub trait SitePackedSampler: Send {
     /// Runs `sweeps` sweeps.
     fn sweep(&mut self, sweeps: u64) -> Result<()>;
 
@@ -378,6 +383,24 @@ impl Backend {
             }
             Backend::Gpu(ctx) => Box::new(GpuSitePacked::new(ctx, lattice, seed, init)?),
         })
+    }
+
+    /// The backend `--backend auto` takes: the adapter [`GpuContext::new`] picks unless it is a
+    /// software one (slower than the CPU backend on the same cores) or there is none; then the CPU
+    /// backend with `threads`, and why, as a notice for the user.
+    pub fn auto(threads: Option<usize>) -> (Backend, Option<String>) {
+        let cpu = Backend::Cpu { threads };
+        match GpuContext::new() {
+            Ok(ctx) if !ctx.is_software() => (Backend::Gpu(Box::new(ctx)), None),
+            Ok(ctx) => (
+                cpu,
+                Some(format!(
+                    "the GPU adapter is a software one ({}), slower than the CPU backend on the same cores; using the CPU backend",
+                    ctx.describe()
+                )),
+            ),
+            Err(e) => (cpu, Some(format!("{e}; using the CPU backend"))),
+        }
     }
 
     /// "cpu (vector level)" or "gpu: adapter", for messages.

@@ -72,7 +72,7 @@ pub fn exact_moments(model: &IsingModel, clamp: &[(u32, bool)]) -> Result<ExactM
         });
     }
     let states = 1u64 << free.len();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = crate::backend::cores();
     let parts = if states < 4096 { 1 } else { threads as u64 };
     let partials: Vec<Partial> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..parts)

@@ -100,7 +100,7 @@ impl Observed {
     /// Appends what a later run of the same chains observed, in place: samples, energies and
     /// overlaps after these (amortised, as a `Vec` grows), moment counts added; a field is kept only
     /// when both runs have it.
-    pub(crate) fn append(&mut self, later: Observed) {
+    pub fn append(&mut self, later: Observed) {
         self.samples = match (self.samples.take(), later.samples) {
             (Some(mut a), Some(b)) => a.append(Axis(0), b.view()).is_ok().then_some(a),
             _ => None,

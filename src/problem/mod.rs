@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use ndarray::{Array2, ArrayView2};
+
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 
@@ -169,6 +171,18 @@ impl Problem {
         Ok(self.energy_of_model(self.model.energy_of(s)?))
     }
 
+    /// The problem's energy of each state whose model energy `H(s)` is in `model_energies` (as
+    /// [`crate::anneal::Annealed`] has them), and which is lowest (the first of equals; `None` for
+    /// no states).
+    pub fn energies(&self, model_energies: &[f64]) -> (Vec<f64>, Option<usize>) {
+        let energies: Vec<f64> = model_energies
+            .iter()
+            .map(|&e| self.energy_of_model(e))
+            .collect();
+        let best = (0..energies.len()).min_by(|&a, &b| energies[a].total_cmp(&energies[b]));
+        (energies, best)
+    }
+
     /// The cut value of a state of the problem's `energy`, for MaxCut problems.
     pub fn cut(&self, energy: f64) -> Option<f64> {
         self.cut_weight.map(|w| (w - energy) / 2.0)
@@ -179,6 +193,14 @@ impl Problem {
         match self.vartype {
             Vartype::Spin => s.to_vec(),
             Vartype::Binary => s.iter().map(|&v| i8::from(v > 0)).collect(),
+        }
+    }
+
+    /// Rows of spins (states x nodes) as the problem's variables, as [`Problem::variables`].
+    pub fn variable_rows(&self, spins: ArrayView2<'_, i8>) -> Array2<i8> {
+        match self.vartype {
+            Vartype::Spin => spins.to_owned(),
+            Vartype::Binary => spins.mapv(|v| i8::from(v > 0)),
         }
     }
 

@@ -51,7 +51,7 @@ pub struct StepReport<'a> {
 
 /// Trains `model` on `data` (rows x data nodes; `conditioning` rows x conditioning nodes when the spec
 /// has any) and returns the trained model. The negative chains persist between steps (PCD); `report`
-/// sees every step.
+/// sees every step, and `false` from it stops the training with [`Error::Interrupted`].
 pub fn train(
     backend: &Backend,
     model: &IsingModel,
@@ -59,7 +59,7 @@ pub fn train(
     data: ArrayView2<'_, i8>,
     conditioning: Option<ArrayView2<'_, i8>>,
     config: &TrainConfig,
-    mut report: impl FnMut(&StepReport<'_>),
+    mut report: impl FnMut(&StepReport<'_>) -> bool,
 ) -> Result<IsingModel> {
     if config.epochs == 0 || config.batch_rows == 0 {
         return Err(Error::invalid(
@@ -112,15 +112,23 @@ pub fn train(
             model.set_weights(params[..m].iter().map(|&v| v as f32).collect())?;
             model.set_biases(params[m..].iter().map(|&v| v as f32).collect())?;
             estimator.set_model(&model)?;
-            report(&StepReport {
+            let step = epoch * batches + b;
+            let go_on = report(&StepReport {
                 epoch,
-                step: epoch * batches + b,
+                step,
                 total_steps,
                 learning_rate,
                 gradient: &gradient,
                 model: &model,
                 epoch_done: b + 1 == batches,
             });
+            if !go_on && step + 1 < total_steps {
+                return Err(Error::Interrupted {
+                    done: (step + 1) as u64,
+                    total: total_steps as u64,
+                    unit: "gradient steps",
+                });
+            }
         }
         learning_rate *= config.learning_rate_decay;
     }

@@ -43,6 +43,13 @@ use crate::update::lane_exchange::{LaneSwap, check_masks, check_swaps, keep_lane
 /// starting and joining a thread (about 40 us).
 const WORK_PER_THREAD: u64 = 1 << 17;
 
+/// The cores this process may run on, asked once (the standard library reads the affinity mask and
+/// cgroup quotas on every call, which costs more than a small sampling call).
+pub(crate) fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
 /// Block Gibbs sampling of many chains in plain Rust, multi-threaded; the oracle for the GPU.
 ///
 /// ```
@@ -134,7 +141,7 @@ impl CpuSampler {
     fn threads_for(&self, sweeps: u64) -> usize {
         let words = self.spins.words();
         let threads = self.threads.unwrap_or_else(|| {
-            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            let cores = cores();
             let per_word =
                 10 * self.program.num_free() as u64 + 2 * self.program.model().num_edges() as u64;
             let work = sweeps.saturating_mul(words as u64).saturating_mul(per_word);

@@ -35,7 +35,7 @@ impl CpuSitePacked {
             lattice: lattice.clone(),
             seed,
             next_sweep: 0,
-            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            threads: super::cores(),
         })
     }
 

@@ -142,27 +142,18 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
     );
     let start = Instant::now();
     let annealed = anneal(sampler.as_mut(), model, &betas, args.check_every, |done| {
-        bar.set_position(done)
+        bar.set_position(done);
+        true
     })?;
     let seconds = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    let energies: Vec<f64> = annealed
-        .energies
-        .iter()
-        .map(|&e| problem.energy_of_model(e))
-        .collect();
-    let best = (0..energies.len())
-        .min_by(|&a, &b| energies[a].total_cmp(&energies[b]))
-        .expect("at least one read");
+    let (energies, best) = problem.energies(&annealed.energies);
+    let best = best.expect("at least one read");
     let mut sorted = energies.clone();
     sorted.sort_by(f64::total_cmp);
     if let Some(path) = &args.out {
-        let data: Vec<i8> = annealed
-            .states
-            .rows()
-            .into_iter()
-            .flat_map(|row| problem.variables(&row.to_vec()))
-            .collect();
+        let data = problem.variable_rows(annealed.states.view());
+        let data: Vec<i8> = data.iter().copied().collect();
         ising_wgpu::io::write_npy_i8(path, &[args.reads, model.num_nodes()], &data)?;
     }
     let best_cut = problem.cut(energies[best]);

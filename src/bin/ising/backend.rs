@@ -43,37 +43,15 @@ impl BackendArgs {
 
 /// The backend `choice` names; `auto` falls back to the CPU, with a notice, when there is no hardware GPU.
 fn open(choice: BackendChoice, threads: Option<usize>) -> ising_wgpu::Result<Backend> {
-    let cpu = Backend::Cpu { threads };
     Ok(match choice {
-        BackendChoice::Cpu => cpu,
+        BackendChoice::Cpu => Backend::Cpu { threads },
         BackendChoice::Gpu => Backend::Gpu(Box::new(GpuContext::new()?)),
-        BackendChoice::Auto => match auto() {
-            Auto::Gpu(ctx) => Backend::Gpu(ctx),
-            Auto::Cpu(reason) => {
-                eprintln!("ising: notice: {reason}; using the CPU backend");
-                cpu
+        BackendChoice::Auto => {
+            let (backend, notice) = Backend::auto(threads);
+            if let Some(notice) = notice {
+                eprintln!("ising: notice: {notice} (--backend gpu uses any adapter)");
             }
-        },
+            backend
+        }
     })
-}
-
-/// What `--backend auto` takes.
-pub(crate) enum Auto {
-    /// The adapter [`GpuContext::new`] picks, a hardware one.
-    Gpu(Box<GpuContext>),
-    /// The CPU backend, and why.
-    Cpu(String),
-}
-
-/// `--backend auto`'s choice: the adapter [`GpuContext::new`] picks unless it is a software one
-/// (slower than the CPU backend on the same cores) or there is none.
-pub(crate) fn auto() -> Auto {
-    match GpuContext::new() {
-        Ok(ctx) if !ctx.is_software() => Auto::Gpu(Box::new(ctx)),
-        Ok(ctx) => Auto::Cpu(format!(
-            "the GPU adapter --backend gpu takes is a software one ({}), slower than the CPU backend on the same cores (--backend gpu uses it anyway)",
-            ctx.describe()
-        )),
-        Err(e) => Auto::Cpu(e.to_string()),
-    }
 }

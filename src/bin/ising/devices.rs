@@ -1,10 +1,8 @@
 //! `ising devices [--json]`: every adapter wgpu finds, what of it the library uses, and what
 //! `--backend auto` takes.
 
-use ising_wgpu::GpuContext;
+use ising_wgpu::{Backend, GpuContext};
 use serde_json::{Value, json};
-
-use crate::backend::{Auto, auto};
 
 /// Arguments of `ising devices`.
 #[derive(clap::Args)]
@@ -72,13 +70,12 @@ pub(crate) fn run(args: &DevicesArgs) -> ising_wgpu::Result<String> {
         Ok(_) => "the high-performance adapter of Vulkan, Metal or DX12, else of GL (WGPU_BACKEND and WGPU_ADAPTER_NAME narrow it)".to_string(),
         Err(e) => e.to_string(),
     };
-    let (auto_backend, auto_reason) = match auto() {
-        Auto::Gpu(ctx) => (
-            format!("gpu: {}", ctx.describe()),
-            "a hardware adapter".to_string(),
-        ),
-        Auto::Cpu(reason) => ("cpu".to_string(), reason),
+    let (auto_backend, notice) = Backend::auto(None);
+    let auto_backend = match auto_backend {
+        Backend::Gpu(ctx) => format!("gpu: {}", ctx.describe()),
+        Backend::Cpu { .. } => "cpu".to_string(),
     };
+    let auto_reason = notice.unwrap_or_else(|| "a hardware adapter".to_string());
     if args.json {
         let out = json!({
             "adapters": reports,

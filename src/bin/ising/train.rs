@@ -192,6 +192,7 @@ pub(crate) fn train_model(args: &TrainArgs) -> ising_wgpu::Result<String> {
                 .map(|g| g * g)
                 .sum::<f64>()
                 .sqrt();
+            true
         },
     )?;
     bar.finish_and_clear();
