@@ -133,7 +133,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut sampler = backend.sampler(&glass, &config)?;
         let start = Instant::now();
         let schedule = SamplingSchedule::new(0, tempered_sweeps, 1)?;
-        let run = temper(sampler.as_mut(), &schedule, &observe, 1, d)?;
+        let run = temper(sampler.as_mut(), &schedule, &observe, 1, d, |_, _| true)?;
         tempered_seconds += start.elapsed().as_secs_f64();
         let coldest = sampler.temperatures().chains_of(levels - 1);
         let rates = run.acceptance();

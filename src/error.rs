@@ -270,6 +270,32 @@ impl Error {
     }
 }
 
+/// Longest piece of user input a message quotes, in characters.
+const SHOWN_CHARS: usize = 48;
+
+/// User input as a message quotes it: control characters escaped (an ESC or BEL in a value never
+/// reaches the terminal raw) and anything past 48 characters cut, with its length.
+///
+/// ```
+/// assert_eq!(ising_wgpu::io::shown("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+/// assert!(ising_wgpu::io::shown(&"x".repeat(10_000)).ends_with("... (10000 bytes in all)"));
+/// ```
+pub fn shown(text: &str) -> String {
+    let mut out = String::new();
+    for (k, c) in text.chars().enumerate() {
+        if k == SHOWN_CHARS {
+            out.push_str(&format!("... ({} bytes in all)", text.len()));
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Checks that a number is finite, naming it in the error otherwise.
 pub(crate) fn check_finite(what: impl FnOnce() -> String, value: f64) -> Result<()> {
     if value.is_finite() {

@@ -23,7 +23,7 @@ pub(crate) fn spin_from_i8(value: i8, what: impl FnOnce() -> String) -> Result<f
 pub(crate) fn parse_spin(text: &str, what: impl FnOnce() -> String) -> Result<bool> {
     let bad = |what: String| Error::BadSpin {
         what,
-        value: text.to_string(),
+        value: crate::error::shown(text),
     };
     match text.trim() {
         "1" | "+1" => Ok(true),

@@ -839,3 +839,134 @@ fn unwritable_outputs_are_refused_before_the_run_and_nothing_is_left() {
     names.sort();
     assert_eq!(names, ["d.csv", "kept", "m.json"]);
 }
+
+#[test]
+fn a_model_streamed_on_standard_input_is_read_from_dash() {
+    use std::io::Write;
+    let m = random_model(5, 6, 0.5);
+    let run = |stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ising"))
+            .args(["exact", "--model", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let v = stdout_json(&run(&model_json(&m)));
+    let (nodes, _) = brute_force(&m, &[]);
+    for (a, b) in floats(&v, "node_means").iter().zip(&nodes) {
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
+    let bad = run("{\"num_nodes\": 1, \"Beta\": 1}");
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("-, line 1: unknown field `Beta`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn exact_results_do_not_depend_on_the_thread_count() {
+    let dir = scratch("exact-threads");
+    let m = random_model(31, 16, 0.4);
+    let path = write(&dir, "m.json", &model_json(&m));
+    let data = write(&dir, "d.csv", "1,-1,1\n-1,-1,1\n1,1,1\n");
+    let commands: [&[&str]; 2] = [
+        &["exact", "--model", &path],
+        &[
+            "kl-grad",
+            "--model",
+            &path,
+            "--data",
+            &data,
+            "--data-nodes",
+            "0,5,9",
+            "--exact",
+        ],
+    ];
+    for args in commands {
+        let all = ising(args);
+        // One core (taskset), against however many this machine has.
+        let one = Command::new("taskset")
+            .args(["-c", "0", env!("CARGO_BIN_EXE_ising")])
+            .args(args)
+            .output();
+        let Ok(one) = one else {
+            println!("notice: no taskset; the one-core run is skipped");
+            return;
+        };
+        assert!(
+            all.status.success() && one.status.success(),
+            "{}",
+            String::from_utf8_lossy(&one.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&all.stdout),
+            String::from_utf8_lossy(&one.stdout),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn bad_numbers_are_refused_naming_the_flag_before_any_device_is_touched() {
+    let dir = scratch("bad-numbers");
+    let m = random_model(3, 5, 0.5);
+    let path = write(&dir, "m.json", &model_json(&m));
+    let data = write(&dir, "d.csv", "1,-1\n");
+    let out = dir.join("t.json").display().to_string();
+    let train = [
+        "train",
+        "--model",
+        &path,
+        "--data",
+        &data,
+        "--data-nodes",
+        "0,1",
+        "--epochs",
+        "1",
+        "--out",
+        &out,
+    ];
+    for (flag, value, takes) in [
+        ("--lr", "nan", "a finite number above 0"),
+        ("--lr", "-0.1", "a finite number above 0"),
+        ("--lr-decay", "inf", "a finite number above 0"),
+        ("--weight-decay", "-1", "a finite number, 0 or more"),
+        ("--momentum", "1", "a number from 0 up to (not including) 1"),
+        ("--batch", "0", "a whole number, at least 1"),
+    ] {
+        let lr: &[&str] = if flag == "--lr" {
+            &[]
+        } else {
+            &["--lr", "0.1"]
+        };
+        let o = ising(&[&train[..], lr, &[flag, value]].concat());
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {stderr}");
+        assert!(
+            stderr.contains(flag) && stderr.contains(takes),
+            "{flag} {value}: {stderr}"
+        );
+        // Refused while parsing: no GPU probe (its notice) ran first.
+        assert!(!stderr.contains("notice"), "{stderr}");
+    }
+    let o = ising(&["bench", "--lattice", "2d", "--size", "8", "--beta", "nan"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.code() == Some(2)
+            && stderr.contains("--beta")
+            && stderr.contains("a finite number"),
+        "{stderr}"
+    );
+    assert!(!Path::new(&out).exists());
+}

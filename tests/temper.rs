@@ -72,7 +72,7 @@ fn run(backend: &Backend, model: &IsingModel, betas: &[f32], samples: u64) -> Te
         ..Observe::default()
     };
     let schedule = SamplingSchedule::new(200, samples, 1).unwrap();
-    temper(sampler.as_mut(), &schedule, &observe, 1, 5).unwrap()
+    temper(sampler.as_mut(), &schedule, &observe, 1, 5, |_, _| true).unwrap()
 }
 
 #[test]
@@ -143,6 +143,7 @@ fn uneven_ladders_are_refused() {
         &Observe::default(),
         1,
         0,
+        |_, _| true,
     )
     .unwrap_err()
     .to_string();
@@ -156,8 +157,35 @@ fn uneven_ladders_are_refused() {
             &SamplingSchedule::new(1, 1, 1).unwrap(),
             &Observe::default(),
             1,
-            0
+            0,
+            |_, _| true,
         )
         .is_err()
     );
+}
+
+#[test]
+fn a_callback_that_says_stop_interrupts_tempering_between_rounds() {
+    let model = common::random_model(9, 8, 0.3);
+    let program = SamplingProgram::new(model, Blocks::Auto, &[]).unwrap();
+    let config = SamplerConfig::new(64).betas(&[0.5, 1.0]);
+    let mut s = Backend::Cpu { threads: None }
+        .sampler(&program, &config)
+        .unwrap();
+    let mut seen = Vec::new();
+    let err = temper(
+        s.as_mut(),
+        &SamplingSchedule::new(10, 5, 2).unwrap(),
+        &Observe::default(),
+        3,
+        0,
+        |done, total| {
+            seen.push((done, total));
+            done < 6
+        },
+    )
+    .unwrap_err();
+    // Runs end at each swap (every 3 sweeps) and each sample point (10, 12, ...).
+    assert_eq!(seen, vec![(3, 18), (6, 18)]);
+    assert_eq!(err.to_string(), "interrupted after 6 of 18 sweeps");
 }

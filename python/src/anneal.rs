@@ -330,12 +330,22 @@ pub(crate) fn temper(
         ..Observe::default()
     };
     let (program, schedule) = (&program.inner, &schedule.inner);
-    let tempered = py
-        .detach(|| {
-            let mut sampler = backend.sampler(program, &config)?;
-            temper_run(sampler.as_mut(), schedule, &observe, swap_every, seed)
-        })
-        .py()?;
+    let mut interrupt = None;
+    let result = py.detach(|| {
+        let mut sampler = backend.sampler(program, &config)?;
+        temper_run(
+            sampler.as_mut(),
+            schedule,
+            &observe,
+            swap_every,
+            seed,
+            |_, _| check_signals(&mut interrupt),
+        )
+    });
+    if let Some(e) = interrupt {
+        return Err(e);
+    }
+    let tempered = result.py()?;
     let groups: Vec<_> = (0..betas.len())
         .map(|k| replicas * k..replicas * (k + 1))
         .collect();

@@ -163,20 +163,6 @@ pub(crate) fn train<'py>(
             )));
         }
     };
-    for (name, value) in [
-        ("learning_rate", learning_rate),
-        ("learning_rate_decay", learning_rate_decay),
-        ("weight_decay", weight_decay),
-        ("momentum", momentum),
-    ] {
-        if !value.is_finite() {
-            return Err(PyValueError::new_err(format!(
-                "{name} is not a finite number: {value}"
-            )));
-        }
-    }
-    let (data, conditioning) = rows(data, conditioning)?;
-    let backend = backend::resolve_or_auto(py, backend)?;
     let config = TrainConfig {
         epochs,
         batch_rows,
@@ -186,6 +172,9 @@ pub(crate) fn train<'py>(
         optimizer,
         seed,
     };
+    config.check().py()?;
+    let (data, conditioning) = rows(data, conditioning)?;
+    let backend = backend::resolve_or_auto(py, backend)?;
     let model = &model.inner;
     let mut stop = None;
     let report = |step: &StepReport<'_>| {

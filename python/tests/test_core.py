@@ -90,6 +90,18 @@ def test_ctrl_c_stops_a_long_call_with_keyboard_interrupt():
     assert time.monotonic() - start < 5.0
     # The sampler is still usable.
     assert sampler.state().shape == (64, 64 * 64)
+    # Annealing and tempering stop between their runs of sweeps.
+    program = lattice.program(1.0, 0.0, 0.44)
+    for call in [
+        lambda: iw.anneal(iw.Problem.from_model(program.model), reads=64, sweeps=10**7, backend="cpu"),
+        lambda: iw.temper(program, [0.3, 0.44], iw.SamplingSchedule(10**7, 1, 1), backend="cpu"),
+    ]:
+        timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+        start = time.monotonic()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            call()
+        assert time.monotonic() - start < 5.0
 
 
 def test_exact_and_sampled_kl_gradients_agree(backend):
@@ -167,7 +179,7 @@ def test_training_moves_a_fully_visible_model_to_the_datas_moments():
 
     with pytest.raises(RuntimeError, match="enough"):
         iw.train(start, spec, data, epochs=2, batch_rows=1000, learning_rate=0.05, backend="cpu", callback=stop)
-    with pytest.raises(ValueError, match="learning_rate is not a finite number"):
+    with pytest.raises(ValueError, match="invalid learning_rate: NaN is not a finite number above 0"):
         iw.train(start, spec, data, epochs=1, batch_rows=10, learning_rate=float("nan"))
 
 

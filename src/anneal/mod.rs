@@ -2,12 +2,17 @@
 //! independent read, and each read's best state kept where the spins live ([`anneal`]: only
 //! energies are read back, and the kept states once at the end).
 
+use std::time::{Duration, Instant};
+
 use ndarray::Array2;
 
-use crate::backend::Sampler;
-use crate::error::{Error, Result, check_finite};
+use crate::backend::{Pace, Sampler};
+use crate::error::{Error, Result, check_finite, shown};
 use crate::model::IsingModel;
 use crate::program::SamplingSchedule;
+
+/// Wall time of a part of [`anneal`] between two progress reports.
+const PART: Duration = Duration::from_millis(100);
 
 /// Inverse temperatures, one per sweep.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,7 +55,10 @@ impl BetaSchedule {
                 .ok()
                 .filter(|b| b.is_finite())
                 .ok_or_else(|| {
-                    Error::invalid("schedule", format!("'{}' is not a finite number", s.trim()))
+                    Error::invalid(
+                        "schedule",
+                        format!("'{}' is not a finite number", shown(s.trim())),
+                    )
                 })
         };
         let schedule = match text.split(':').collect::<Vec<_>>()[..] {
@@ -67,7 +75,8 @@ impl BetaSchedule {
                 return Err(Error::invalid(
                     "schedule",
                     format!(
-                        "'{text}' is none of linear:HOT:COLD, geometric:HOT:COLD and B1,B2,..."
+                        "'{}' is none of linear:HOT:COLD, geometric:HOT:COLD and B1,B2,...",
+                        shown(text)
                     ),
                 ));
             }
@@ -275,8 +284,8 @@ pub(crate) fn check_schedule(
 /// Anneals every chain of `sampler` (all at one beta) through `betas`, one per sweep, checking each
 /// chain's energy after the last sweep and every `check_every` sweeps before it, and keeping each
 /// chain's lowest-energy state where the spins live ([`Sampler::anneal_sweeps`]). `progress(done)`
-/// is called with the sweeps done after each part of the run (at least a twentieth of it, whole
-/// checks); `false` stops the run with [`Error::Interrupted`]. The model's energies are `H(s)` of the
+/// is called with the sweeps done after each part of the run (about a tenth of a second of it, at
+/// most a twentieth, whole checks); `false` stops the run with [`Error::Interrupted`]. The model's energies are `H(s)` of the
 /// sampler's program.
 pub fn anneal(
     sampler: &mut dyn Sampler,
@@ -289,16 +298,21 @@ pub fn anneal(
     let mut best = BestSoFar::new(chains);
     check_schedule(betas, check_every, &best, chains)?;
     let sweeps = betas.len() as u64;
-    // Parts of whole checks, the first taking the odd sweeps so that the checks fall as in one call.
-    let part = sweeps.div_ceil(20).div_ceil(check_every) * check_every;
+    // Parts of whole checks, the first taking the odd sweeps so that the checks fall as in one call,
+    // the others about PART long but at most a twentieth of the run.
+    let twentieth = sweeps.div_ceil(20).div_ceil(check_every) * check_every;
+    let mut pace = Pace::new(PART);
     let mut done = 0u64;
     while done < sweeps {
         let stop = if done == 0 {
-            (sweeps - 1) % part + 1
+            (sweeps - 1) % check_every + 1
         } else {
-            done + part
+            let timed = (pace.sweeps() / check_every).max(1) * check_every;
+            (done + timed.min(twentieth)).min(sweeps)
         };
+        let start = Instant::now();
         sampler.anneal_sweeps(&betas[done as usize..stop as usize], check_every, &mut best)?;
+        pace.record(stop - done, start.elapsed());
         done = stop;
         if !progress(done) && done < sweeps {
             return Err(Error::Interrupted {

@@ -8,6 +8,7 @@ mod gpu;
 mod paced;
 
 pub use config::{SamplerConfig, UpdatePath};
+pub(crate) use paced::Pace;
 pub use paced::{run_in_parts, sweep_in_parts};
 
 pub use crate::update::site_packed::{Observables, SITE_PACKED_WORD, SitePackedLattice};

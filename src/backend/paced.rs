@@ -112,14 +112,15 @@ pub fn sweep_in_parts(
     Ok(())
 }
 
-/// How many sweeps fit a part: one at first, then as many as the last part's rate allows.
-struct Pace {
+/// How many sweeps fit a part of a given wall time: one at first, then as many as the last part's
+/// rate allows.
+pub(crate) struct Pace {
     part: Duration,
     seconds_per_sweep: Option<f64>,
 }
 
 impl Pace {
-    fn new(part: Duration) -> Self {
+    pub(crate) fn new(part: Duration) -> Self {
         Pace {
             part,
             seconds_per_sweep: None,
@@ -127,7 +128,7 @@ impl Pace {
     }
 
     /// Sweeps of the next part, at least one (always one for a zero part).
-    fn sweeps(&self) -> u64 {
+    pub(crate) fn sweeps(&self) -> u64 {
         match self.seconds_per_sweep {
             _ if self.part.is_zero() => 1,
             None => 1,
@@ -136,7 +137,8 @@ impl Pace {
         }
     }
 
-    fn record(&mut self, sweeps: u64, elapsed: Duration) {
+    /// Takes the rate of a part of `sweeps` sweeps that took `elapsed`.
+    pub(crate) fn record(&mut self, sweeps: u64, elapsed: Duration) {
         if sweeps > 0 {
             self.seconds_per_sweep = Some(elapsed.as_secs_f64() / sweeps as f64);
         }

@@ -7,6 +7,9 @@ use crate::graph::NodeRoles;
 use crate::model::IsingModel;
 use crate::spin::spin_up;
 
+/// Parts the states of a large enumeration are split into, whatever the thread count.
+const EXACT_PARTS: u64 = 64;
+
 /// Most free nodes [`exact_moments`] enumerates (2^24 states).
 pub const MAX_EXACT_FREE: usize = 24;
 
@@ -72,21 +75,38 @@ pub fn exact_moments(model: &IsingModel, clamp: &[(u32, bool)]) -> Result<ExactM
         });
     }
     let states = 1u64 << free.len();
-    let threads = crate::backend::cores();
-    let parts = if states < 4096 { 1 } else { threads as u64 };
-    let partials: Vec<Partial> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..parts)
-            .map(|p| {
-                let range = p * states / parts..(p + 1) * states / parts;
-                let (base, free) = (&base, &free);
-                scope.spawn(move || enumerate_range(model, base, free, range))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("enumeration thread panicked"))
-            .collect()
-    });
+    // A fixed split into parts, summed in order, whatever the thread count: the same last digits on
+    // every machine (threads only choose who computes which part).
+    let parts = if states < 4096 { 1 } else { EXACT_PARTS };
+    let threads = crate::backend::cores().min(parts as usize);
+    let part = |p: u64| {
+        let range = p * states / parts..(p + 1) * states / parts;
+        enumerate_range(model, &base, &free, range)
+    };
+    let partials: Vec<Partial> = if threads == 1 {
+        (0..parts).map(part).collect()
+    } else {
+        let mut by_thread: Vec<Vec<(u64, Partial)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads as u64)
+                .map(|t| {
+                    let part = &part;
+                    scope.spawn(move || {
+                        (t..parts)
+                            .step_by(threads)
+                            .map(|p| (p, part(p)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("enumeration thread panicked"))
+                .collect()
+        });
+        let mut all: Vec<(u64, Partial)> = by_thread.drain(..).flatten().collect();
+        all.sort_by_key(|(p, _)| *p);
+        all.into_iter().map(|(_, partial)| partial).collect()
+    };
     let top = partials
         .iter()
         .map(|p| p.log_scale)

@@ -31,22 +31,25 @@ pub fn parse_data_csv(text: &str, columns: usize, source_name: &str) -> Result<A
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let fields: Vec<&str> = line.split(',').collect();
-        if fields.len() != columns {
-            return Err(Error::Parse {
-                source_name: source_name.to_string(),
-                line: k + 1,
-                message: format!(
-                    "{} values, expected {columns} (one per data node)",
-                    fields.len()
-                ),
-            });
-        }
-        for (c, field) in fields.iter().enumerate() {
+        // Counted as they come, not collected: a huge line costs no more than its text.
+        let wrong_count = |count: String| Error::Parse {
+            source_name: source_name.to_string(),
+            line: k + 1,
+            message: format!("{count} values, expected {columns} (one per data node)"),
+        };
+        let mut count = 0;
+        for field in line.split(',') {
+            if count == columns {
+                return Err(wrong_count(format!("more than {columns}")));
+            }
             let up = parse_spin(field, || {
-                format!("{source_name} line {}, column {}", k + 1, c + 1)
+                format!("{source_name} line {}, column {}", k + 1, count + 1)
             })?;
             values.push(spin_i8(up));
+            count += 1;
+        }
+        if count != columns {
+            return Err(wrong_count(count.to_string()));
         }
         rows += 1;
     }

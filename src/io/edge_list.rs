@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::read_text;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, shown};
 
 /// A graph read from an edge list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,14 +34,18 @@ fn parse_edge_list(text: &str, source_name: &str) -> Result<EdgeList> {
     let pair = |line: usize, text: &str, what: &str| -> Result<(u64, u64)> {
         let fields: Vec<&str> = text.split_whitespace().collect();
         let parse = |f: &str| {
-            f.parse::<u64>()
-                .map_err(|_| fail(line, format!("{what}: '{f}' is not a non-negative integer")))
+            f.parse::<u64>().map_err(|_| {
+                fail(
+                    line,
+                    format!("{what}: '{}' is not a non-negative integer", shown(f)),
+                )
+            })
         };
         match fields.as_slice() {
             [a, b] => Ok((parse(a)?, parse(b)?)),
             _ => Err(fail(
                 line,
-                format!("expected {what} (two integers), found '{text}'"),
+                format!("expected {what} (two integers), found '{}'", shown(text)),
             )),
         }
     };

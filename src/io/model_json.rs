@@ -9,6 +9,7 @@ use crate::error::{Error, Result, check_finite};
 use crate::model::IsingModel;
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ModelFile {
     num_nodes: u64,
     edges: Vec<[u64; 2]>,
@@ -37,7 +38,7 @@ pub fn parse_model_json(text: &str, source_name: &str) -> Result<IsingModel> {
     let file: ModelFile = serde_json::from_str(text).map_err(|e| Error::Parse {
         source_name: source_name.to_string(),
         line: e.line(),
-        message: e.to_string(),
+        message: with_suggestion(e.to_string()),
     })?;
     let num_nodes = usize::try_from(file.num_nodes)
         .map_err(|_| Error::invalid("num_nodes", format!("{} is too large", file.num_nodes)))?;
@@ -60,6 +61,43 @@ pub fn parse_model_json(text: &str, source_name: &str) -> Result<IsingModel> {
     let biases = to_f32("biases", &file.biases)?;
     let beta = narrow(&|| "beta".to_string(), file.beta)?;
     IsingModel::new(num_nodes, edges, weights, biases, beta)
+}
+
+/// The keys of a model file.
+const KEYS: [&str; 5] = ["num_nodes", "edges", "weights", "biases", "beta"];
+
+/// serde's message, with "did you mean" for an unknown key that is a near miss of a known one (the
+/// same but for case, or at most two edits away).
+fn with_suggestion(message: String) -> String {
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next());
+    let near = unknown.and_then(|key| {
+        KEYS.iter()
+            .map(|known| (edits(&key.to_lowercase(), known), known))
+            .filter(|&(d, _)| d <= 2)
+            .min()
+    });
+    match near {
+        Some((_, known)) => format!("{message}; did you mean `{known}`?"),
+        None => message,
+    }
+}
+
+/// The edit (Levenshtein) distance between `a` and `b`.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 fn to_f32(what: &str, values: &[f64]) -> Result<Vec<f32>> {
@@ -133,5 +171,25 @@ mod tests {
         let e =
             err(r#"{"num_nodes": 2, "edges": [[0, 1]], "weights": [1], "biases": [0], "beta": 1}"#);
         assert!(e.contains("biases has length 1, expected 2"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_key_and_a_near_miss() {
+        let text = r#"{"num_nodes": 2, "edges": [[0, 1]], "weights": [0.5], "biases": [0, 0], "beta": 1, "Beta": 2}"#;
+        let e = parse_model_json(text, "m.json").unwrap_err().to_string();
+        assert!(e.starts_with("m.json, line 1: unknown field `Beta`"), "{e}");
+        assert!(e.ends_with("did you mean `beta`?"), "{e}");
+        let far = text.replace("\"Beta\"", "\"temperature\"");
+        let e = parse_model_json(&far, "m.json").unwrap_err().to_string();
+        assert!(
+            e.contains("unknown field `temperature`") && !e.contains("did you mean"),
+            "{e}"
+        );
+        let typo = text
+            .replace(", \"Beta\": 2", "")
+            .replace("\"weights\"", "\"wieghts\"");
+        let e = parse_model_json(&typo, "m.json").unwrap_err().to_string();
+        assert!(e.contains("did you mean `weights`?"), "{e}");
+        assert_eq!(edits("kitten", "sitting"), 3);
     }
 }

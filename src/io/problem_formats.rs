@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{parse_model_json, read_text};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, shown};
 use crate::problem::{Problem, Vartype};
 
 /// The format of a problem file.
@@ -99,7 +99,7 @@ fn term(source_name: &str, line: usize, text: &str) -> Result<(u64, u64, f64)> {
             fail(
                 source_name,
                 line,
-                format!("'{f}' is not a non-negative integer"),
+                format!("'{}' is not a non-negative integer", shown(f)),
             )
         })
     };
@@ -107,7 +107,13 @@ fn term(source_name: &str, line: usize, text: &str) -> Result<(u64, u64, f64)> {
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
-        .ok_or_else(|| fail(source_name, line, format!("'{v}' is not a finite number")))?;
+        .ok_or_else(|| {
+            fail(
+                source_name,
+                line,
+                format!("'{}' is not a finite number", shown(v)),
+            )
+        })?;
     Ok((index(i)?, index(j)?, value))
 }
 
@@ -125,14 +131,14 @@ pub fn parse_gset(text: &str, source_name: &str) -> Result<Problem> {
             fail(
                 source_name,
                 header_line,
-                format!("header '{header}' is not 'N E'"),
+                format!("header '{}' is not 'N E'", shown(header)),
             )
         })?;
     let [n, m] = counts[..] else {
         return Err(fail(
             source_name,
             header_line,
-            format!("header '{header}' is not 'N E'"),
+            format!("header '{}' is not 'N E'", shown(header)),
         ));
     };
     if n == 0 || n > u64::from(u32::MAX) {
@@ -198,7 +204,7 @@ pub fn parse_coo(text: &str, source_name: &str, vartype: Option<Vartype>) -> Res
                     return Err(fail(
                         source_name,
                         line + 1,
-                        format!("vartype '{name}' is neither SPIN nor BINARY"),
+                        format!("vartype '{}' is neither SPIN nor BINARY", shown(name)),
                     ));
                 }
             });

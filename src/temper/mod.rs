@@ -5,7 +5,7 @@
 //! replicas and its samples, moments and observables are beta `k`'s.
 
 use crate::backend::{LaneSwap, Sampler};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, shown};
 use crate::observe::{Observe, Observed};
 use crate::program::SamplingSchedule;
 use crate::rng::{Purpose, philox4x32_10, tag};
@@ -28,7 +28,7 @@ pub fn parse_ladder(text: &str) -> Result<Vec<f32>> {
             .ok_or_else(|| {
                 Error::invalid(
                     "betas",
-                    format!("'{}' is not a non-negative number", s.trim()),
+                    format!("'{}' is not a non-negative number", shown(s.trim())),
                 )
             })
     };
@@ -38,7 +38,7 @@ pub fn parse_ladder(text: &str) -> Result<Vec<f32>> {
             let n: usize = n.trim().parse().ok().filter(|&n| n >= 2).ok_or_else(|| {
                 Error::invalid(
                     "betas",
-                    format!("'{}' is not a count of at least 2 betas", n.trim()),
+                    format!("'{}' is not a count of at least 2 betas", shown(n.trim())),
                 )
             })?;
             if lo <= 0.0 || hi <= 0.0 {
@@ -58,7 +58,7 @@ pub fn parse_ladder(text: &str) -> Result<Vec<f32>> {
         _ => {
             return Err(Error::invalid(
                 "betas",
-                format!("'{text}' is neither LO:HI:N nor B1,B2,..."),
+                format!("'{}' is neither LO:HI:N nor B1,B2,...", shown(text)),
             ));
         }
     };
@@ -116,13 +116,16 @@ enum Visited {
 /// point; after every `swap_every` sweeps (after the sample point when both fall on one sweep),
 /// replica `r` of beta `k` and replica `r` of beta `k + 1` swap with probability
 /// `min(1, exp((beta_k - beta_k+1) (E_k - E_k+1)))`, pairs `k` of alternating parity from round to
-/// round, decided from Philox draws keyed by `seed`, so every backend swaps alike.
+/// round, decided from Philox draws keyed by `seed`, so every backend swaps alike. Between the runs
+/// of sweeps, `keep_going(done, total)` sees the sweeps run so far; `false` stops the run with
+/// [`Error::Interrupted`].
 pub fn temper(
     sampler: &mut dyn Sampler,
     schedule: &SamplingSchedule,
     observe: &Observe,
     swap_every: u64,
     seed: u64,
+    mut keep_going: impl FnMut(u64, u64) -> bool,
 ) -> Result<Tempered> {
     if swap_every == 0 {
         return Err(Error::invalid("swap every", "swap at most every sweep (1)"));
@@ -180,6 +183,14 @@ pub fn temper(
         };
         let got = sampler.run(&SamplingSchedule::new(target - done, 1, 1)?, &asked)?;
         done = target;
+        let total = schedule.total_sweeps();
+        if done < total && !keep_going(done, total) {
+            return Err(Error::Interrupted {
+                done,
+                total,
+                unit: "sweeps",
+            });
+        }
         let energies = got.energy.as_ref().map(|t| t.energies().row(0).to_vec());
         if is_sample {
             next_sample += 1;

@@ -30,6 +30,68 @@ pub struct TrainConfig {
     pub seed: u64,
 }
 
+impl TrainConfig {
+    /// An error naming the first field that cannot train: epochs and batch rows at least 1,
+    /// learning rate and its decay finite and above 0, weight decay finite and 0 or more, momentum
+    /// in [0, 1), Adam's constants finite (its betas in [0, 1), epsilon above 0).
+    ///
+    /// ```
+    /// use ising_wgpu::train::{Optimizer, TrainConfig};
+    /// let mut config = TrainConfig {
+    ///     epochs: 1, batch_rows: 10, learning_rate: 0.1, learning_rate_decay: 1.0,
+    ///     weight_decay: 0.0, optimizer: Optimizer::adam(), seed: 0,
+    /// };
+    /// assert!(config.check().is_ok());
+    /// config.learning_rate = f64::NAN;
+    /// assert!(config.check().unwrap_err().to_string().contains("learning_rate"));
+    /// ```
+    pub fn check(&self) -> Result<()> {
+        let bad = |what: &'static str, why: &str, value: f64| {
+            Err(Error::invalid(what, format!("{value} is not {why}")))
+        };
+        if self.epochs == 0 {
+            return Err(Error::invalid("epochs", "train for at least 1 epoch"));
+        }
+        if self.batch_rows == 0 {
+            return Err(Error::invalid("batch_rows", "at least 1 row a step"));
+        }
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        let fraction = |v: f64| (0.0..1.0).contains(&v);
+        if !positive(self.learning_rate) {
+            return bad(
+                "learning_rate",
+                "a finite number above 0",
+                self.learning_rate,
+            );
+        }
+        if !positive(self.learning_rate_decay) {
+            return bad(
+                "learning_rate_decay",
+                "a finite number above 0",
+                self.learning_rate_decay,
+            );
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return bad(
+                "weight_decay",
+                "a finite number, 0 or more",
+                self.weight_decay,
+            );
+        }
+        match self.optimizer {
+            Optimizer::Sgd { momentum } if !fraction(momentum) => {
+                bad("momentum", "in [0, 1)", momentum)
+            }
+            Optimizer::Adam { beta1, .. } if !fraction(beta1) => bad("beta1", "in [0, 1)", beta1),
+            Optimizer::Adam { beta2, .. } if !fraction(beta2) => bad("beta2", "in [0, 1)", beta2),
+            Optimizer::Adam { epsilon, .. } if !positive(epsilon) => {
+                bad("epsilon", "a finite number above 0", epsilon)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// What [`train`] reports after each gradient step.
 #[derive(Clone, Debug)]
 pub struct StepReport<'a> {
@@ -61,12 +123,7 @@ pub fn train(
     config: &TrainConfig,
     mut report: impl FnMut(&StepReport<'_>) -> bool,
 ) -> Result<IsingModel> {
-    if config.epochs == 0 || config.batch_rows == 0 {
-        return Err(Error::invalid(
-            "training",
-            "epochs and batch_rows must be at least 1",
-        ));
-    }
+    config.check()?;
     let batch = config.batch_rows.min(data.nrows());
     let batches = data.nrows() / batch.max(1);
     let take = |rows: &[usize], m: Option<ArrayView2<'_, i8>>| m.map(|m| m.select(Axis(0), rows));

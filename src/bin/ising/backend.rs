@@ -21,17 +21,8 @@ pub(crate) struct BackendArgs {
     backend: BackendChoice,
     /// CPU threads, at least 1 (default: up to all cores, fewer for short runs); results do not
     /// depend on it.
-    #[arg(long, value_parser = thread_count)]
+    #[arg(long, value_parser = crate::values::thread_count)]
     threads: Option<usize>,
-}
-
-/// A `--threads` value: a whole number, at least 1.
-fn thread_count(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(0) => Err("at least 1 thread (leave --threads out for one per core)".into()),
-        Ok(threads) => Ok(threads),
-        Err(_) => Err("a whole number of threads, at least 1".into()),
-    }
 }
 
 impl BackendArgs {

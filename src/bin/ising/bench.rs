@@ -40,7 +40,8 @@ pub(crate) struct BenchArgs {
         long,
         default_value_t = 1.0,
         conflicts_with = "graph",
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        value_parser = crate::values::finite_f32
     )]
     coupling: f32,
     /// Field h of every lattice site.
@@ -48,7 +49,8 @@ pub(crate) struct BenchArgs {
         long,
         default_value_t = 0.0,
         conflicts_with = "graph",
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        value_parser = crate::values::finite_f32
     )]
     field: f32,
     /// Side of the lattice.
@@ -61,7 +63,7 @@ pub(crate) struct BenchArgs {
     #[arg(long, default_value_t = 64)]
     chains: usize,
     /// Inverse temperature.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = crate::values::finite_f32)]
     beta: f32,
     /// Timed sweeps.
     #[arg(long, default_value_t = 100)]

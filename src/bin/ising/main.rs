@@ -11,6 +11,7 @@ mod per_beta;
 mod sample;
 mod temper;
 mod train;
+mod values;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

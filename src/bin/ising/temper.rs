@@ -82,6 +82,7 @@ pub(crate) fn run(args: &TemperArgs) -> ising_wgpu::Result<String> {
         &observe,
         args.swap_every,
         args.seed,
+        |_, _| true,
     )?;
     let seconds = start.elapsed().as_secs_f64();
     let groups: Vec<_> = (0..betas.len())

@@ -69,7 +69,7 @@ fn parse_nodes(text: &str) -> ising_wgpu::Result<Vec<u32>> {
         .map(|t| {
             t.trim().parse().map_err(|_| Error::InvalidArgument {
                 what: "--data-nodes",
-                why: format!("'{}' is not a node index", t.trim()),
+                why: format!("'{}' is not a node index", ising_wgpu::io::shown(t.trim())),
             })
         })
         .collect()
@@ -120,25 +120,25 @@ pub(crate) struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
     /// Passes over the data.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::values::at_least_one)]
     epochs: usize,
     /// Learning rate.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::values::positive)]
     lr: f64,
     /// Optimiser.
     #[arg(long, value_enum, default_value = "adam")]
     optimizer: OptimizerChoice,
     /// Momentum of SGD.
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true, value_parser = crate::values::momentum)]
     momentum: f64,
     /// Learning-rate factor per epoch.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true, value_parser = crate::values::positive)]
     lr_decay: f64,
     /// L2 penalty on the weights.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true, value_parser = crate::values::non_negative)]
     weight_decay: f64,
     /// Rows per gradient step.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = crate::values::at_least_one)]
     batch: usize,
     /// Where to write the trained model (model JSON).
     #[arg(long, value_name = "trained.json")]
@@ -149,7 +149,6 @@ pub(crate) fn train_model(args: &TrainArgs) -> ising_wgpu::Result<String> {
     check_output(&args.out)?;
     let (model, data_nodes, data) = args.data.load()?;
     let spec = args.data.spec(data_nodes)?;
-    let backend = args.data.run.open()?;
     let config = TrainConfig {
         epochs: args.epochs,
         batch_rows: args.batch,
@@ -164,6 +163,8 @@ pub(crate) fn train_model(args: &TrainArgs) -> ising_wgpu::Result<String> {
         },
         seed: args.data.seed,
     };
+    config.check()?;
+    let backend = args.data.run.open()?;
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template(
