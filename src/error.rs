@@ -230,6 +230,23 @@ pub enum Error {
         reason: String,
     },
 
+    /// A request would need more memory than the machine has (estimated before allocating).
+    #[error(
+        "{what}: {detail} needs {} of memory, more than the {} this process can have now; ask for less",
+        crate::budget::human(*needed),
+        crate::budget::human(*available)
+    )]
+    TooLarge {
+        /// The request: a flag or parameter.
+        what: &'static str,
+        /// Its size, as the user gave it.
+        detail: String,
+        /// Bytes it needs (`u64::MAX`: more than 2^64).
+        needed: u64,
+        /// Bytes available.
+        available: u64,
+    },
+
     /// A run was stopped by its caller (a progress callback that asked to stop, Ctrl-C).
     #[error("interrupted after {done} of {total} {unit}")]
     Interrupted {

@@ -35,6 +35,7 @@
 
 pub mod anneal;
 mod backend;
+mod budget;
 mod error;
 pub mod exact;
 pub mod graph;

@@ -22,6 +22,20 @@ pub struct IsingModel {
     beta: f32,
 }
 
+/// An error unless a model of `num_nodes` nodes and `num_edges` edges, and the program and CSR
+/// built from it, fit this machine's memory (about 24 bytes a node and 40 an edge in all).
+pub(crate) fn check_model_size(num_nodes: usize, num_edges: usize) -> Result<()> {
+    let needed = crate::budget::total(&[
+        crate::budget::bytes(num_nodes, 24),
+        crate::budget::bytes(num_edges, 40),
+    ]);
+    crate::budget::check(
+        "num_nodes",
+        || format!("a model of {num_nodes} nodes and {num_edges} edges"),
+        needed,
+    )
+}
+
 impl IsingModel {
     /// A model on `edges` with weights and biases drawn from a standard normal (Box-Muller on Philox
     /// draws keyed by `seed`), the random models of THRML's benchmarks and of `ising bench --graph`.
@@ -37,6 +51,7 @@ impl IsingModel {
         beta: f32,
         seed: u64,
     ) -> Result<Self> {
+        check_model_size(num_nodes, edges.len())?;
         let key = [seed as u32, (seed >> 32) as u32];
         let normal = |index: usize| {
             let tag = rng::tag(0, Purpose::ModelParameters);

@@ -86,9 +86,26 @@ fn init_of(init: &Bound<'_, PyAny>) -> PyResult<Init> {
 pub(crate) struct PySampler {
     inner: Mutex<Box<dyn Sampler>>,
     num_nodes: usize,
+    num_edges: usize,
 }
 
 impl PySampler {
+    /// Runs `schedule` observing `observe` ([`paced`]), its whole result checked against the
+    /// machine's memory first (each part alone would pass).
+    fn run_paced(
+        &mut self,
+        py: Python<'_>,
+        schedule: &SamplingSchedule,
+        observe: &Observe,
+    ) -> PyResult<Observed> {
+        let (n, m) = (self.num_nodes, self.num_edges);
+        let sampler = self.sampler();
+        observe
+            .check_memory(schedule, n, m, sampler.temperatures().chains())
+            .py()?;
+        paced(py, sampler, schedule, observe)
+    }
+
     fn sampler(&mut self) -> &mut dyn Sampler {
         self.inner
             .get_mut()
@@ -144,6 +161,7 @@ impl PySampler {
         Ok(PySampler {
             inner: Mutex::new(sampler),
             num_nodes: program.model().num_nodes(),
+            num_edges: program.model().num_edges(),
         })
     }
 
@@ -165,7 +183,7 @@ impl PySampler {
             energy,
             overlap: false,
         };
-        let observed = paced(py, self.sampler(), &schedule.inner, &observe)?;
+        let observed = self.run_paced(py, &schedule.inner, &observe)?;
         let out = PyDict::new(py);
         if let Some(s) = observed.samples {
             out.set_item("samples", arrays::spins3_out(py, s))?;
@@ -202,7 +220,7 @@ impl PySampler {
             samples: Some(nodes),
             ..Observe::default()
         };
-        let observed = paced(py, self.sampler(), &schedule.inner, &observe)?;
+        let observed = self.run_paced(py, &schedule.inner, &observe)?;
         Ok(arrays::spins3_out(
             py,
             observed.samples.expect("samples were asked for"),
@@ -219,7 +237,7 @@ impl PySampler {
             moments: true,
             ..Observe::default()
         };
-        let observed = paced(py, self.sampler(), &schedule.inner, &observe)?;
+        let observed = self.run_paced(py, &schedule.inner, &observe)?;
         Ok(PyMoments {
             inner: observed.moments.expect("moments were asked for"),
         })
@@ -228,7 +246,7 @@ impl PySampler {
     /// Runs `sweeps` sweeps, observing nothing.
     fn sweep(&mut self, py: Python<'_>, sweeps: u64) -> PyResult<()> {
         let schedule = SamplingSchedule::new(sweeps, 1, 1).py()?;
-        paced(py, self.sampler(), &schedule, &Observe::default())?;
+        self.run_paced(py, &schedule, &Observe::default())?;
         Ok(())
     }
 

@@ -52,6 +52,21 @@ pub struct SamplerConfig {
 }
 
 impl SamplerConfig {
+    /// An error naming `chains` unless the chains' spins fit this machine's memory, checked before a
+    /// sampler allocates anything: the spins, and as much again twice over (the CPU's per-thread
+    /// copies and kept states, or a GPU's staging).
+    pub(crate) fn check_memory(&self, program: &SamplingProgram) -> Result<()> {
+        let n = program.model().num_nodes();
+        let spins = crate::budget::bytes(self.chains.div_ceil(32), 4)
+            .and_then(|b| b.checked_mul(n as u64))
+            .and_then(|b| b.checked_mul(3));
+        crate::budget::check(
+            "chains",
+            || format!("{} chains of {n} nodes", self.chains),
+            spins,
+        )
+    }
+
     /// `chains` chains, seed 0, `hinton_init`, no clamp values, the model's beta, the path chosen
     /// by the program.
     pub fn new(chains: usize) -> Self {

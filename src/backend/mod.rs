@@ -245,11 +245,15 @@ pub(crate) enum Step {
 }
 
 /// The number of sample points of `schedule`, the length of every per-sample result; an error when
-/// they cannot be held in memory. With `observe`'s samples, an error unless every observed node exists.
+/// what `observe` records of `chains` chains of a model of `num_nodes` nodes and `num_edges` edges
+/// cannot be held in memory (estimated before anything is allocated: each result and a copy of it
+/// as it is assembled). With `observe`'s samples, an error unless every observed node exists.
 pub(crate) fn check_observation(
     schedule: &SamplingSchedule,
     observe: &Observe,
     num_nodes: usize,
+    num_edges: usize,
+    chains: usize,
 ) -> Result<usize> {
     let nodes = observe.samples.as_deref().unwrap_or_default();
     if let Some(&bad) = nodes.iter().find(|&&i| i as usize >= num_nodes) {
@@ -259,7 +263,47 @@ pub(crate) fn check_observation(
             num_nodes,
         });
     }
-    usize::try_from(schedule.n_samples)
+    let n_samples = schedule.n_samples;
+    let per_sample = |bytes_per_chain: u64| {
+        crate::budget::bytes(n_samples, bytes_per_chain)
+            .and_then(|b| b.checked_mul(chains as u64))
+            .and_then(|b| b.checked_mul(2))
+    };
+    if let Some(nodes) = &observe.samples {
+        crate::budget::check(
+            "n_samples",
+            || {
+                format!(
+                    "{n_samples} samples of {chains} chains x {} nodes",
+                    nodes.len()
+                )
+            },
+            per_sample(nodes.len() as u64),
+        )?;
+    }
+    if observe.energy || observe.overlap {
+        crate::budget::check(
+            "n_samples",
+            || format!("energies of {n_samples} samples of {chains} chains"),
+            per_sample(12),
+        )?;
+    }
+    if observe.moments {
+        let counts = crate::budget::bytes(num_nodes + num_edges, 4)
+            .and_then(|b| b.checked_mul(chains as u64))
+            .and_then(|b| b.checked_mul(3));
+        crate::budget::check(
+            "chains",
+            || {
+                format!(
+                    "moment counts of {chains} chains x {} nodes and edges",
+                    num_nodes + num_edges
+                )
+            },
+            counts,
+        )?;
+    }
+    usize::try_from(n_samples)
         .map_err(|_| Error::invalid("n_samples", "too many samples to hold in memory"))
 }
 

@@ -56,6 +56,7 @@ impl Lattice {
             .ok_or_else(|| {
                 Error::invalid("lattice size", format!("{dims:?} has more than 2^32 sites"))
             })?;
+        crate::model::check_model_size(num_sites, num_sites * dims.len())?;
         let mut edges = Vec::with_capacity(num_sites * dims.len());
         let mut coord = vec![0usize; dims.len()];
         for site in 0..num_sites {

@@ -55,6 +55,21 @@ pub struct Observe {
     pub overlap: bool,
 }
 
+impl Observe {
+    /// An error unless what this records over `schedule` from `chains` chains of a model of
+    /// `num_nodes` nodes and `num_edges` edges fits this machine's memory, and every observed node
+    /// exists: the check each run makes, for callers to make before they start a sampler.
+    pub fn check_memory(
+        &self,
+        schedule: &crate::SamplingSchedule,
+        num_nodes: usize,
+        num_edges: usize,
+        chains: usize,
+    ) -> crate::Result<()> {
+        crate::backend::check_observation(schedule, self, num_nodes, num_edges, chains).map(|_| ())
+    }
+}
+
 /// What a run recorded: each field is `Some` when [`Observe`] asked for it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Observed {

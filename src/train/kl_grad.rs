@@ -8,6 +8,7 @@ use crate::backend::{Backend, Sampler};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::moments::Moments;
+use crate::observe::Observe;
 use crate::program::{Blocks, SamplingProgram};
 use crate::rng::{Purpose, derived_seed};
 
@@ -113,6 +114,20 @@ impl KlGradEstimator {
         check_batch(spec, data, conditioning)?;
         let rows = data.nrows();
         let k = spec.chains_per_row;
+        // Both phases' chains and moment counts fit, before anything is allocated.
+        let counts = Observe {
+            moments: true,
+            ..Observe::default()
+        };
+        let (n, m) = (model.num_nodes(), model.num_edges());
+        let per_row = rows.saturating_mul(k);
+        let negative_chains = if conditioning.is_some() {
+            per_row
+        } else {
+            spec.negative_chains
+        };
+        counts.check_memory(&spec.positive, n, m, per_row)?;
+        counts.check_memory(&spec.negative, n, m, negative_chains)?;
         let positive = if spec.latent_nodes(model).is_empty() {
             None
         } else {

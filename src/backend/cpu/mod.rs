@@ -79,6 +79,7 @@ pub struct CpuSampler {
 impl CpuSampler {
     /// Starts the chains of `config` on `program`.
     pub fn new(program: &SamplingProgram, config: &SamplerConfig) -> Result<Self> {
+        config.check_memory(program)?;
         let model = program.model();
         let chains = config.chains;
         let temperatures = config.temperatures(program)?;
@@ -235,7 +236,7 @@ impl Sampler for CpuSampler {
     fn run(&mut self, schedule: &SamplingSchedule, observe: &Observe) -> Result<Observed> {
         let model = self.program.model();
         let (n, m, chains) = (model.num_nodes(), model.num_edges(), self.spins.chains());
-        let n_samples = check_observation(schedule, observe, n)?;
+        let n_samples = check_observation(schedule, observe, n, m, chains)?;
         if observe.moments {
             check_count_capacity(schedule)?;
         }

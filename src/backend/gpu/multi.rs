@@ -39,6 +39,7 @@ impl MultiGpuSampler {
                 "a multi-GPU sampler needs at least one",
             ));
         }
+        config.check_memory(program)?;
         let words = config.chains.div_ceil(32);
         let windows = split_words(words, contexts.len());
         let mut shards = Vec::with_capacity(windows.len());

@@ -74,6 +74,14 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
     let (program, values) = args.model.program()?;
     let n = program.model().num_nodes();
     let schedule = args.schedule.schedule()?;
+    let observe = Observe {
+        samples: args.out.is_some().then(|| (0..n as u32).collect()),
+        moments: args.moments,
+        energy,
+        overlap: false,
+    };
+    // What the run will hold, refused before any device is opened or spin allocated.
+    observe.check_memory(&schedule, n, program.model().num_edges(), args.chains)?;
     let backend = args.run.open()?;
     let mut config = SamplerConfig::new(args.chains)
         .seed(args.seed)
@@ -90,12 +98,6 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
         "samples_per_chain": args.schedule.samples,
         "blocks": program.blocks().len(),
     });
-    let observe = Observe {
-        samples: args.out.is_some().then(|| (0..n as u32).collect()),
-        moments: args.moments,
-        energy,
-        overlap: false,
-    };
     let observed = sampler.run(&schedule, &observe)?;
     let mut out = common;
     let object = out.as_object_mut().expect("a JSON object");

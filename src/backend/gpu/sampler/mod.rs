@@ -109,6 +109,7 @@ impl GpuSampler {
         program: &SamplingProgram,
         config: &SamplerConfig,
     ) -> Result<Self> {
+        config.check_memory(program)?;
         Self::with_limits(ctx, program, config, Self::tuned_limits(ctx, program)?)
     }
 
@@ -130,6 +131,7 @@ impl GpuSampler {
         config: &SamplerConfig,
         limits: PlanLimits,
     ) -> Result<Self> {
+        config.check_memory(program)?;
         let words = config.chains.div_ceil(32);
         Self::shard(ctx, program, config, limits, 0..words)
     }

@@ -201,7 +201,13 @@ impl GpuSampler {
         schedule: &SamplingSchedule,
         observe: &Observe,
     ) -> Result<Observed> {
-        let n_samples = check_observation(schedule, observe, self.num_nodes())?;
+        let n_samples = check_observation(
+            schedule,
+            observe,
+            self.num_nodes(),
+            self.program.model().num_edges(),
+            32 * self.window.len(),
+        )?;
         check_sweep_range(self.next_sweep, schedule.total_sweeps())?;
         let sizes = self.observation_sizes(schedule, observe)?;
         let mut collected = Collected::new(self, schedule.n_samples, n_samples, observe);
