@@ -223,9 +223,11 @@ pub enum Error {
 
     /// The device was lost (driver reset, GPU removed, or a kernel ran too long).
     #[error(
-        "the GPU device was lost: {reason}; create a new GpuContext (a long-running dispatch may have hit the driver's timeout: try fewer chains per call)"
+        "the GPU device {device} was lost ({reason}); create a new GpuContext (a long-running dispatch may have hit the driver's timeout: try fewer chains per call)"
     )]
     DeviceLost {
+        /// The adapter the device was on, as [`crate::GpuContext::describe`] gives it.
+        device: String,
         /// The driver's reason.
         reason: String,
     },

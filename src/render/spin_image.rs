@@ -71,6 +71,7 @@ impl SpinImage {
                 format!("z = {z}; the lattice has {lz} planes"),
             ));
         }
+        ctx.check_lost()?;
         let device = ctx.device();
         let most = device.limits().max_texture_dimension_2d;
         if lx.max(ly) > most {

@@ -103,7 +103,11 @@ impl GpuContext {
         let flag = Arc::clone(&lost);
         device.set_device_lost_callback(move |reason, message| {
             if let Ok(mut slot) = flag.lock() {
-                *slot = Some(format!("{reason:?}: {message}"));
+                *slot = Some(if message.is_empty() {
+                    format!("{reason:?}")
+                } else {
+                    format!("{reason:?}: {message}")
+                });
             }
         });
         GpuContext {
@@ -159,6 +163,7 @@ impl GpuContext {
         during: &'static str,
         f: impl FnOnce() -> Result<T>,
     ) -> Result<T> {
+        self.check_lost()?;
         let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let result = f();
@@ -195,10 +200,15 @@ impl GpuContext {
         self.check_lost()
     }
 
-    /// An error if the device has been lost since it was created.
+    /// An error if the device has been lost since it was created. A destroyed device reports its
+    /// loss only when polled, so this polls first (without waiting).
     pub(crate) fn check_lost(&self) -> Result<()> {
+        let _ = self.device.poll(wgpu::PollType::Poll);
         match self.lost.lock().ok().and_then(|slot| slot.clone()) {
-            Some(reason) => Err(Error::DeviceLost { reason }),
+            Some(reason) => Err(Error::DeviceLost {
+                device: self.describe(),
+                reason,
+            }),
             None => Ok(()),
         }
     }

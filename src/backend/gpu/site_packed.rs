@@ -57,6 +57,7 @@ impl GpuSitePacked {
         seed: u64,
         init: Init,
     ) -> Result<Self> {
+        ctx.check_lost()?;
         let limits = PlanLimits::tuned(ctx)?;
         let kernel = super::tuned_site_packed_kernel(ctx)?;
         Self::with_limits(ctx, lattice, seed, init, limits, kernel)
@@ -72,6 +73,7 @@ impl GpuSitePacked {
         limits: PlanLimits,
         kernel: SitePackedKernel,
     ) -> Result<Self> {
+        ctx.check_lost()?;
         let words = lattice.words_per_colour();
         let per_binding = (limits.max_storage() / 4) as usize;
         if words > 2 * per_binding {

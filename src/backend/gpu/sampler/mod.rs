@@ -110,6 +110,7 @@ impl GpuSampler {
         config: &SamplerConfig,
     ) -> Result<Self> {
         config.check_memory(program)?;
+        ctx.check_lost()?;
         Self::with_limits(ctx, program, config, Self::tuned_limits(ctx, program)?)
     }
 
@@ -146,6 +147,7 @@ impl GpuSampler {
         limits: PlanLimits,
         window: Range<usize>,
     ) -> Result<Self> {
+        ctx.check_lost()?;
         let (chains, seed, init) = (config.chains, config.seed, &config.init);
         let temperatures = config.temperatures(program)?;
         // Chosen before anything is allocated; `set_temperatures` takes it below.
