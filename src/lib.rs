@@ -57,10 +57,11 @@ mod update;
 pub use backend::{
     Backend, CHAIN_MAJOR_SPIN_WGSL, ChainMajorSpins, CpuSampler, CpuSitePacked, EnergyBuffer,
     GeneralKernel, GpuContext, GpuSampler, GpuSitePacked, LaneSwap, LatticeKernel, MultiGpuSampler,
-    Observables, PlanLimits, SITE_PACKED_SPIN_WGSL, SITE_PACKED_WORD, Sampler, SamplerConfig,
-    SitePackedCounts, SitePackedKernel, SitePackedLattice, SitePackedSampler, SitePackedSpins,
-    UpdatePath, run_in_parts, sweep_in_parts, tuned_general_kernel, tuned_lattice_kernel,
-    tuned_site_packed_kernel, tuned_words_per_invocation, tuned_workgroup_size,
+    Observables, Pace, PlanLimits, SITE_PACKED_SPIN_WGSL, SITE_PACKED_WORD, Sampler, SamplerConfig,
+    SamplerState, ScheduleRun, SitePackedCounts, SitePackedKernel, SitePackedLattice,
+    SitePackedSampler, SitePackedSpins, UpdatePath, run_in_parts, sweep_in_parts,
+    tuned_general_kernel, tuned_lattice_kernel, tuned_site_packed_kernel,
+    tuned_words_per_invocation, tuned_workgroup_size,
 };
 pub use error::{Error, Result};
 pub use exact::{ExactMoments, KlGradient, exact_kl_grad, exact_moments, physics};

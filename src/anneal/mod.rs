@@ -294,46 +294,115 @@ pub fn anneal(
     check_every: u64,
     mut progress: impl FnMut(u64) -> bool,
 ) -> Result<Annealed> {
-    let chains = sampler.temperatures().chains();
-    let mut best = BestSoFar::new(chains);
-    check_schedule(betas, check_every, &best, chains)?;
-    let sweeps = betas.len() as u64;
-    // Parts of whole checks, the first taking the odd sweeps so that the checks fall as in one call,
-    // the others about PART long but at most a twentieth of the run.
-    let twentieth = sweeps.div_ceil(20).div_ceil(check_every) * check_every;
+    let mut run = AnnealRun::new(betas, check_every, sampler.temperatures().chains())?;
+    // Parts about PART long, but at most a twentieth of the run.
+    let twentieth = run.total().div_ceil(20);
     let mut pace = Pace::new(PART);
-    let mut done = 0u64;
-    while done < sweeps {
-        let stop = if done == 0 {
-            (sweeps - 1) % check_every + 1
-        } else {
-            let timed = (pace.sweeps() / check_every).max(1) * check_every;
-            (done + timed.min(twentieth)).min(sweeps)
-        };
+    while !run.finished() {
         let start = Instant::now();
-        sampler.anneal_sweeps(&betas[done as usize..stop as usize], check_every, &mut best)?;
-        pace.record(stop - done, start.elapsed());
-        done = stop;
-        if !progress(done) && done < sweeps {
+        let ran = run.step(sampler, pace.sweeps().min(twentieth))?;
+        pace.record(ran, start.elapsed());
+        if !progress(run.done()) && !run.finished() {
             return Err(Error::Interrupted {
-                done,
-                total: sweeps,
+                done: run.done(),
+                total: run.total(),
                 unit: "sweeps",
             });
         }
     }
-    let states = sampler.kept_state()?;
-    // `IsingModel::energy` includes beta; the kept energies are H(s), without it.
-    let mut unit = model.clone();
-    unit.set_beta(1.0)?;
-    let energies = unit.energy(states.view())?.to_vec();
-    let final_states = sampler.state()?;
-    Ok(Annealed {
-        energies,
-        states,
-        final_states,
-        found_at: best.found_at,
-    })
+    run.finish(sampler, model)
+}
+
+/// An anneal taken a part at a time, holding each read's best so far: with the sampler's
+/// [`crate::SamplerState`] (which holds the kept states) it is all a checkpoint needs, since parts of
+/// whole checks give the very results of one [`Sampler::anneal_sweeps`] call however they are cut.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnnealRun {
+    betas: Vec<f32>,
+    check_every: u64,
+    best: BestSoFar,
+}
+
+impl AnnealRun {
+    /// Nothing run yet, for `chains` reads; the errors of [`Sampler::anneal_sweeps`].
+    pub fn new(betas: &[f32], check_every: u64, chains: usize) -> Result<Self> {
+        Self::resume(betas, check_every, BestSoFar::new(chains))
+    }
+
+    /// A run that has reached `best` (whose `sweeps` are the sweeps done), as [`AnnealRun::best`]
+    /// gave it; an error when those sweeps are past the betas or not where a part ends.
+    pub fn resume(betas: &[f32], check_every: u64, best: BestSoFar) -> Result<Self> {
+        check_schedule(betas, check_every, &best, best.energies.len())?;
+        let (done, total) = (best.sweeps, betas.len() as u64);
+        let first = (total - 1) % check_every + 1;
+        if done > total
+            || (done > 0 && (done < first || !(done - first).is_multiple_of(check_every)))
+        {
+            return Err(Error::invalid(
+                "resumed anneal",
+                format!(
+                    "{done} sweeps done, which is not the end of a part of {total} sweeps checked \
+                     every {check_every}"
+                ),
+            ));
+        }
+        Ok(AnnealRun {
+            betas: betas.to_vec(),
+            check_every,
+            best,
+        })
+    }
+
+    /// Runs at most about `budget` sweeps (whole checks, at least one; the first part takes the odd
+    /// sweeps so that the checks fall as in one call) and returns how many ran (0 once finished).
+    pub fn step(&mut self, sampler: &mut dyn Sampler, budget: u64) -> Result<u64> {
+        let (done, total, every) = (self.done(), self.total(), self.check_every);
+        let stop = match done {
+            _ if done == total => return Ok(0),
+            0 => (total - 1) % every + 1,
+            _ => (done + (budget / every).max(1) * every).min(total),
+        };
+        let betas = &self.betas[done as usize..stop as usize];
+        sampler.anneal_sweeps(betas, every, &mut self.best)?;
+        Ok(stop - done)
+    }
+
+    /// Whether every sweep has run.
+    pub fn finished(&self) -> bool {
+        self.done() == self.total()
+    }
+
+    /// Sweeps run so far.
+    pub fn done(&self) -> u64 {
+        self.best.sweeps
+    }
+
+    /// Sweeps of the whole anneal.
+    pub fn total(&self) -> u64 {
+        self.betas.len() as u64
+    }
+
+    /// Each read's best energy so far and where it was found.
+    pub fn best(&self) -> &BestSoFar {
+        &self.best
+    }
+
+    /// The result, from the sampler's kept and current states; the model's energies are `H(s)` of
+    /// the sampler's program.
+    pub fn finish(self, sampler: &mut dyn Sampler, model: &IsingModel) -> Result<Annealed> {
+        let states = sampler.kept_state()?;
+        // `IsingModel::energy` includes beta; the kept energies are H(s), without it.
+        let mut unit = model.clone();
+        unit.set_beta(1.0)?;
+        let energies = unit.energy(states.view())?.to_vec();
+        let final_states = sampler.state()?;
+        Ok(Annealed {
+            energies,
+            states,
+            final_states,
+            found_at: self.best.found_at,
+        })
+    }
 }
 
 #[cfg(test)]

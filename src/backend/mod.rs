@@ -6,10 +6,11 @@ mod config;
 mod cpu;
 mod gpu;
 mod paced;
+mod state;
 
 pub use config::{SamplerConfig, UpdatePath};
-pub(crate) use paced::Pace;
-pub use paced::{run_in_parts, sweep_in_parts};
+pub use paced::{Pace, ScheduleRun, run_in_parts, sweep_in_parts};
+pub use state::SamplerState;
 
 pub use crate::update::site_packed::{Observables, SITE_PACKED_WORD, SitePackedLattice};
 pub(crate) use cpu::cores;
@@ -93,6 +94,16 @@ pub trait Sampler: Send {
 
     /// The kept states, chains x nodes ([`Sampler::keep_lanes`]; the current spins before any).
     fn kept_state(&mut self) -> Result<Array2<i8>>;
+
+    /// The chains as they stand: spins, kept states, the sweep counter and the betas, enough for
+    /// [`Sampler::restore_state`] to continue them bit for bit (e.g. from a checkpoint file).
+    fn save_state(&mut self) -> Result<SamplerState>;
+
+    /// Puts the chains back as `state` holds them; the sampler must have the program, parameters,
+    /// chains and seed of the one that saved it for the draws to continue as that one's would. An
+    /// error naming the mismatch ([`SamplerState::check`]), and nothing changed, when the state does
+    /// not fit this sampler's chains and nodes.
+    fn restore_state(&mut self, state: &SamplerState) -> Result<()>;
 
     /// Anneals: one sweep at each of `betas` in turn, every chain at that beta (the sampler's
     /// temperatures end as the last), checking every chain's energy `H(s)` after the last sweep and

@@ -34,43 +34,154 @@ pub fn run_in_parts(
     part: Duration,
     mut keep_going: impl FnMut(u64, u64) -> bool,
 ) -> Result<Observed> {
-    let total = schedule.total_sweeps();
-    let steps = schedule.steps_per_sample;
-    // Sweeps still to run before the next sample, and samples still to take.
-    let (mut lead, mut left) = (schedule.n_warmup, schedule.n_samples);
+    let mut run = ScheduleRun::new(schedule);
     let mut pace = Pace::new(part);
-    let (mut done, mut observed) = (0u64, None::<Observed>);
     loop {
-        let budget = pace.sweeps();
         let start = Instant::now();
-        let ran = if lead > budget {
-            sampler.sweep(budget)?;
-            lead -= budget;
-            budget
-        } else {
-            let samples = ((budget - lead) / steps + 1).min(left);
-            let piece = SamplingSchedule::new(lead, samples, steps)?;
-            let got = sampler.run(&piece, observe)?;
-            match &mut observed {
-                Some(earlier) => earlier.append(got),
-                None => observed = Some(got),
-            }
-            left -= samples;
-            lead = steps;
-            piece.total_sweeps()
-        };
-        done += ran;
+        let ran = run.step(sampler, observe, pace.sweeps())?;
         pace.record(ran, start.elapsed());
-        if left == 0 {
-            return Ok(observed.expect("at least one sample was taken"));
+        if run.finished() {
+            return Ok(run.into_observed().expect("a finished run"));
         }
-        if !keep_going(done, total) {
+        if !keep_going(run.done(), run.total()) {
             return Err(Error::Interrupted {
-                done,
-                total,
+                done: run.done(),
+                total: run.total(),
                 unit: "sweeps",
             });
         }
+    }
+}
+
+/// A schedule's run taken a step at a time, holding what it has observed so far: with the sampler's
+/// [`crate::SamplerState`] it is all a checkpoint needs, since the steps together give the very
+/// results of one [`Sampler::run`] of the schedule however they are cut.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduleRun {
+    schedule: SamplingSchedule,
+    /// Sweeps still to run before the next sample.
+    lead: u64,
+    /// Samples still to take.
+    left: u64,
+    /// Sweeps run so far.
+    done: u64,
+    observed: Option<Observed>,
+}
+
+impl ScheduleRun {
+    /// Nothing run yet.
+    pub fn new(schedule: &SamplingSchedule) -> Self {
+        ScheduleRun {
+            schedule: *schedule,
+            lead: schedule.n_warmup,
+            left: schedule.n_samples,
+            done: 0,
+            observed: None,
+        }
+    }
+
+    /// A run of `schedule` that has run `done` sweeps and observed `observed` (its samples so far),
+    /// as [`ScheduleRun::done`] and [`ScheduleRun::observed`] gave them; an error naming the
+    /// mismatch when `done` is past the schedule or the observations hold the wrong number of
+    /// samples for it.
+    pub fn resume(
+        schedule: &SamplingSchedule,
+        done: u64,
+        observed: Option<Observed>,
+    ) -> Result<Self> {
+        let (warmup, steps) = (schedule.n_warmup, schedule.steps_per_sample);
+        let total = schedule.total_sweeps();
+        if done > total {
+            return Err(Error::invalid(
+                "resumed run",
+                format!("{done} sweeps done, but the schedule has {total}"),
+            ));
+        }
+        // A part ends on a sample point only by taking it; `done` 0 has taken none.
+        let taken = match done.checked_sub(warmup) {
+            Some(after) if done > 0 || warmup > 0 => (after / steps + 1).min(schedule.n_samples),
+            _ => 0,
+        };
+        let counts = match &observed {
+            Some(observed) => observed.sample_counts(),
+            None => vec![0],
+        };
+        if let Some(&samples) = counts.iter().find(|&&c| c != taken) {
+            return Err(Error::invalid(
+                "resumed run",
+                format!(
+                    "{samples} samples observed, but {done} sweeps of the schedule take {taken}"
+                ),
+            ));
+        }
+        let lead = match taken {
+            0 => warmup - done,
+            t => warmup + t * steps - done,
+        };
+        Ok(ScheduleRun {
+            schedule: *schedule,
+            lead,
+            left: schedule.n_samples - taken,
+            done,
+            observed,
+        })
+    }
+
+    /// Runs at most `budget` sweeps (at least one) on `sampler`, taking the samples they reach
+    /// with `observe`, and returns how many ran (0 once finished).
+    pub fn step(
+        &mut self,
+        sampler: &mut dyn Sampler,
+        observe: &Observe,
+        budget: u64,
+    ) -> Result<u64> {
+        let (budget, steps) = (budget.max(1), self.schedule.steps_per_sample);
+        if self.left == 0 {
+            return Ok(0);
+        }
+        let ran = if self.lead > budget {
+            sampler.sweep(budget)?;
+            self.lead -= budget;
+            budget
+        } else {
+            let samples = ((budget - self.lead) / steps + 1).min(self.left);
+            let piece = SamplingSchedule::new(self.lead, samples, steps)?;
+            let got = sampler.run(&piece, observe)?;
+            match &mut self.observed {
+                Some(earlier) => earlier.append(got),
+                None => self.observed = Some(got),
+            }
+            self.left -= samples;
+            self.lead = steps;
+            piece.total_sweeps()
+        };
+        self.done += ran;
+        Ok(ran)
+    }
+
+    /// Whether every sample has been taken.
+    pub fn finished(&self) -> bool {
+        self.left == 0
+    }
+
+    /// Sweeps run so far.
+    pub fn done(&self) -> u64 {
+        self.done
+    }
+
+    /// Sweeps of the whole schedule.
+    pub fn total(&self) -> u64 {
+        self.schedule.total_sweeps()
+    }
+
+    /// What the steps so far observed (`None` before the first sample).
+    pub fn observed(&self) -> Option<&Observed> {
+        self.observed.as_ref()
+    }
+
+    /// What the whole run observed, once it has finished.
+    pub fn into_observed(self) -> Option<Observed> {
+        self.finished().then_some(self.observed).flatten()
     }
 }
 
@@ -114,13 +225,15 @@ pub fn sweep_in_parts(
 
 /// How many sweeps fit a part of a given wall time: one at first, then as many as the last part's
 /// rate allows.
-pub(crate) struct Pace {
+#[derive(Clone, Debug)]
+pub struct Pace {
     part: Duration,
     seconds_per_sweep: Option<f64>,
 }
 
 impl Pace {
-    pub(crate) fn new(part: Duration) -> Self {
+    /// Parts of about `part` each.
+    pub fn new(part: Duration) -> Self {
         Pace {
             part,
             seconds_per_sweep: None,
@@ -128,7 +241,7 @@ impl Pace {
     }
 
     /// Sweeps of the next part, at least one (always one for a zero part).
-    pub(crate) fn sweeps(&self) -> u64 {
+    pub fn sweeps(&self) -> u64 {
         match self.seconds_per_sweep {
             _ if self.part.is_zero() => 1,
             None => 1,
@@ -138,7 +251,7 @@ impl Pace {
     }
 
     /// Takes the rate of a part of `sweeps` sweeps that took `elapsed`.
-    pub(crate) fn record(&mut self, sweeps: u64, elapsed: Duration) {
+    pub fn record(&mut self, sweeps: u64, elapsed: Duration) {
         if sweeps > 0 {
             self.seconds_per_sweep = Some(elapsed.as_secs_f64() / sweeps as f64);
         }

@@ -1,6 +1,7 @@
 //! Files: model JSON, edge lists, problem files (Gset, COO), samples as NPY; every output written
 //! whole or not at all (`output.rs`).
 
+mod checkpoint;
 mod data_csv;
 mod edge_list;
 mod model_json;
@@ -8,6 +9,7 @@ mod npy;
 mod output;
 mod problem_formats;
 
+pub use checkpoint::{Checkpoint, Element, read_checkpoint, write_checkpoint};
 pub use data_csv::{parse_data_csv, read_data_csv};
 pub use edge_list::{EdgeList, read_edge_list};
 pub use model_json::{model_to_json, parse_model_json, read_model_json, write_model_json};
@@ -25,10 +27,20 @@ use crate::error::{Error, Result};
 /// Largest input file read, in bytes.
 pub const MAX_INPUT_BYTES: u64 = 1 << 30;
 
-/// Reads a whole text file, naming it on error: `-` is standard input; anything else must be a
-/// regular file (a FIFO, device or directory is refused before it is opened, so nothing blocks or
-/// reads without end) of at most [`MAX_INPUT_BYTES`].
+/// Reads a whole text file, naming it on error, as [`read_bytes`] reads it; not UTF-8 is an error.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
+    String::from_utf8(read_bytes(path)?).map_err(|e| {
+        Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+        )
+    })
+}
+
+/// Reads a whole file, naming it on error: `-` is standard input; anything else must be a regular
+/// file (a FIFO, device or directory is refused before it is opened, so nothing blocks or reads
+/// without end) of at most [`MAX_INPUT_BYTES`].
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     use std::io::Read;
     let too_large = |size: u64| {
         Error::io(
@@ -38,12 +50,12 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
             )),
         )
     };
-    let mut text = String::new();
+    let mut text = Vec::new();
     let read = if path == Path::new("-") {
         std::io::stdin()
             .lock()
             .take(MAX_INPUT_BYTES + 1)
-            .read_to_string(&mut text)
+            .read_to_end(&mut text)
     } else {
         let kind = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if !kind.is_file() {
@@ -58,8 +70,7 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
         if kind.len() > MAX_INPUT_BYTES {
             return Err(too_large(kind.len()));
         }
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_string(&mut text))
+        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut text))
     };
     read.map_err(|e| Error::io(path, e))?;
     if text.len() as u64 > MAX_INPUT_BYTES {

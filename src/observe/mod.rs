@@ -6,7 +6,8 @@
 //! - [`counts`]: per-chain moment counts in bit planes ([`plane_counters`]);
 //! - [`energy`]: per-chain energy and magnetisation;
 //! - [`overlap`]: the replica overlap of chain pairs;
-//! - [`best`]: an anneal's checks, each chain's lowest energy and its kept spins.
+//! - [`best`]: an anneal's checks, each chain's lowest energy and its kept spins;
+//! - `stored`: what a run observed, in a checkpoint.
 
 pub(crate) mod best;
 pub(crate) mod counts;
@@ -14,6 +15,7 @@ pub(crate) mod energy;
 pub(crate) mod gather;
 pub(crate) mod overlap;
 pub(crate) mod plane_counters;
+pub(crate) mod stored;
 
 use ndarray::{Array2, Array3, ArrayView2, Axis};
 
@@ -110,6 +112,21 @@ impl Observed {
                 .then(|| OverlapTrace::concat(&overlap, Axis(1)))
                 .flatten(),
         }
+    }
+
+    /// The samples each observation present holds (one count per field), e.g. to check a resumed
+    /// run's ([`crate::ScheduleRun::resume`]).
+    pub fn sample_counts(&self) -> Vec<u64> {
+        let mut counts = Vec::new();
+        counts.extend(self.samples.as_ref().map(|s| s.len_of(Axis(0)) as u64));
+        counts.extend(self.moments.as_ref().map(Moments::samples_per_chain));
+        counts.extend(self.energy.as_ref().map(|e| e.energies.nrows() as u64));
+        counts.extend(
+            self.overlap
+                .as_ref()
+                .map(|o| o.disagreements.nrows() as u64),
+        );
+        counts
     }
 
     /// Appends what a later run of the same chains observed, in place: samples, energies and

@@ -18,7 +18,7 @@ use sweep::SweepKernel;
 
 use super::config::{SamplerConfig, UpdatePath, choose_path};
 use super::{
-    Sampler, Span, Step, check_count_capacity, check_observation, check_sweep_range,
+    Sampler, SamplerState, Span, Step, check_count_capacity, check_observation, check_sweep_range,
     initial_host_state,
 };
 use crate::anneal::{BestSoFar, check_schedule};
@@ -357,6 +357,32 @@ impl Sampler for CpuSampler {
         let spins = self.spins.bits();
         let kept = self.kept.get_or_insert_with(|| spins.to_vec());
         keep_lanes(kept, spins, masks);
+        Ok(())
+    }
+
+    fn save_state(&mut self) -> Result<SamplerState> {
+        let kept = self.kept.as_ref().map(|bits| {
+            let mut packed = PackedSpins::new(self.spins.num_nodes(), self.spins.chains());
+            packed.bits_mut().copy_from_slice(bits);
+            packed.to_states()
+        });
+        Ok(SamplerState {
+            next_sweep: self.next_sweep,
+            spins: self.spins.to_states(),
+            kept,
+            betas: self.temperatures.betas().to_vec(),
+        })
+    }
+
+    fn restore_state(&mut self, state: &SamplerState) -> Result<()> {
+        state.check(self.spins.chains(), self.spins.num_nodes())?;
+        let spins = PackedSpins::from_states(state.spins.view())?;
+        let kept = match &state.kept {
+            Some(kept) => Some(PackedSpins::from_states(kept.view())?.bits().to_vec()),
+            None => None,
+        };
+        self.set_betas(&state.betas)?;
+        (self.spins, self.kept, self.next_sweep) = (spins, kept, state.next_sweep);
         Ok(())
     }
 

@@ -7,8 +7,8 @@ use ndarray::{Array2, ArrayView2, Axis};
 
 use super::context::GpuContext;
 use super::sampler::GpuSampler;
-use crate::backend::Sampler;
 use crate::backend::config::{SamplerConfig, UpdatePath};
+use crate::backend::{Sampler, SamplerState};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::observe::{Observe, Observed};
@@ -177,6 +177,39 @@ impl Sampler for MultiGpuSampler {
         let views: Vec<_> = parts.iter().map(Array2::view).collect();
         ndarray::concatenate(Axis(0), &views)
             .map_err(|e| Error::invalid("multi-GPU kept state", e.to_string()))
+    }
+
+    fn save_state(&mut self) -> Result<SamplerState> {
+        let parts = self.each(|shard| shard.save_state())?;
+        let join = |states: Vec<ndarray::ArrayView2<'_, i8>>| {
+            ndarray::concatenate(Axis(0), &states)
+                .map_err(|e| Error::invalid("multi-GPU state", e.to_string()))
+        };
+        let kept = match parts.iter().all(|p| p.kept.is_some()) {
+            true => Some(join(
+                parts
+                    .iter()
+                    .filter_map(|p| p.kept.as_ref())
+                    .map(Array2::view)
+                    .collect(),
+            )?),
+            false => None,
+        };
+        Ok(SamplerState {
+            next_sweep: parts[0].next_sweep,
+            spins: join(parts.iter().map(|p| p.spins.view()).collect())?,
+            kept,
+            betas: parts[0].betas.clone(),
+        })
+    }
+
+    fn restore_state(&mut self, state: &SamplerState) -> Result<()> {
+        // Checked whole first, so that no shard changes when another would refuse its part.
+        state.check(self.temperatures().chains(), self.first().num_nodes())?;
+        for (chains, shard) in &mut self.shards {
+            shard.restore_state(&state.select_chains(chains.clone()))?;
+        }
+        Ok(())
     }
 
     fn backend_name(&self) -> String {

@@ -4,14 +4,15 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use ising_wgpu::anneal::{BetaSchedule, anneal};
+use ising_wgpu::anneal::{AnnealRun, BetaSchedule};
 use ising_wgpu::io::{ProblemFormat, check_output, read_data_csv, read_problem};
 use ising_wgpu::problem::Vartype;
-use ising_wgpu::{Blocks, Error, Init, SamplerConfig, SamplingProgram};
+use ising_wgpu::{Blocks, Error, Init, Pace, SamplerConfig, SamplingProgram};
 use ndarray::Array2;
 use serde_json::json;
 
 use crate::backend::BackendArgs;
+use crate::checkpoint::{CheckpointArgs, Checkpointer, digest};
 
 /// Arguments of `ising anneal`.
 #[derive(clap::Args)]
@@ -54,6 +55,8 @@ pub(crate) struct AnnealArgs {
     /// Print one JSON object instead of lines of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    checkpoint: CheckpointArgs,
 }
 
 /// `--format`.
@@ -89,6 +92,7 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         VartypeArg::Spin => Vartype::Spin,
         VartypeArg::Binary => Vartype::Binary,
     });
+    let (mut checkpointer, resumed) = Checkpointer::new(&args.checkpoint, "anneal")?;
     let problem = read_problem(&args.problem, format, vartype)?;
     let model = problem.model();
     let schedule = match &args.schedule {
@@ -107,6 +111,7 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         (None, None) => 1000,
     };
     let betas = schedule.betas(sweeps)?;
+    let mut initial = None;
     let init = match &args.initial_states {
         Some(path) => {
             let rows = read_data_csv(path, model.num_nodes())?;
@@ -124,6 +129,9 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
                     });
                 }
             };
+            initial = Some(digest(
+                &states.iter().map(|&s| s as u8).collect::<Vec<u8>>(),
+            ));
             Init::States(states)
         }
         None => Init::Uniform,
@@ -135,16 +143,49 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         .init(init)
         .betas(&[betas[0]]);
     let mut sampler = backend.sampler(&program, &config)?;
+    // Everything the results depend on; a resumed checkpoint must have been saved with the same.
+    checkpointer.bind(
+        json!({
+            "problem": digest(format!("{problem:?}").as_bytes()),
+            "reads": args.reads,
+            "betas": digest(&betas.iter().flat_map(|b| b.to_le_bytes()).collect::<Vec<u8>>()),
+            "check_every": args.check_every,
+            "seed": args.seed,
+            "initial_states": initial,
+            "backend": sampler.backend_name(),
+        }),
+        resumed.as_ref(),
+    )?;
+    let mut run = match &resumed {
+        Some(checkpoint) => {
+            sampler.restore_state(&checkpoint.sampler_state()?)?;
+            AnnealRun::resume(&betas, args.check_every, checkpoint.best()?)?
+        }
+        None => AnnealRun::new(&betas, args.check_every, args.reads)?,
+    };
     let bar = ProgressBar::new(sweeps);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} sweeps [{elapsed_precise}]")
             .expect("a valid template"),
     );
     let start = Instant::now();
-    let annealed = anneal(sampler.as_mut(), model, &betas, args.check_every, |done| {
-        bar.set_position(done);
-        true
-    })?;
+    // Parts of about a tenth of a second (for the bar), each ending where a due checkpoint falls.
+    let mut pace = Pace::new(std::time::Duration::from_millis(100));
+    while !run.finished() {
+        let part = Instant::now();
+        let budget = pace.sweeps().min(checkpointer.budget(run.done()));
+        let ran = run.step(sampler.as_mut(), budget)?;
+        pace.record(ran, part.elapsed());
+        bar.set_position(run.done());
+        if !run.finished() {
+            checkpointer.maybe_save(run.done(), |checkpoint| {
+                checkpoint.put_sampler_state(&sampler.save_state()?);
+                checkpoint.put_best(run.best());
+                Ok(())
+            })?;
+        }
+    }
+    let annealed = run.finish(sampler.as_mut(), model)?;
     let seconds = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let (energies, best) = problem.energies(&annealed.energies);
@@ -174,6 +215,7 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         "seconds": seconds,
     });
     if args.json {
+        checkpointer.finish()?;
         return Ok(out.to_string());
     }
     let mut lines = vec![
@@ -201,5 +243,6 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         lines.push(format!("out: {}", path.display()));
     }
     lines.push(format!("seconds: {seconds:.3}"));
+    checkpointer.finish()?;
     Ok(lines.join("\n"))
 }

@@ -5,6 +5,7 @@
 mod anneal;
 mod backend;
 mod bench;
+mod checkpoint;
 mod devices;
 mod exact;
 mod per_beta;

@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ising_wgpu::io::check_output;
-use ising_wgpu::{Error, Observe, SamplerConfig};
+use ising_wgpu::io::{check_output, model_to_json};
+use ising_wgpu::{Error, Observe, Observed, Pace, SamplerConfig, ScheduleRun};
 use serde_json::json;
 
 use crate::backend::BackendArgs;
+use crate::checkpoint::{CheckpointArgs, Checkpointer, digest};
 use crate::per_beta::PerBeta;
 use crate::{ModelArgs, ScheduleArgs};
 
@@ -46,6 +47,8 @@ pub(crate) struct SampleArgs {
     /// chains x 2, float64) to this NPY file.
     #[arg(long, value_name = "FILE.npy")]
     observables_out: Option<PathBuf>,
+    #[command(flatten)]
+    checkpoint: CheckpointArgs,
 }
 
 /// A per-chain observable of `--observe`.
@@ -71,6 +74,7 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
     for path in args.out.iter().chain(&args.observables_out) {
         check_output(path)?;
     }
+    let (mut checkpointer, resumed) = Checkpointer::new(&args.checkpoint, "sample")?;
     let (program, values) = args.model.program()?;
     let n = program.model().num_nodes();
     let schedule = args.schedule.schedule()?;
@@ -91,6 +95,33 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
         config = config.betas(&args.betas);
     }
     let mut sampler = backend.sampler(&program, &config)?;
+    // Everything the results depend on; a resumed checkpoint must have been saved with the same.
+    checkpointer.bind(
+        json!({
+            "model": digest(model_to_json(program.model()).as_bytes()),
+            "clamp": args.model.clamp,
+            "chains": args.chains,
+            "seed": args.seed,
+            "schedule": [schedule.n_warmup, schedule.n_samples, schedule.steps_per_sample],
+            "observe": [observe.samples.is_some(), observe.moments, observe.energy],
+            "betas": args.betas,
+            "backend": sampler.backend_name(),
+        }),
+        resumed.as_ref(),
+    )?;
+    let mut run = match &resumed {
+        Some(checkpoint) => {
+            sampler.restore_state(&checkpoint.sampler_state()?)?;
+            let edges = program.model().num_edges();
+            let observed = Observed::restore(checkpoint, &observe, args.chains, (n, edges))?;
+            let done = checkpoint
+                .header
+                .get("done")
+                .and_then(serde_json::Value::as_u64);
+            ScheduleRun::resume(&schedule, done.unwrap_or(0), observed)?
+        }
+        None => ScheduleRun::new(&schedule),
+    };
     let start = Instant::now();
     let common = json!({
         "backend": sampler.backend_name(),
@@ -98,7 +129,27 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
         "samples_per_chain": args.schedule.samples,
         "blocks": program.blocks().len(),
     });
-    let observed = sampler.run(&schedule, &observe)?;
+    // One call unless checkpoints are saved, then parts of about a second up to each due save.
+    let mut pace = Pace::new(std::time::Duration::from_secs(1));
+    while !run.finished() {
+        let budget = match checkpointer.saving() {
+            true => pace.sweeps().min(checkpointer.budget(run.done())),
+            false => u64::MAX,
+        };
+        let part = Instant::now();
+        let ran = run.step(sampler.as_mut(), &observe, budget)?;
+        pace.record(ran, part.elapsed());
+        if !run.finished() {
+            checkpointer.maybe_save(run.done(), |checkpoint| {
+                checkpoint.put_sampler_state(&sampler.save_state()?);
+                if let Some(observed) = run.observed() {
+                    observed.store(checkpoint);
+                }
+                Ok(())
+            })?;
+        }
+    }
+    let observed = run.into_observed().expect("a finished run");
     let mut out = common;
     let object = out.as_object_mut().expect("a JSON object");
     if let (Some(path), Some(samples)) = (&args.out, observed.samples) {
@@ -144,5 +195,6 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
         }
     }
     object.insert("seconds".into(), json!(start.elapsed().as_secs_f64()));
+    checkpointer.finish()?;
     Ok(out.to_string())
 }

@@ -61,3 +61,11 @@ pub(crate) fn momentum(text: &str) -> Result<f64, String> {
         .filter(|&v| (0.0..1.0).contains(&v))
         .ok_or_else(|| "a number from 0 up to (not including) 1".into())
 }
+
+/// A whole number, at least 1 (as `u64`).
+pub(crate) fn at_least_u64(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("a whole number, at least 1".into()),
+    }
+}

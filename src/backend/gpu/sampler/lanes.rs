@@ -64,26 +64,14 @@ impl GpuSampler {
         check_masks(masks, self.window.len())?;
         self.checked("kept states", |s| {
             if s.kept.is_empty() {
+                let kept = s.kept_buffers();
                 let mut encoder = s
                     .ctx
                     .device()
                     .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-                let kept = s
-                    .groups
-                    .iter()
-                    .map(|g| {
-                        let kept = s.ctx.device().create_buffer(&wgpu::BufferDescriptor {
-                            label: Some("kept"),
-                            size: g.spins.size(),
-                            usage: wgpu::BufferUsages::STORAGE
-                                | wgpu::BufferUsages::COPY_DST
-                                | wgpu::BufferUsages::COPY_SRC,
-                            mapped_at_creation: false,
-                        });
-                        encoder.copy_buffer_to_buffer(&g.spins, 0, &kept, 0, g.spins.size());
-                        kept
-                    })
-                    .collect();
+                for (g, kept) in s.groups.iter().zip(&kept) {
+                    encoder.copy_buffer_to_buffer(&g.spins, 0, kept, 0, g.spins.size());
+                }
                 s.ctx.queue().submit([encoder.finish()]);
                 s.kept = kept;
             }
@@ -109,6 +97,23 @@ impl GpuSampler {
             }
             Ok(())
         })
+    }
+
+    /// One uninitialised kept-state buffer per chain group, the size of its spins.
+    pub(super) fn kept_buffers(&self) -> Vec<wgpu::Buffer> {
+        self.groups
+            .iter()
+            .map(|g| {
+                self.ctx.device().create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("kept"),
+                    size: g.spins.size(),
+                    usage: wgpu::BufferUsages::STORAGE
+                        | wgpu::BufferUsages::COPY_DST
+                        | wgpu::BufferUsages::COPY_SRC,
+                    mapped_at_creation: false,
+                })
+            })
+            .collect()
     }
 
     /// [`crate::Sampler::kept_state`]: the kept copies read back, or the spins before any keep.

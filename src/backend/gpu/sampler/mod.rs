@@ -8,6 +8,7 @@ mod buffers;
 mod lanes;
 mod observe;
 mod record;
+mod state;
 
 use buffers::{UpdateBuffers, group_words, grow, storage};
 
@@ -22,7 +23,7 @@ use super::plan::{
 };
 use super::transfer::{Dispatch, Readback, Wait, params_buffer, record};
 use crate::backend::config::{SamplerConfig, UpdatePath, choose_path};
-use crate::backend::{Sampler, initial_host_state};
+use crate::backend::{Sampler, SamplerState, initial_host_state};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::observe::{Observe, Observed};
@@ -285,7 +286,7 @@ impl GpuSampler {
     }
 
     /// Number of spins of the model.
-    fn num_nodes(&self) -> usize {
+    pub(crate) fn num_nodes(&self) -> usize {
         self.program.model().num_nodes()
     }
 
@@ -506,6 +507,14 @@ impl Sampler for GpuSampler {
 
     fn kept_state(&mut self) -> Result<Array2<i8>> {
         self.read_kept_state()
+    }
+
+    fn save_state(&mut self) -> Result<SamplerState> {
+        self.read_state()
+    }
+
+    fn restore_state(&mut self, state: &SamplerState) -> Result<()> {
+        self.write_state(state)
     }
 
     fn backend_name(&self) -> String {
