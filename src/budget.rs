@@ -27,7 +27,7 @@ pub(crate) fn check(
 ) -> Result<()> {
     match needed {
         Some(n) if n < UNCHECKED_BYTES => Ok(()),
-        Some(n) => match available() {
+        Some(n) => match available()? {
             Some(limit) if n > limit => Err(Error::TooLarge {
                 what,
                 detail: detail(),
@@ -40,14 +40,51 @@ pub(crate) fn check(
             what,
             detail: detail(),
             needed: u64::MAX,
-            available: available().unwrap_or(u64::MAX),
+            available: available()?.unwrap_or(u64::MAX),
         }),
     }
 }
 
+/// The environment variable that caps what a process of this library may allocate: bytes, or a
+/// number with a unit (`k`, `M`, `G`, `T`: powers of 1000), e.g. `ISING_WGPU_MEMORY=4G` on a shared
+/// machine.
+pub const MEMORY_VARIABLE: &str = "ISING_WGPU_MEMORY";
+
 /// Bytes this process may still allocate: Linux's `MemAvailable`, lowered to the cgroup's
-/// remaining limit where one is set; `None` where neither can be read.
-fn available() -> Option<u64> {
+/// remaining limit where one is set and to [`MEMORY_VARIABLE`]'s cap; `None` where none can be
+/// read. An error when the variable is set to something that is not a size.
+fn available() -> Result<Option<u64>> {
+    let cap = match std::env::var(MEMORY_VARIABLE) {
+        Ok(text) => Some(parse_size(&text).ok_or_else(|| {
+            Error::invalid(
+                MEMORY_VARIABLE,
+                format!(
+                    "'{}' is not a size; give bytes or a number with k, M, G or T (e.g. 4G)",
+                    crate::error::shown(&text)
+                ),
+            )
+        })?),
+        Err(_) => None,
+    };
+    Ok([machine(), cap].into_iter().flatten().min())
+}
+
+/// `4G`, `512M`, `1.5G` or `1000000` as bytes (units are powers of 1000).
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (number, scale) = match text.char_indices().last()? {
+        (at, 'k' | 'K') => (&text[..at], 1e3),
+        (at, 'm' | 'M') => (&text[..at], 1e6),
+        (at, 'g' | 'G') => (&text[..at], 1e9),
+        (at, 't' | 'T') => (&text[..at], 1e12),
+        _ => (text, 1.0),
+    };
+    let bytes = number.trim().parse::<f64>().ok()? * scale;
+    (0.0..1.8e19).contains(&bytes).then_some(bytes as u64)
+}
+
+/// What the machine (and the cgroup) leave this process, as [`available`] reads it.
+fn machine() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok();
     let system = meminfo.as_deref().and_then(|text| {
         let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
@@ -105,7 +142,7 @@ mod tests {
                 .starts_with("chains: 2^64 chains needs more than 2^64 bytes"),
             "{e}"
         );
-        if let Some(limit) = available() {
+        if let Ok(Some(limit)) = available() {
             let e = check(
                 "n_samples",
                 || "many samples".into(),
@@ -116,5 +153,16 @@ mod tests {
         }
         assert_eq!(human(12_000_000_000), "12.0 GB");
         assert_eq!(human(999), "999 bytes");
+    }
+
+    #[test]
+    fn sizes_read_as_a_person_writes_them() {
+        assert_eq!(parse_size("4G"), Some(4_000_000_000));
+        assert_eq!(parse_size("1.5 M"), Some(1_500_000));
+        assert_eq!(parse_size("512k"), Some(512_000));
+        assert_eq!(parse_size("1000"), Some(1000));
+        for bad in ["", "G", "-1G", "lots", "1e30", "nanG"] {
+            assert_eq!(parse_size(bad), None, "{bad}");
+        }
     }
 }

@@ -36,6 +36,7 @@
 pub mod anneal;
 mod backend;
 mod budget;
+pub use budget::MEMORY_VARIABLE;
 mod error;
 pub mod exact;
 pub mod graph;

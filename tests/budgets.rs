@@ -67,8 +67,8 @@ fn huge_lattices_and_models_are_refused_before_they_are_built() {
     );
 }
 
-/// Runs `ising args`, asserting a quick exit 2 whose message says what is too large.
-fn refused(args: &[&str], says: &str) {
+/// Runs `ising args`, asserting a quick exit 2 whose message names `flag` and says what is too large.
+fn refused(args: &[&str], flag: &str, says: &str) {
     let start = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_ising"))
         .args(args)
@@ -77,7 +77,9 @@ fn refused(args: &[&str], says: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
     assert!(
-        stderr.contains(says) && stderr.contains("ask for less"),
+        stderr.starts_with(&format!("ising: error: {flag}"))
+            && stderr.contains(says)
+            && stderr.contains("ask for less"),
         "{args:?}: {stderr}"
     );
     assert!(
@@ -111,20 +113,26 @@ fn the_command_line_refuses_requests_too_large_at_once() {
             .chain(cpu.iter().map(|s| s.to_string()))
             .collect()
     };
-    let run = |args: Vec<String>, says: &str| {
-        refused(&args.iter().map(String::as_str).collect::<Vec<_>>(), says)
+    let run = |args: Vec<String>, flag: &str, says: &str| {
+        refused(
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            flag,
+            says,
+        )
     };
     run(
         sample(&["--chains", "18446744073709551615", "--moments"]),
+        "--chains: ",
         "18446744073709551615 chains",
     );
     run(
         sample(&["--chains", "1000000000", "--moments"]),
+        "--chains: ",
         "1000000000 chains",
     );
     let mut with_out = sample(&["--samples", "100000000000"]);
     with_out.extend(["--out".into(), out_text.clone()]);
-    run(with_out, "100000000000 samples");
+    run(with_out, "--samples: ", "100000000000 samples");
     assert!(!out.exists());
     refused(
         &[
@@ -136,7 +144,8 @@ fn the_command_line_refuses_requests_too_large_at_once() {
             "--backend",
             "cpu",
         ],
-        "4294836225 nodes",
+        "--size: ",
+        "a model of 4294836225 nodes",
     );
     refused(
         &[
@@ -146,7 +155,8 @@ fn the_command_line_refuses_requests_too_large_at_once() {
             "--backend",
             "cpu",
         ],
-        "4294967295 nodes",
+        "--graph: ",
+        "a model of 4294967295 nodes",
     );
     refused(
         &[
@@ -162,7 +172,47 @@ fn the_command_line_refuses_requests_too_large_at_once() {
             "--backend",
             "cpu",
         ],
+        "--chains: ",
         "1000000000 chains",
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_memory_variable_caps_every_budget_and_a_bad_value_is_named() {
+    let dir = std::env::temp_dir().join(format!("ising-budgets-cap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // 33 bytes that name variable 444444444: a model of 444444445 variables, some 10 GB.
+    let coo = dir.join("far.coo");
+    std::fs::write(&coo, "0 1 0.5\n444444444 2 1\n").unwrap();
+    let anneal = |memory: &str| {
+        Command::new(env!("CARGO_BIN_EXE_ising"))
+            .args([
+                "anneal",
+                "--problem",
+                coo.to_str().unwrap(),
+                "--backend",
+                "cpu",
+            ])
+            .env(ising_wgpu::MEMORY_VARIABLE, memory)
+            .output()
+            .unwrap()
+    };
+    let start = Instant::now();
+    let out = anneal("200M");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--problem: a model of 444444445 nodes")
+            && stderr.contains("more than the 200.0 MB"),
+        "{stderr}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(10));
+    let out = anneal("lots");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ISING_WGPU_MEMORY: 'lots' is not a size"),
+        "{stderr}"
     );
     std::fs::remove_dir_all(dir).unwrap();
 }

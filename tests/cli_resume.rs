@@ -1,4 +1,4 @@
-//! Kill and resume: `sample` and `anneal` killed (SIGKILL) again and again while they save
+//! Kill and resume: `sample`, `anneal`, `temper` and `train` killed (SIGKILL) again and again while they save
 //! checkpoints, each time restarted with `--resume`, finish with output bit for bit that of a run
 //! never stopped, on every backend; a checkpoint of other arguments, another command or a damaged
 //! file is refused naming the problem.
@@ -89,6 +89,34 @@ fn killed_and_resumed(args: &[String], checkpoint: &Path) -> (Output, usize) {
     }
 }
 
+/// Runs `base(WHOLE)` once unbroken, and `base(RESUMED)` with checkpoints every `every`, killed and
+/// resumed ([`killed_and_resumed`]) at least twice; asserts the two print the same results and
+/// returns the paths the two runs wrote their output files to (`dir/whole.EXT`, `dir/resumed.EXT`).
+fn assert_resumes_as_unbroken(
+    dir: &Path,
+    backend: &str,
+    ext: &str,
+    every: &str,
+    base: impl Fn(&str) -> Vec<String>,
+) -> (PathBuf, PathBuf) {
+    let (whole, resumed) = (
+        dir.join(format!("whole.{ext}")),
+        dir.join(format!("resumed.{ext}")),
+    );
+    let unbroken = ising(&base(&whole.display().to_string()));
+    let mut args = base(&resumed.display().to_string());
+    args.extend(strings(&["--checkpoint-every", every]));
+    let checkpoint = dir.join(format!("{backend}.ck"));
+    let (out, kills) = killed_and_resumed(&args, &checkpoint);
+    assert!(kills >= 2, "{backend}: only {kills} kills landed mid-run");
+    assert_eq!(result(&out), result(&unbroken), "{backend}");
+    assert!(
+        !checkpoint.exists(),
+        "{backend}: the finished run left its checkpoint"
+    );
+    (whole, resumed)
+}
+
 fn backends() -> Vec<&'static str> {
     let mut names = vec!["cpu"];
     if common::gpu().is_some() {
@@ -131,25 +159,12 @@ fn sample_killed_and_resumed_writes_what_an_unbroken_run_writes() {
                 "--seed",
                 "5",
                 "--out",
-                &dir.join(out).display().to_string(),
+                out,
             ])
         };
-        let whole = ising(&base("whole.npy"));
-        let mut args = base("resumed.npy");
-        args.extend(strings(&["--checkpoint-every", "150"]));
-        let checkpoint = dir.join(format!("{backend}.ck"));
-        let (resumed, kills) = killed_and_resumed(&args, &checkpoint);
-        assert!(kills >= 2, "{backend}: only {kills} kills landed mid-run");
-        assert_eq!(result(&resumed), result(&whole), "{backend}");
-        let npy = |name: &str| std::fs::read(dir.join(name)).unwrap();
-        assert!(
-            npy("resumed.npy") == npy("whole.npy"),
-            "{backend}: samples differ"
-        );
-        assert!(
-            !checkpoint.exists(),
-            "the finished run removes its checkpoint"
-        );
+        let (whole, resumed) = assert_resumes_as_unbroken(&dir, backend, "npy", "150", base);
+        let npy = |path: &Path| std::fs::read(path).unwrap();
+        assert!(npy(&resumed) == npy(&whole), "{backend}: samples differ");
     }
 }
 
@@ -184,21 +199,114 @@ fn anneal_killed_and_resumed_finds_what_an_unbroken_run_finds() {
                 "9",
                 "--json",
                 "--out",
-                &dir.join(out).display().to_string(),
+                out,
             ])
         };
-        let whole = ising(&base("whole.npy"));
-        let mut args = base("resumed.npy");
-        args.extend(strings(&["--checkpoint-every", "700"]));
-        let checkpoint = dir.join(format!("{backend}.ck"));
-        let (resumed, kills) = killed_and_resumed(&args, &checkpoint);
-        assert!(kills >= 2, "{backend}: only {kills} kills landed mid-run");
-        assert_eq!(result(&resumed), result(&whole), "{backend}");
-        let npy = |name: &str| std::fs::read(dir.join(name)).unwrap();
+        let (whole, resumed) = assert_resumes_as_unbroken(&dir, backend, "npy", "700", base);
+        let npy = |path: &Path| std::fs::read(path).unwrap();
         assert!(
-            npy("resumed.npy") == npy("whole.npy"),
+            npy(&resumed) == npy(&whole),
             "{backend}: best states differ"
         );
+    }
+}
+
+#[test]
+fn temper_killed_and_resumed_reports_what_an_unbroken_run_reports() {
+    let dir = scratch("temper");
+    let model = common::random_model(8, 16, 0.25);
+    let model_path = dir.join("m.json");
+    std::fs::write(&model_path, ising_wgpu::io::model_to_json(&model)).unwrap();
+    for backend in backends() {
+        let samples = if backend == "cpu" { "6000" } else { "800" };
+        let args = strings(&[
+            "temper",
+            "--model",
+            &model_path.display().to_string(),
+            "--backend",
+            backend,
+            "--betas",
+            "0.3:1.5:4",
+            "--replicas",
+            "32",
+            "--swap-every",
+            "2",
+            "--warmup",
+            "7",
+            "--samples",
+            samples,
+            "--steps-per-sample",
+            "3",
+            "--seed",
+            "4",
+            "--moments",
+            "--observables",
+            "--overlap",
+        ]);
+        // No output file: the printed results are the output.
+        assert_resumes_as_unbroken(&dir, backend, "none", "400", |_| args.clone());
+    }
+}
+
+#[test]
+fn train_killed_and_resumed_writes_the_model_an_unbroken_run_writes() {
+    let dir = scratch("train");
+    // Six visible nodes of twelve, so both phases sample (the positive one over the latent nodes).
+    let model = common::random_model(6, 12, 0.3);
+    let model_path = dir.join("m.json");
+    std::fs::write(&model_path, ising_wgpu::io::model_to_json(&model)).unwrap();
+    let rows: String = (0..120u32)
+        .map(|r| {
+            let row: Vec<&str> = (0..6u32)
+                .map(|c| {
+                    if (r * 7 + c * 3 + r / 5) % 4 < 2 {
+                        "1"
+                    } else {
+                        "-1"
+                    }
+                })
+                .collect();
+            row.join(",") + "\n"
+        })
+        .collect();
+    let data = dir.join("d.csv");
+    std::fs::write(&data, rows).unwrap();
+    for backend in backends() {
+        let epochs = if backend == "cpu" { "12" } else { "3" };
+        let base = |out: &str| {
+            strings(&[
+                "train",
+                "--model",
+                &model_path.display().to_string(),
+                "--data",
+                &data.display().to_string(),
+                "--data-nodes",
+                "0,1,2,3,4,5",
+                "--backend",
+                backend,
+                "--chains",
+                "32",
+                "--warmup",
+                "5",
+                "--samples",
+                "20",
+                "--epochs",
+                epochs,
+                "--batch",
+                "10",
+                "--lr",
+                "0.05",
+                "--lr-decay",
+                "0.9",
+                "--seed",
+                "2",
+                "--out",
+                out,
+            ])
+        };
+        let (whole, resumed) = assert_resumes_as_unbroken(&dir, backend, "json", "4", base);
+        let trained = |path: &Path| std::fs::read_to_string(path).unwrap();
+        assert_eq!(trained(&resumed), trained(&whole), "{backend}");
     }
 }
 

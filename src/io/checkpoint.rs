@@ -49,6 +49,7 @@ element!(i8, "i8");
 element!(u32, "u32");
 element!(u64, "u64");
 element!(f32, "f32");
+element!(f64, "f64");
 
 /// One array of a checkpoint: its element type, shape and little-endian bytes.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,6 +130,34 @@ impl Checkpoint {
         Ok(Some(array))
     }
 
+    /// Whether it holds no arrays.
+    pub fn is_empty(&self) -> bool {
+        self.arrays.is_empty()
+    }
+
+    /// Takes every array of `other`, each name after `prefix` (e.g. one of several samplers' states).
+    pub fn absorb(&mut self, prefix: &str, other: Checkpoint) {
+        for (name, stored) in other.arrays {
+            self.arrays.insert(format!("{prefix}{name}"), stored);
+        }
+    }
+
+    /// The arrays whose names start with `prefix`, without it ([`Checkpoint::absorb`]'s inverse),
+    /// under a null header.
+    pub fn extract(&self, prefix: &str) -> Checkpoint {
+        let arrays = self
+            .arrays
+            .iter()
+            .filter_map(|(name, stored)| {
+                Some((name.strip_prefix(prefix)?.to_string(), stored.clone()))
+            })
+            .collect();
+        Checkpoint {
+            header: serde_json::Value::Null,
+            arrays,
+        }
+    }
+
     /// The array `name`, an error naming it when there is none.
     pub fn require<T: Element>(&self, name: &str, ndim: usize) -> Result<ArrayD<T>> {
         self.get(name, ndim)?
@@ -187,6 +216,7 @@ impl Checkpoint {
                 "u32" => (u32::DTYPE, u32::SIZE),
                 "u64" => (u64::DTYPE, u64::SIZE),
                 "f32" => (f32::DTYPE, f32::SIZE),
+                "f64" => (f64::DTYPE, f64::SIZE),
                 other => {
                     let other = crate::error::shown(other);
                     return Err(bad(2, format!("array {name} has unknown dtype {other}")));

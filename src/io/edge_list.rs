@@ -20,7 +20,8 @@ pub fn read_edge_list(path: impl AsRef<Path>) -> Result<EdgeList> {
     parse_edge_list(&read_text(path)?, &path.display().to_string())
 }
 
-fn parse_edge_list(text: &str, source_name: &str) -> Result<EdgeList> {
+/// Parses an edge list's text, naming `source_name` and the line in errors.
+pub fn parse_edge_list(text: &str, source_name: &str) -> Result<EdgeList> {
     let fail = |line: usize, message: String| Error::Parse {
         source_name: source_name.to_string(),
         line,

@@ -11,7 +11,7 @@ mod problem_formats;
 
 pub use checkpoint::{Checkpoint, Element, read_checkpoint, write_checkpoint};
 pub use data_csv::{parse_data_csv, read_data_csv};
-pub use edge_list::{EdgeList, read_edge_list};
+pub use edge_list::{EdgeList, parse_edge_list, read_edge_list};
 pub use model_json::{model_to_json, parse_model_json, read_model_json, write_model_json};
 pub use npy::{write_npy_f64, write_npy_i8};
 pub use problem_formats::{ProblemFormat, parse_coo, parse_gset, read_problem};

@@ -62,6 +62,7 @@ impl Problem {
         terms: &[(u32, u32, f64)],
         offset: f64,
     ) -> Result<Self> {
+        crate::model::check_model_size(num_vars, terms.len())?;
         // dimod's Ising coefficients h and J, accumulated in f64.
         let mut h = vec![0.0f64; num_vars];
         let mut order: Vec<(u32, u32)> = Vec::new();

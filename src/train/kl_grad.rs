@@ -4,7 +4,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, concatenate};
 
 use super::spec::{TrainingSpec, check_rows};
 use crate::backend::SamplerConfig;
-use crate::backend::{Backend, Sampler};
+use crate::backend::{Backend, Sampler, SamplerState};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::moments::Moments;
@@ -169,6 +169,36 @@ impl KlGradEstimator {
             negative,
             edges: model.edges().to_vec(),
         })
+    }
+
+    /// Both phases' chains: the positive phase's (when the model has latent nodes) and the
+    /// negative phase's.
+    pub fn save_states(&mut self) -> Result<(Option<SamplerState>, SamplerState)> {
+        let positive = match &mut self.positive {
+            Some(sampler) => Some(sampler.save_state()?),
+            None => None,
+        };
+        Ok((positive, self.negative.save_state()?))
+    }
+
+    /// Puts both phases' chains back as [`KlGradEstimator::save_states`] gave them; an error
+    /// naming the mismatch when they do not fit these phases.
+    pub fn restore_states(
+        &mut self,
+        positive: Option<&SamplerState>,
+        negative: &SamplerState,
+    ) -> Result<()> {
+        match (&mut self.positive, positive) {
+            (Some(sampler), Some(state)) => sampler.restore_state(state)?,
+            (None, None) => {}
+            _ => {
+                return Err(Error::invalid(
+                    "positive phase",
+                    "the saved states have a positive phase where this model has none, or none where it has one",
+                ));
+            }
+        }
+        self.negative.restore_state(negative)
     }
 
     /// Takes new weights, biases and beta (same nodes and edges) in both phases.

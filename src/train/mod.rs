@@ -8,4 +8,4 @@ mod trainer;
 pub use kl_grad::{KlGradEstimate, KlGradEstimator, PhaseMoments, estimate_kl_grad};
 pub use optim::Optimizer;
 pub use spec::TrainingSpec;
-pub use trainer::{StepReport, TrainConfig, train};
+pub use trainer::{StepReport, TrainConfig, TrainRun, train};

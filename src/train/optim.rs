@@ -48,6 +48,16 @@ impl OptimizerState {
         }
     }
 
+    /// The first and second moments and the steps taken, for a checkpoint.
+    pub(crate) fn parts(&self) -> (&[f64], &[f64], i32) {
+        (&self.first, &self.second, self.steps)
+    }
+
+    /// Takes moments and steps [`OptimizerState::parts`] gave (of as many parameters).
+    pub(crate) fn restore(&mut self, first: Vec<f64>, second: Vec<f64>, steps: i32) {
+        (self.first, self.second, self.steps) = (first, second, steps);
+    }
+
     /// Moves `params` against `grad` with learning rate `lr`.
     pub(crate) fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
         self.steps += 1;

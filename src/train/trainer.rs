@@ -1,13 +1,14 @@
 //! The training loop: mini-batches of rows, persistent negative chains, an optimiser, weight decay and
 //! a learning-rate decay per epoch.
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use super::kl_grad::{KlGradEstimate, KlGradEstimator};
 use super::optim::{Optimizer, OptimizerState};
 use super::spec::TrainingSpec;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::io::Checkpoint;
 use crate::model::IsingModel;
 use crate::rng::{Purpose, philox4x32_10, tag};
 
@@ -123,73 +124,247 @@ pub fn train(
     config: &TrainConfig,
     mut report: impl FnMut(&StepReport<'_>) -> bool,
 ) -> Result<IsingModel> {
-    config.check()?;
-    let batch = config.batch_rows.min(data.nrows());
-    let batches = data.nrows() / batch.max(1);
-    let take = |rows: &[usize], m: Option<ArrayView2<'_, i8>>| m.map(|m| m.select(Axis(0), rows));
-    let order = |epoch: usize| permutation(data.nrows(), config.seed, epoch as u64);
-    let first: Vec<usize> = order(0)[..batch].to_vec();
-    let mut model = model.clone();
-    let mut estimator = KlGradEstimator::new(
-        backend,
-        &model,
-        spec,
-        data.select(Axis(0), &first).view(),
-        take(&first, conditioning).as_ref().map(Array2::view),
-        config.seed,
-    )?;
-    let m = model.num_edges();
-    let mut params: Vec<f64> = model
-        .weights()
-        .iter()
-        .chain(model.biases())
-        .map(|&v| f64::from(v))
-        .collect();
-    let mut optimizer = OptimizerState::new(config.optimizer, params.len());
-    let total_steps = config.epochs * batches;
-    let mut learning_rate = config.learning_rate;
-    for epoch in 0..config.epochs {
-        let rows = order(epoch);
-        for b in 0..batches {
-            let chosen = &rows[b * batch..(b + 1) * batch];
-            let gradient = estimator.estimate(
-                data.select(Axis(0), chosen).view(),
-                take(chosen, conditioning).as_ref().map(Array2::view),
-            )?;
-            let mut grad: Vec<f64> = gradient
-                .grad_weights
-                .iter()
-                .chain(&gradient.grad_biases)
-                .copied()
-                .collect();
-            for (g, &w) in grad[..m].iter_mut().zip(&params[..m]) {
-                *g += config.weight_decay * w;
-            }
-            optimizer.step(&mut params, &grad, learning_rate);
-            model.set_weights(params[..m].iter().map(|&v| v as f32).collect())?;
-            model.set_biases(params[m..].iter().map(|&v| v as f32).collect())?;
-            estimator.set_model(&model)?;
-            let step = epoch * batches + b;
-            let go_on = report(&StepReport {
-                epoch,
-                step,
-                total_steps,
-                learning_rate,
-                gradient: &gradient,
-                model: &model,
-                epoch_done: b + 1 == batches,
+    // Views of one lifetime, the run's.
+    let (data, conditioning) = (data.view(), conditioning.as_ref().map(|c| c.view()));
+    let mut run = TrainRun::new(backend, model, spec, data, conditioning, config)?;
+    while !run.finished() {
+        let gradient = run.step()?;
+        if !report(&run.report(&gradient)) && !run.finished() {
+            return Err(Error::Interrupted {
+                done: run.steps_done() as u64,
+                total: run.total_steps() as u64,
+                unit: "gradient steps",
             });
-            if !go_on && step + 1 < total_steps {
-                return Err(Error::Interrupted {
-                    done: (step + 1) as u64,
-                    total: total_steps as u64,
-                    unit: "gradient steps",
-                });
-            }
         }
-        learning_rate *= config.learning_rate_decay;
     }
-    Ok(model)
+    Ok(run.into_model())
+}
+
+/// A training run taken a gradient step at a time: the parameters (in `f64`, as the optimiser
+/// holds them), the optimiser's moments, the learning rate and both phases' chains, which together
+/// are all a checkpoint needs ([`TrainRun::store`], [`TrainRun::restore`]).
+pub struct TrainRun<'d> {
+    config: TrainConfig,
+    data: ArrayView2<'d, i8>,
+    conditioning: Option<ArrayView2<'d, i8>>,
+    /// Rows per step, and steps per epoch.
+    batch: usize,
+    batches: usize,
+    estimator: KlGradEstimator,
+    model: IsingModel,
+    /// Weights then biases.
+    params: Vec<f64>,
+    optimizer: OptimizerState,
+    learning_rate: f64,
+    /// The rate of the last step taken.
+    last_rate: f64,
+    /// Steps taken.
+    steps: usize,
+    /// The row order of the current epoch.
+    order: Vec<usize>,
+}
+
+impl<'d> TrainRun<'d> {
+    /// Nothing trained yet: both phases set up on the first batch ([`train`] says what the
+    /// arguments are); an error naming the first bad field of `config` or of the data.
+    pub fn new(
+        backend: &Backend,
+        model: &IsingModel,
+        spec: &TrainingSpec,
+        data: ArrayView2<'d, i8>,
+        conditioning: Option<ArrayView2<'d, i8>>,
+        config: &TrainConfig,
+    ) -> Result<Self> {
+        config.check()?;
+        let batch = config.batch_rows.min(data.nrows());
+        let order = permutation(data.nrows(), config.seed, 0);
+        let first = &order[..batch];
+        let estimator = KlGradEstimator::new(
+            backend,
+            model,
+            spec,
+            data.select(Axis(0), first).view(),
+            take(first, conditioning).as_ref().map(Array2::view),
+            config.seed,
+        )?;
+        let params: Vec<f64> = model
+            .weights()
+            .iter()
+            .chain(model.biases())
+            .map(|&v| f64::from(v))
+            .collect();
+        Ok(TrainRun {
+            optimizer: OptimizerState::new(config.optimizer, params.len()),
+            config: config.clone(),
+            data,
+            conditioning,
+            batch,
+            batches: data.nrows() / batch.max(1),
+            estimator,
+            model: model.clone(),
+            params,
+            learning_rate: config.learning_rate,
+            last_rate: config.learning_rate,
+            steps: 0,
+            order,
+        })
+    }
+
+    /// Takes the next gradient step and returns its estimate (before weight decay).
+    pub fn step(&mut self) -> Result<KlGradEstimate> {
+        let (batch, b) = (self.batch, self.steps % self.batches);
+        let chosen = &self.order[b * batch..(b + 1) * batch];
+        let gradient = self.estimator.estimate(
+            self.data.select(Axis(0), chosen).view(),
+            take(chosen, self.conditioning).as_ref().map(Array2::view),
+        )?;
+        let m = self.model.num_edges();
+        let mut grad: Vec<f64> = gradient
+            .grad_weights
+            .iter()
+            .chain(&gradient.grad_biases)
+            .copied()
+            .collect();
+        for (g, &w) in grad[..m].iter_mut().zip(&self.params[..m]) {
+            *g += self.config.weight_decay * w;
+        }
+        self.optimizer
+            .step(&mut self.params, &grad, self.learning_rate);
+        self.last_rate = self.learning_rate;
+        self.set_model()?;
+        self.steps += 1;
+        if self.steps.is_multiple_of(self.batches) && !self.finished() {
+            self.learning_rate *= self.config.learning_rate_decay;
+            let epoch = (self.steps / self.batches) as u64;
+            self.order = permutation(self.data.nrows(), self.config.seed, epoch);
+        }
+        Ok(gradient)
+    }
+
+    /// The model of the parameters so far, in both phases.
+    fn set_model(&mut self) -> Result<()> {
+        let m = self.model.num_edges();
+        let (weights, biases) = self.params.split_at(m);
+        self.model
+            .set_weights(weights.iter().map(|&v| v as f32).collect())?;
+        self.model
+            .set_biases(biases.iter().map(|&v| v as f32).collect())?;
+        self.estimator.set_model(&self.model)
+    }
+
+    /// What [`train`] reports of the step just taken, whose estimate was `gradient`.
+    pub fn report<'a>(&'a self, gradient: &'a KlGradEstimate) -> StepReport<'a> {
+        let step = self.steps.saturating_sub(1);
+        let epoch = step / self.batches;
+        StepReport {
+            epoch,
+            step,
+            total_steps: self.total_steps(),
+            learning_rate: self.last_rate,
+            gradient,
+            model: &self.model,
+            epoch_done: self.steps.is_multiple_of(self.batches),
+        }
+    }
+
+    /// Whether every step of every epoch has been taken.
+    pub fn finished(&self) -> bool {
+        self.steps == self.total_steps()
+    }
+
+    /// Gradient steps taken.
+    pub fn steps_done(&self) -> usize {
+        self.steps
+    }
+
+    /// Gradient steps of the whole run.
+    pub fn total_steps(&self) -> usize {
+        self.config.epochs * self.batches
+    }
+
+    /// The model so far.
+    pub fn model(&self) -> &IsingModel {
+        &self.model
+    }
+
+    /// The trained model (so far, if the run has not finished).
+    pub fn into_model(self) -> IsingModel {
+        self.model
+    }
+
+    /// Stores the run's progress under `train.*` and both phases' chains under `positive.` and
+    /// `negative.` prefixes of the sampler state's names.
+    pub fn store(&mut self, checkpoint: &mut Checkpoint) -> Result<()> {
+        let floats = |v: &[f64]| Array1::from(v.to_vec()).into_dyn();
+        checkpoint.put("train.params", &floats(&self.params));
+        let (first, second, steps) = self.optimizer.parts();
+        checkpoint.put("train.optimizer_first", &floats(first));
+        checkpoint.put("train.optimizer_second", &floats(second));
+        let counts = vec![self.steps as u64, u64::from(steps.unsigned_abs())];
+        checkpoint.put("train.steps", &Array1::from(counts).into_dyn());
+        checkpoint.put("train.learning_rate", &floats(&[self.learning_rate]));
+        let (positive, negative) = self.estimator.save_states()?;
+        let mut phases = Checkpoint::default();
+        if let Some(positive) = positive {
+            phases.put_sampler_state(&positive);
+            checkpoint.absorb("positive.", phases);
+            phases = Checkpoint::default();
+        }
+        phases.put_sampler_state(&negative);
+        checkpoint.absorb("negative.", phases);
+        Ok(())
+    }
+
+    /// This run (just made, by [`TrainRun::new`] with the same arguments) continued from where
+    /// [`TrainRun::store`] left one in `checkpoint`; an error naming what does not fit.
+    pub fn restore(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+        let bad = |what: &str| {
+            Error::invalid(
+                "checkpoint",
+                format!("its training {what} do not fit this run"),
+            )
+        };
+        let floats = |name: &str, len: usize| -> Result<Vec<f64>> {
+            let v: Vec<f64> = checkpoint.require::<f64>(name, 1)?.into_iter().collect();
+            match v.len() == len && v.iter().all(|x| x.is_finite()) {
+                true => Ok(v),
+                false => Err(bad("parameters")),
+            }
+        };
+        let len = self.params.len();
+        let params = floats("train.params", len)?;
+        let first = floats("train.optimizer_first", len)?;
+        let second = floats("train.optimizer_second", len)?;
+        let learning_rate = floats("train.learning_rate", 1)?[0];
+        let counts = checkpoint.require::<u64>("train.steps", 1)?;
+        let &[steps, optimizer_steps] = counts.as_slice().unwrap_or(&[]) else {
+            return Err(bad("step counts"));
+        };
+        let optimizer_steps = i32::try_from(optimizer_steps).map_err(|_| bad("step counts"))?;
+        if steps > self.total_steps() as u64 || u64::from(optimizer_steps.unsigned_abs()) != steps {
+            return Err(bad("step counts"));
+        }
+        let positive = checkpoint.extract("positive.");
+        let positive = match positive.is_empty() {
+            true => None,
+            false => Some(positive.sampler_state()?),
+        };
+        let negative = checkpoint.extract("negative.").sampler_state()?;
+        self.estimator
+            .restore_states(positive.as_ref(), &negative)?;
+        self.params = params;
+        self.optimizer.restore(first, second, optimizer_steps);
+        self.learning_rate = learning_rate;
+        self.steps = steps as usize;
+        let epoch = (self.steps / self.batches) as u64;
+        self.order = permutation(self.data.nrows(), self.config.seed, epoch);
+        self.set_model()
+    }
+}
+
+/// The rows `rows` of `m`, if there is one.
+fn take(rows: &[usize], m: Option<ArrayView2<'_, i8>>) -> Option<Array2<i8>> {
+    m.map(|m| m.select(Axis(0), rows))
 }
 
 /// A permutation of `0..n` for `epoch`, from Philox (Fisher-Yates), so row order depends only on the seed.

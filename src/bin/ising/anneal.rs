@@ -144,7 +144,7 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         .betas(&[betas[0]]);
     let mut sampler = backend.sampler(&program, &config)?;
     // Everything the results depend on; a resumed checkpoint must have been saved with the same.
-    checkpointer.bind(
+    checkpointer.bind_sampler(
         json!({
             "problem": digest(format!("{problem:?}").as_bytes()),
             "reads": args.reads,
@@ -152,17 +152,15 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
             "check_every": args.check_every,
             "seed": args.seed,
             "initial_states": initial,
-            "backend": sampler.backend_name(),
         }),
         resumed.as_ref(),
+        sampler.as_mut(),
     )?;
-    let mut run = match &resumed {
-        Some(checkpoint) => {
-            sampler.restore_state(&checkpoint.sampler_state()?)?;
-            AnnealRun::resume(&betas, args.check_every, checkpoint.best()?)?
-        }
-        None => AnnealRun::new(&betas, args.check_every, args.reads)?,
+    let run = match &resumed {
+        Some(checkpoint) => AnnealRun::resume(&betas, args.check_every, checkpoint.best()?),
+        None => AnnealRun::new(&betas, args.check_every, args.reads),
     };
+    let mut run = run?;
     let bar = ProgressBar::new(sweeps);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} sweeps [{elapsed_precise}]")

@@ -58,7 +58,7 @@ pub(crate) struct BenchArgs {
     size: usize,
     /// An edge-list graph (e.g. data/pegasus14.edges) with random normal weights and biases.
     #[arg(long, value_name = "FILE.edges")]
-    graph: Option<PathBuf>,
+    pub(crate) graph: Option<PathBuf>,
     /// Parallel chains; with --lattice, 1 runs one site-packed lattice (x side a multiple of 64).
     #[arg(long, default_value_t = 64)]
     chains: usize,

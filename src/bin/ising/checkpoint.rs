@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use ising_wgpu::io::{Checkpoint, check_output, read_checkpoint, write_checkpoint};
-use ising_wgpu::{Error, Result};
+use ising_wgpu::{Error, Result, Sampler};
 use serde_json::{Value, json};
 
 use crate::values::at_least_u64;
@@ -20,7 +20,8 @@ pub(crate) struct CheckpointArgs {
     /// once the output is written; continue a killed run with --resume FILE.
     #[arg(long, value_name = "FILE")]
     checkpoint: Option<PathBuf>,
-    /// Save a checkpoint every this many sweeps (default: about every 60 seconds).
+    /// Save a checkpoint every this many sweeps, or gradient steps for train (default: about every
+    /// 60 seconds).
     #[arg(long, value_name = "SWEEPS", value_parser = at_least_u64, requires = "checkpoint")]
     checkpoint_every: Option<u64>,
     /// Continue the run saved in this checkpoint, with the same command, arguments and backend:
@@ -115,6 +116,22 @@ impl<'a> Checkpointer<'a> {
         }
         self.arguments = arguments;
         Ok(())
+    }
+
+    /// [`Checkpointer::bind`] with the sampler's backend among the arguments, then the sampler's
+    /// chains restored from the resumed checkpoint, if any.
+    pub(crate) fn bind_sampler(
+        &mut self,
+        mut arguments: Value,
+        resumed: Option<&Checkpoint>,
+        sampler: &mut dyn Sampler,
+    ) -> Result<()> {
+        arguments["backend"] = json!(sampler.backend_name());
+        self.bind(arguments, resumed)?;
+        match resumed {
+            Some(checkpoint) => sampler.restore_state(&checkpoint.sampler_state()?),
+            None => Ok(()),
+        }
     }
 
     /// The sweeps the next step may run from `done` so that it ends where a save is due.

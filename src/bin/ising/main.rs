@@ -104,6 +104,27 @@ impl ScheduleArgs {
     }
 }
 
+/// `e` with the library's name of a request too large replaced by the command's flag for it.
+fn by_flag(e: ising_wgpu::Error, flags: &[(&str, &'static str)]) -> ising_wgpu::Error {
+    match e {
+        ising_wgpu::Error::TooLarge {
+            what,
+            detail,
+            needed,
+            available,
+        } => ising_wgpu::Error::TooLarge {
+            what: flags
+                .iter()
+                .find(|(name, _)| *name == what)
+                .map_or(what, |(_, flag)| flag),
+            detail,
+            needed,
+            available,
+        },
+        e => e,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -121,14 +142,26 @@ fn main() -> ExitCode {
         }
         Err(e) => e.exit(),
     };
+    // The library names a request too large by its parameter; the command line by the flag.
+    const SAMPLING: &[(&str, &str)] = &[("chains", "--chains"), ("n_samples", "--samples")];
     let result = match cli.command {
         Command::Exact(args) => exact::run(&args),
-        Command::Sample(args) => sample::run(&args),
-        Command::KlGrad(args) => train::kl_grad(&args),
-        Command::Train(args) => train::train_model(&args),
-        Command::Bench(args) => bench::run(&args),
-        Command::Anneal(args) => anneal::run(&args),
-        Command::Temper(args) => temper::run(&args),
+        Command::Sample(args) => sample::run(&args).map_err(|e| by_flag(e, SAMPLING)),
+        Command::KlGrad(args) => train::kl_grad(&args).map_err(|e| by_flag(e, SAMPLING)),
+        Command::Train(args) => train::train_model(&args).map_err(|e| by_flag(e, SAMPLING)),
+        Command::Bench(args) => {
+            let nodes = if args.graph.is_some() {
+                "--graph"
+            } else {
+                "--size"
+            };
+            bench::run(&args)
+                .map_err(|e| by_flag(e, &[("chains", "--chains"), ("num_nodes", nodes)]))
+        }
+        Command::Anneal(args) => anneal::run(&args)
+            .map_err(|e| by_flag(e, &[("chains", "--reads"), ("num_nodes", "--problem")])),
+        Command::Temper(args) => temper::run(&args)
+            .map_err(|e| by_flag(e, &[("chains", "--replicas"), ("n_samples", "--samples")])),
         Command::Devices(args) => devices::run(&args),
     };
     match result {

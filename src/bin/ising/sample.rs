@@ -96,7 +96,7 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
     }
     let mut sampler = backend.sampler(&program, &config)?;
     // Everything the results depend on; a resumed checkpoint must have been saved with the same.
-    checkpointer.bind(
+    checkpointer.bind_sampler(
         json!({
             "model": digest(model_to_json(program.model()).as_bytes()),
             "clamp": args.model.clamp,
@@ -105,13 +105,12 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
             "schedule": [schedule.n_warmup, schedule.n_samples, schedule.steps_per_sample],
             "observe": [observe.samples.is_some(), observe.moments, observe.energy],
             "betas": args.betas,
-            "backend": sampler.backend_name(),
         }),
         resumed.as_ref(),
+        sampler.as_mut(),
     )?;
     let mut run = match &resumed {
         Some(checkpoint) => {
-            sampler.restore_state(&checkpoint.sampler_state()?)?;
             let edges = program.model().num_edges();
             let observed = Observed::restore(checkpoint, &observe, args.chains, (n, edges))?;
             let done = checkpoint

@@ -2,11 +2,13 @@
 
 use std::time::Instant;
 
-use ising_wgpu::temper::{parse_ladder, temper};
+use ising_wgpu::io::model_to_json;
+use ising_wgpu::temper::{TemperRun, parse_ladder};
 use ising_wgpu::{Error, Observe, SamplerConfig};
 use serde_json::json;
 
 use crate::backend::BackendArgs;
+use crate::checkpoint::{CheckpointArgs, Checkpointer, digest};
 use crate::per_beta::PerBeta;
 use crate::{ModelArgs, ScheduleArgs};
 
@@ -41,10 +43,13 @@ pub(crate) struct TemperArgs {
     /// standard errors, and the Binder ratio.
     #[arg(long)]
     overlap: bool,
+    #[command(flatten)]
+    checkpoint: CheckpointArgs,
 }
 
 pub(crate) fn run(args: &TemperArgs) -> ising_wgpu::Result<String> {
     let betas = parse_ladder(&args.betas)?;
+    let (mut checkpointer, resumed) = Checkpointer::new(&args.checkpoint, "temper")?;
     if args.replicas == 0 || !args.replicas.is_multiple_of(32) {
         return Err(Error::InvalidArgument {
             what: "--replicas",
@@ -75,15 +80,44 @@ pub(crate) fn run(args: &TemperArgs) -> ising_wgpu::Result<String> {
         overlap: args.overlap,
         ..Observe::default()
     };
-    let start = Instant::now();
-    let tempered = temper(
+    // Everything the results depend on; a resumed checkpoint must have been saved with the same.
+    checkpointer.bind_sampler(
+        json!({
+            "model": digest(model_to_json(program.model()).as_bytes()),
+            "clamp": args.model.clamp,
+            "betas": betas,
+            "replicas": args.replicas,
+            "swap_every": args.swap_every,
+            "schedule": [schedule.n_warmup, schedule.n_samples, schedule.steps_per_sample],
+            "seed": args.seed,
+            "observe": [observe.moments, observe.energy, observe.overlap],
+        }),
+        resumed.as_ref(),
         sampler.as_mut(),
+    )?;
+    let mut run = TemperRun::new(
+        sampler.as_ref(),
         &schedule,
         &observe,
         args.swap_every,
         args.seed,
-        |_, _| true,
     )?;
+    if let Some(checkpoint) = &resumed {
+        let model = program.model();
+        run = run.restore(checkpoint, (model.num_nodes(), model.num_edges()))?;
+    }
+    let start = Instant::now();
+    while !run.finished() {
+        run.step(sampler.as_mut())?;
+        if !run.finished() {
+            checkpointer.maybe_save(run.done(), |checkpoint| {
+                checkpoint.put_sampler_state(&sampler.save_state()?);
+                run.store(checkpoint);
+                Ok(())
+            })?;
+        }
+    }
+    let tempered = run.into_tempered();
     let seconds = start.elapsed().as_secs_f64();
     let groups: Vec<_> = (0..betas.len())
         .map(|k| args.replicas * k..args.replicas * (k + 1))
@@ -113,5 +147,6 @@ pub(crate) fn run(args: &TemperArgs) -> ising_wgpu::Result<String> {
         per_beta.overlaps(trace);
     }
     object.insert("seconds".into(), json!(seconds));
+    checkpointer.finish()?;
     Ok(out.to_string())
 }

@@ -4,13 +4,16 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use ising_wgpu::io::{check_output, read_data_csv, read_model_json, write_model_json};
-use ising_wgpu::train::{Optimizer, TrainConfig, TrainingSpec, estimate_kl_grad, train};
+use ising_wgpu::io::{
+    check_output, model_to_json, read_data_csv, read_model_json, write_model_json,
+};
+use ising_wgpu::train::{Optimizer, TrainConfig, TrainRun, TrainingSpec, estimate_kl_grad};
 use ising_wgpu::{Error, IsingModel, SamplingSchedule, exact_kl_grad};
 use ndarray::Array2;
 use serde_json::json;
 
 use crate::backend::BackendArgs;
+use crate::checkpoint::{CheckpointArgs, Checkpointer, digest};
 
 /// Model, data and sampling arguments shared by `kl-grad` and `train`.
 #[derive(clap::Args)]
@@ -143,12 +146,15 @@ pub(crate) struct TrainArgs {
     /// Where to write the trained model (model JSON).
     #[arg(long, value_name = "trained.json")]
     out: PathBuf,
+    #[command(flatten)]
+    checkpoint: CheckpointArgs,
 }
 
 pub(crate) fn train_model(args: &TrainArgs) -> ising_wgpu::Result<String> {
     check_output(&args.out)?;
+    let (mut checkpointer, resumed) = Checkpointer::new(&args.checkpoint, "train")?;
     let (model, data_nodes, data) = args.data.load()?;
-    let spec = args.data.spec(data_nodes)?;
+    let spec = args.data.spec(data_nodes.clone())?;
     let config = TrainConfig {
         epochs: args.epochs,
         batch_rows: args.batch,
@@ -172,38 +178,58 @@ pub(crate) fn train_model(args: &TrainArgs) -> ising_wgpu::Result<String> {
         )
         .expect("a valid template"),
     );
+    let d = &args.data;
+    // Everything the results depend on; a resumed checkpoint must have been saved with the same.
+    checkpointer.bind(
+        json!({
+            "model": digest(model_to_json(&model).as_bytes()),
+            "data": digest(&data.iter().map(|&v| v as u8).collect::<Vec<u8>>()),
+            "data_nodes": data_nodes,
+            "chains": d.chains,
+            "schedule": [d.warmup, d.samples, d.steps_per_sample],
+            "seed": d.seed,
+            "epochs": args.epochs,
+            "batch": args.batch,
+            "lr": [args.lr, args.lr_decay, args.weight_decay],
+            "optimizer": format!("{:?}", config.optimizer),
+            "backend": backend.name(),
+        }),
+        resumed.as_ref(),
+    )?;
+    let mut run = TrainRun::new(&backend, &model, &spec, data.view(), None, &config)?;
+    if let Some(checkpoint) = &resumed {
+        run.restore(checkpoint)?;
+    }
+    bar.set_length(run.total_steps() as u64);
     let start = Instant::now();
     let mut last_norm = 0.0;
-    let trained = train(
-        &backend,
-        &model,
-        &spec,
-        data.view(),
-        None,
-        &config,
-        |step| {
-            bar.set_length(step.total_steps as u64);
-            bar.set_position(step.step as u64 + 1);
-            bar.set_message(format!("{}", step.epoch + 1));
-            last_norm = step
-                .gradient
-                .grad_weights
-                .iter()
-                .chain(&step.gradient.grad_biases)
-                .map(|g| g * g)
-                .sum::<f64>()
-                .sqrt();
-            true
-        },
-    )?;
+    while !run.finished() {
+        let gradient = run.step()?;
+        let step = run.report(&gradient);
+        bar.set_position(step.step as u64 + 1);
+        bar.set_message(format!("{}", step.epoch + 1));
+        last_norm = gradient
+            .grad_weights
+            .iter()
+            .chain(&gradient.grad_biases)
+            .map(|g| g * g)
+            .sum::<f64>()
+            .sqrt();
+        if !run.finished() {
+            checkpointer.maybe_save(run.steps_done() as u64, |checkpoint| run.store(checkpoint))?;
+        }
+    }
+    let trained = run.into_model();
     bar.finish_and_clear();
     write_model_json(&args.out, &trained)?;
-    Ok(json!({
+    let result = Ok(json!({
         "out": args.out.display().to_string(),
         "epochs": args.epochs,
         "last_gradient_norm": last_norm,
         "seconds": start.elapsed().as_secs_f64(),
         "backend": backend.name(),
     })
-    .to_string())
+    .to_string());
+    checkpointer.finish()?;
+    result
 }
