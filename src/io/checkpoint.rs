@@ -8,14 +8,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use ndarray::{Array1, ArrayD, Ix2, IxDyn};
+use ndarray::{Array, Array1, ArrayD, Dimension, Ix1, Ix2, IxDyn};
 use serde::{Deserialize, Serialize};
 
 use super::{read_bytes, write_atomically};
 use crate::anneal::BestSoFar;
 use crate::backend::SamplerState;
 use crate::error::{Error, Result};
-use crate::observe::stored::{count, put_count};
 
 const MAGIC: &[u8] = b"ising-wgpu checkpoint 1\n";
 
@@ -107,12 +106,13 @@ impl Checkpoint {
         self.arrays.insert(name.to_string(), stored);
     }
 
-    /// The array `name`, `None` when there is none; an error naming it when it holds another
-    /// element type or has other than `ndim` axes.
-    pub fn get<T: Element>(&self, name: &str, ndim: usize) -> Result<Option<ArrayD<T>>> {
+    /// The array `name` with the axes of `D` (e.g. `Ix2`), `None` when there is none; an error
+    /// naming it when it holds another element type or has another number of axes.
+    pub fn get<T: Element, D: Dimension>(&self, name: &str) -> Result<Option<Array<T, D>>> {
         let Some(stored) = self.arrays.get(name) else {
             return Ok(None);
         };
+        let ndim = D::NDIM.unwrap_or(stored.shape.len());
         if stored.dtype != T::DTYPE || stored.shape.len() != ndim {
             return Err(Error::invalid(
                 "checkpoint",
@@ -126,8 +126,25 @@ impl Checkpoint {
         }
         let values = stored.bytes.chunks_exact(T::SIZE).map(T::get).collect();
         let array = ArrayD::from_shape_vec(IxDyn(&stored.shape), values)
+            .and_then(|a| a.into_dimensionality())
             .map_err(|e| Error::invalid("checkpoint", format!("array {name}: {e}")))?;
         Ok(Some(array))
+    }
+
+    /// A count (a node number, a sweep) stored as a one-element array.
+    pub fn count(&self, name: &str) -> Result<u64> {
+        match self.require::<u64, Ix1>(name)?.as_slice() {
+            Some(&[v]) => Ok(v),
+            _ => Err(Error::invalid(
+                "checkpoint",
+                format!("{name} must hold one value"),
+            )),
+        }
+    }
+
+    /// Stores `value` as a one-element array ([`Checkpoint::count`]).
+    pub fn put_count(&mut self, name: &str, value: u64) {
+        self.put(name, &Array1::from_elem(1, value).into_dyn());
     }
 
     /// Whether it holds no arrays.
@@ -159,8 +176,8 @@ impl Checkpoint {
     }
 
     /// The array `name`, an error naming it when there is none.
-    pub fn require<T: Element>(&self, name: &str, ndim: usize) -> Result<ArrayD<T>> {
-        self.get(name, ndim)?
+    pub fn require<T: Element, D: Dimension>(&self, name: &str) -> Result<Array<T, D>> {
+        self.get(name)?
             .ok_or_else(|| Error::invalid("checkpoint", format!("it has no array {name}")))
     }
 
@@ -260,7 +277,7 @@ impl Checkpoint {
 impl Checkpoint {
     /// Stores a sampler's state under `sampler.*`.
     pub fn put_sampler_state(&mut self, state: &SamplerState) {
-        put_count(self, "sampler.next_sweep", state.next_sweep);
+        self.put_count("sampler.next_sweep", state.next_sweep);
         self.put("sampler.spins", &state.spins.clone().into_dyn());
         if let Some(kept) = &state.kept {
             self.put("sampler.kept", &kept.clone().into_dyn());
@@ -274,16 +291,12 @@ impl Checkpoint {
     /// The sampler state [`Checkpoint::put_sampler_state`] stored (checked against the sampler as
     /// it is restored, [`crate::Sampler::restore_state`]).
     pub fn sampler_state(&self) -> Result<SamplerState> {
-        let two = |a: ArrayD<i8>| {
-            a.into_dimensionality::<Ix2>()
-                .map_err(|e| Error::invalid("checkpoint", e.to_string()))
-        };
         Ok(SamplerState {
-            next_sweep: count(self, "sampler.next_sweep")? as u64,
-            spins: two(self.require("sampler.spins", 2)?)?,
-            kept: self.get("sampler.kept", 2)?.map(two).transpose()?,
+            next_sweep: self.count("sampler.next_sweep")?,
+            spins: self.require::<i8, Ix2>("sampler.spins")?,
+            kept: self.get::<i8, Ix2>("sampler.kept")?,
             betas: self
-                .require::<f32>("sampler.betas", 1)?
+                .require::<f32, Ix1>("sampler.betas")?
                 .into_iter()
                 .collect(),
         })
@@ -299,21 +312,21 @@ impl Checkpoint {
             "best.found_at",
             &Array1::from(best.found_at.clone()).into_dyn(),
         );
-        put_count(self, "best.sweeps", best.sweeps);
+        self.put_count("best.sweeps", best.sweeps);
     }
 
     /// The best so far [`Checkpoint::put_best`] stored.
     pub fn best(&self) -> Result<BestSoFar> {
         Ok(BestSoFar {
             energies: self
-                .require::<f32>("best.energies", 1)?
+                .require::<f32, Ix1>("best.energies")?
                 .into_iter()
                 .collect(),
             found_at: self
-                .require::<u64>("best.found_at", 1)?
+                .require::<u64, Ix1>("best.found_at")?
                 .into_iter()
                 .collect(),
-            sweeps: count(self, "best.sweeps")? as u64,
+            sweeps: self.count("best.sweeps")?,
         })
     }
 }
@@ -360,15 +373,15 @@ mod tests {
         let c = sample();
         let back = Checkpoint::from_bytes(&c.to_bytes(), "x").unwrap();
         assert_eq!(back, c);
-        assert_eq!(back.require::<f32>("d", 1).unwrap()[[0]], f32::INFINITY);
+        assert_eq!(back.require::<f32, Ix1>("d").unwrap()[[0]], f32::INFINITY);
         assert!(
-            back.get::<u32>("a", 2)
+            back.get::<u32, Ix2>("a")
                 .unwrap_err()
                 .to_string()
                 .contains("array a is i8")
         );
         assert!(
-            back.require::<i8>("e", 1)
+            back.require::<i8, Ix1>("e")
                 .unwrap_err()
                 .to_string()
                 .contains("no array e")

@@ -1,67 +1,39 @@
 //! [`Observed`] in a [`Checkpoint`]: each observation's arrays under `observed.*`.
 
-use ndarray::{Array1, Array2, ArrayD, Ix2, Ix3};
+use ndarray::{Ix1, Ix2, Ix3};
 
 use super::{EnergyTrace, Observe, Observed, OverlapTrace};
 use crate::error::{Error, Result};
 use crate::io::Checkpoint;
 use crate::moments::Moments;
 
-/// A stored array as `D` dimensions (its axes were checked as it was read).
-fn fixed<T, D: ndarray::Dimension>(array: ArrayD<T>, name: &str) -> Result<ndarray::Array<T, D>> {
-    array
-        .into_dimensionality()
-        .map_err(|e| Error::invalid("checkpoint", format!("array {name}: {e}")))
-}
-
-/// A stored count such as a node number, from a one-element array.
-pub(crate) fn count(checkpoint: &Checkpoint, name: &str) -> Result<usize> {
-    let values = checkpoint.require::<u64>(name, 1)?;
-    match values.as_slice() {
-        Some(&[v]) => {
-            usize::try_from(v).map_err(|_| Error::invalid("checkpoint", format!("{name} is {v}")))
-        }
-        _ => Err(Error::invalid(
-            "checkpoint",
-            format!("{name} must hold one value"),
-        )),
-    }
-}
-
-/// Stores `value` as a one-element array.
-pub(crate) fn put_count(checkpoint: &mut Checkpoint, name: &str, value: u64) {
-    checkpoint.put(name, &Array1::from_elem(1, value).into_dyn());
+/// A stored count of nodes as `usize`.
+fn node_count(checkpoint: &Checkpoint, name: &str) -> Result<usize> {
+    let v = checkpoint.count(name)?;
+    usize::try_from(v).map_err(|_| Error::invalid("checkpoint", format!("{name} is {v}")))
 }
 
 impl Observed {
     /// Stores every observation present in `checkpoint`.
     pub fn store(&self, checkpoint: &mut Checkpoint) {
-        put_count(checkpoint, "observed.present", 1);
+        checkpoint.put_count("observed.present", 1);
         if let Some(samples) = &self.samples {
             checkpoint.put("observed.samples", &samples.clone().into_dyn());
         }
         if let Some(moments) = &self.moments {
-            put_count(
-                checkpoint,
-                "observed.moment_samples",
-                moments.samples_per_chain(),
-            );
+            checkpoint.put_count("observed.moment_samples", moments.samples_per_chain());
             let nodes = moments.node_counts().to_owned().into_dyn();
             checkpoint.put("observed.node_counts", &nodes);
             let edges = moments.edge_counts().to_owned().into_dyn();
             checkpoint.put("observed.edge_counts", &edges);
         }
         if let Some(energy) = &self.energy {
-            put_count(checkpoint, "observed.energy_nodes", energy.num_nodes as u64);
+            checkpoint.put_count("observed.energy_nodes", energy.num_nodes as u64);
             checkpoint.put("observed.energies", &energy.energies.clone().into_dyn());
             checkpoint.put("observed.ups", &energy.ups.clone().into_dyn());
         }
         if let Some(overlap) = &self.overlap {
-            put_count(
-                checkpoint,
-                "observed.overlap_nodes",
-                overlap.num_nodes as u64,
-            );
+            checkpoint.put_count("observed.overlap_nodes", overlap.num_nodes as u64);
             let disagreements = overlap.disagreements.clone().into_dyn();
             checkpoint.put("observed.disagreements", &disagreements);
         }
@@ -76,19 +48,14 @@ impl Observed {
         chains: usize,
         (nodes, edges): (usize, usize),
     ) -> Result<Option<Observed>> {
-        if checkpoint.get::<u64>("observed.present", 1)?.is_none() {
+        if checkpoint.get::<u64, Ix1>("observed.present")?.is_none() {
             return Ok(None);
         }
-        let samples = checkpoint
-            .get::<i8>("observed.samples", 3)?
-            .map(|a| fixed::<_, Ix3>(a, "observed.samples"))
-            .transpose()?;
-        let moments = match checkpoint.get::<u32>("observed.node_counts", 2)? {
+        let samples = checkpoint.get::<i8, Ix3>("observed.samples")?;
+        let moments = match checkpoint.get::<u32, Ix2>("observed.node_counts")? {
             Some(nodes) => {
-                let nodes = fixed::<_, Ix2>(nodes, "observed.node_counts")?;
-                let edges = checkpoint.require::<u32>("observed.edge_counts", 2)?;
-                let edges = fixed::<_, Ix2>(edges, "observed.edge_counts")?;
-                let samples = count(checkpoint, "observed.moment_samples")? as u64;
+                let edges = checkpoint.require::<u32, Ix2>("observed.edge_counts")?;
+                let samples = checkpoint.count("observed.moment_samples")?;
                 if nodes.nrows() != edges.nrows() {
                     return Err(Error::invalid(
                         "checkpoint",
@@ -99,29 +66,24 @@ impl Observed {
             }
             None => None,
         };
-        let energy = match checkpoint.get::<f32>("observed.energies", 2)? {
+        let energy = match checkpoint.get::<f32, Ix2>("observed.energies")? {
             Some(energies) => {
-                let energies: Array2<f32> = fixed(energies, "observed.energies")?;
-                let ups: Array2<u32> =
-                    fixed(checkpoint.require("observed.ups", 2)?, "observed.ups")?;
+                let ups = checkpoint.require::<u32, Ix2>("observed.ups")?;
                 if energies.dim() != ups.dim() {
                     return Err(Error::invalid(
                         "checkpoint",
                         "its energies and up-spin counts differ in shape",
                     ));
                 }
-                let nodes = count(checkpoint, "observed.energy_nodes")?;
+                let nodes = node_count(checkpoint, "observed.energy_nodes")?;
                 Some(EnergyTrace::new(nodes, energies, ups))
             }
             None => None,
         };
-        let overlap = match checkpoint.get::<u32>("observed.disagreements", 2)? {
+        let overlap = match checkpoint.get::<u32, Ix2>("observed.disagreements")? {
             Some(d) => {
-                let nodes = count(checkpoint, "observed.overlap_nodes")?;
-                Some(OverlapTrace::new(
-                    nodes,
-                    fixed(d, "observed.disagreements")?,
-                ))
+                let nodes = node_count(checkpoint, "observed.overlap_nodes")?;
+                Some(OverlapTrace::new(nodes, d))
             }
             None => None,
         };

@@ -4,7 +4,7 @@
 //! spins where they live ([`crate::Sampler::swap_lanes`]), so group `k` always holds beta `k`'s
 //! replicas and its samples, moments and observables are beta `k`'s.
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, Ix1, Ix2};
 
 use crate::backend::{LaneSwap, Sampler};
 use crate::error::{Error, Result, shown};
@@ -171,7 +171,6 @@ pub struct TemperRun {
     observed: Option<Observed>,
     done: u64,
     next_sample: usize,
-    round: u64,
 }
 
 impl TemperRun {
@@ -227,7 +226,6 @@ impl TemperRun {
             observed: None,
             done: 0,
             next_sample: 0,
-            round: 0,
         })
     }
 
@@ -269,9 +267,11 @@ impl TemperRun {
         Ok(ran)
     }
 
-    /// One round of swaps on the energies of every chain.
+    /// One round of swaps on the energies of every chain, the round that ends at the sweeps done
+    /// (rounds counted from 0).
     fn swap(&mut self, sampler: &mut dyn Sampler, energies: &[f32]) -> Result<()> {
-        let (levels, per, round) = (self.betas.len(), self.per, self.round);
+        let round = self.done / self.swap_every - 1;
+        let (levels, per) = (self.betas.len(), self.per);
         let words = per / 32;
         let mut swaps = Vec::new();
         for k in (usize::from(round % 2 == 1)..levels - 1).step_by(2) {
@@ -317,7 +317,6 @@ impl TemperRun {
                 _ => {}
             }
         }
-        self.round += 1;
         Ok(())
     }
 
@@ -349,12 +348,7 @@ impl TemperRun {
     /// Stores the run's progress under `temper.*` and what it observed ([`Observed::store`]).
     pub fn store(&self, checkpoint: &mut Checkpoint) {
         let longs = |v: Vec<u64>| Array1::from(v).into_dyn();
-        let progress = vec![
-            self.done,
-            self.next_sample as u64,
-            self.round,
-            self.round_trips,
-        ];
+        let progress = vec![self.done, self.next_sample as u64, self.round_trips];
         checkpoint.put("temper.progress", &longs(progress));
         checkpoint.put(
             "temper.walker",
@@ -387,12 +381,12 @@ impl TemperRun {
             )
         };
         let chains = self.walker.len();
-        let progress = checkpoint.require::<u64>("temper.progress", 1)?;
-        let &[done, next_sample, round, round_trips] = progress.as_slice().unwrap_or(&[]) else {
+        let progress = checkpoint.require::<u64, Ix1>("temper.progress")?;
+        let &[done, next_sample, round_trips] = progress.as_slice().unwrap_or(&[]) else {
             return Err(bad("progress counts"));
         };
         let walker: Vec<usize> = checkpoint
-            .require::<u64>("temper.walker", 1)?
+            .require::<u64, Ix1>("temper.walker")?
             .iter()
             .map(|&w| w as usize)
             .collect();
@@ -405,7 +399,7 @@ impl TemperRun {
             return Err(bad("replica walks"));
         }
         let visited: Option<Vec<Visited>> = checkpoint
-            .require::<u32>("temper.visited", 1)?
+            .require::<u32, Ix1>("temper.visited")?
             .iter()
             .map(|&v| Visited::ALL.get(v as usize).copied())
             .collect();
@@ -413,10 +407,10 @@ impl TemperRun {
             .filter(|v| v.len() == chains)
             .ok_or_else(|| bad("replica walks"))?;
         let attempted: Vec<u64> = checkpoint
-            .require::<u64>("temper.attempted", 1)?
+            .require::<u64, Ix1>("temper.attempted")?
             .into_iter()
             .collect();
-        let accepted = checkpoint.require::<u64>("temper.accepted", 2)?;
+        let accepted = checkpoint.require::<u64, Ix2>("temper.accepted")?;
         if attempted.len() != self.attempted.len()
             || accepted.shape() != [attempted.len(), self.per]
         {
@@ -424,14 +418,12 @@ impl TemperRun {
         }
         // Every step ends on a sample point (taking it) or a swap round (making it).
         let taken = self.samples.iter().filter(|&&s| s <= done).count() as u64;
-        let consistent = done <= self.total()
-            && (next_sample == taken || (done == 0 && next_sample == 0))
-            && round == done / self.swap_every;
+        let consistent =
+            done <= self.total() && (next_sample == taken || (done == 0 && next_sample == 0));
         if !consistent {
             return Err(bad("progress counts"));
         }
-        let per_chain = self.walker.len();
-        let observed = Observed::restore(checkpoint, &self.observe, per_chain, (nodes, edges))?;
+        let observed = Observed::restore(checkpoint, &self.observe, chains, (nodes, edges))?;
         let counts = observed.as_ref().map_or(vec![0], Observed::sample_counts);
         if counts.iter().any(|&c| c != next_sample) {
             return Err(bad("observations"));
@@ -440,7 +432,7 @@ impl TemperRun {
         self.visited = visited;
         self.attempted = attempted;
         self.accepted = accepted.rows().into_iter().map(|r| r.to_vec()).collect();
-        (self.done, self.next_sample, self.round) = (done, next_sample as usize, round);
+        (self.done, self.next_sample) = (done, next_sample as usize);
         self.round_trips = round_trips;
         self.observed = observed;
         Ok(self)

@@ -48,12 +48,12 @@ impl OptimizerState {
         }
     }
 
-    /// The first and second moments and the steps taken, for a checkpoint.
-    pub(crate) fn parts(&self) -> (&[f64], &[f64], i32) {
-        (&self.first, &self.second, self.steps)
+    /// The first and second moments, for a checkpoint.
+    pub(crate) fn moments(&self) -> (&[f64], &[f64]) {
+        (&self.first, &self.second)
     }
 
-    /// Takes moments and steps [`OptimizerState::parts`] gave (of as many parameters).
+    /// Takes moments [`OptimizerState::moments`] gave (of as many parameters) after `steps` steps.
     pub(crate) fn restore(&mut self, first: Vec<f64>, second: Vec<f64>, steps: i32) {
         (self.first, self.second, self.steps) = (first, second, steps);
     }

@@ -1,7 +1,7 @@
 //! The training loop: mini-batches of rows, persistent negative chains, an optimiser, weight decay and
 //! a learning-rate decay per epoch.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, Axis, Ix1};
 
 use super::kl_grad::{KlGradEstimate, KlGradEstimator};
 use super::optim::{Optimizer, OptimizerState};
@@ -297,21 +297,19 @@ impl<'d> TrainRun<'d> {
     pub fn store(&mut self, checkpoint: &mut Checkpoint) -> Result<()> {
         let floats = |v: &[f64]| Array1::from(v.to_vec()).into_dyn();
         checkpoint.put("train.params", &floats(&self.params));
-        let (first, second, steps) = self.optimizer.parts();
+        let (first, second) = self.optimizer.moments();
         checkpoint.put("train.optimizer_first", &floats(first));
         checkpoint.put("train.optimizer_second", &floats(second));
-        let counts = vec![self.steps as u64, u64::from(steps.unsigned_abs())];
-        checkpoint.put("train.steps", &Array1::from(counts).into_dyn());
+        checkpoint.put_count("train.steps", self.steps as u64);
         checkpoint.put("train.learning_rate", &floats(&[self.learning_rate]));
         let (positive, negative) = self.estimator.save_states()?;
-        let mut phases = Checkpoint::default();
-        if let Some(positive) = positive {
-            phases.put_sampler_state(&positive);
-            checkpoint.absorb("positive.", phases);
-            phases = Checkpoint::default();
+        for (prefix, state) in [("positive.", positive), ("negative.", Some(negative))] {
+            if let Some(state) = state {
+                let mut phase = Checkpoint::default();
+                phase.put_sampler_state(&state);
+                checkpoint.absorb(prefix, phase);
+            }
         }
-        phases.put_sampler_state(&negative);
-        checkpoint.absorb("negative.", phases);
         Ok(())
     }
 
@@ -325,7 +323,7 @@ impl<'d> TrainRun<'d> {
             )
         };
         let floats = |name: &str, len: usize| -> Result<Vec<f64>> {
-            let v: Vec<f64> = checkpoint.require::<f64>(name, 1)?.into_iter().collect();
+            let v: Vec<f64> = checkpoint.require::<f64, Ix1>(name)?.into_iter().collect();
             match v.len() == len && v.iter().all(|x| x.is_finite()) {
                 true => Ok(v),
                 false => Err(bad("parameters")),
@@ -336,12 +334,10 @@ impl<'d> TrainRun<'d> {
         let first = floats("train.optimizer_first", len)?;
         let second = floats("train.optimizer_second", len)?;
         let learning_rate = floats("train.learning_rate", 1)?[0];
-        let counts = checkpoint.require::<u64>("train.steps", 1)?;
-        let &[steps, optimizer_steps] = counts.as_slice().unwrap_or(&[]) else {
-            return Err(bad("step counts"));
-        };
-        let optimizer_steps = i32::try_from(optimizer_steps).map_err(|_| bad("step counts"))?;
-        if steps > self.total_steps() as u64 || u64::from(optimizer_steps.unsigned_abs()) != steps {
+        let steps = checkpoint.count("train.steps")?;
+        // The optimiser has taken one step a gradient step.
+        let optimizer_steps = i32::try_from(steps).map_err(|_| bad("step counts"))?;
+        if steps > self.total_steps() as u64 {
             return Err(bad("step counts"));
         }
         let positive = checkpoint.extract("positive.");

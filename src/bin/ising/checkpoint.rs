@@ -134,6 +134,12 @@ impl<'a> Checkpointer<'a> {
         }
     }
 
+    /// Where the resumed checkpoint's run stood (its `done`: sweeps, or gradient steps); 0 for a
+    /// fresh run.
+    pub(crate) fn resumed_done(&self) -> u64 {
+        self.saved_done
+    }
+
     /// The sweeps the next step may run from `done` so that it ends where a save is due.
     pub(crate) fn budget(&self, done: u64) -> u64 {
         match (self.saving(), self.args.checkpoint_every) {

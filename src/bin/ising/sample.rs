@@ -113,11 +113,7 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
         Some(checkpoint) => {
             let edges = program.model().num_edges();
             let observed = Observed::restore(checkpoint, &observe, args.chains, (n, edges))?;
-            let done = checkpoint
-                .header
-                .get("done")
-                .and_then(serde_json::Value::as_u64);
-            ScheduleRun::resume(&schedule, done.unwrap_or(0), observed)?
+            ScheduleRun::resume(&schedule, checkpointer.resumed_done(), observed)?
         }
         None => ScheduleRun::new(&schedule),
     };

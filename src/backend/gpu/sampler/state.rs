@@ -2,6 +2,7 @@
 //! states, with the sweep counter and betas the host holds.
 
 use super::GpuSampler;
+use super::buffers::group_words;
 use crate::backend::{Sampler, SamplerState};
 use crate::error::Result;
 use crate::packed::PackedSpins;
@@ -38,7 +39,7 @@ impl GpuSampler {
                 s.ctx.queue().write_buffer(
                     &s.groups[g].spins,
                     0,
-                    bytemuck::cast_slice(&s.group_words(&spins, g)),
+                    bytemuck::cast_slice(&group_words(&spins, &s.local_plan(g))),
                 );
             }
             match &kept {
@@ -47,7 +48,7 @@ impl GpuSampler {
                         s.kept = s.kept_buffers();
                     }
                     for g in 0..s.groups.len() {
-                        let words = s.group_words(kept, g);
+                        let words = group_words(kept, &s.local_plan(g));
                         s.ctx
                             .queue()
                             .write_buffer(&s.kept[g], 0, bytemuck::cast_slice(&words));
@@ -60,15 +61,5 @@ impl GpuSampler {
         self.set_betas(&state.betas)?;
         self.next_sweep = state.next_sweep;
         Ok(())
-    }
-
-    /// Group `g`'s words of `packed` (this sampler's chains), node by node as its buffer holds them.
-    fn group_words(&self, packed: &PackedSpins, g: usize) -> Vec<u32> {
-        let plan = self.local_plan(g);
-        let words = packed.words();
-        (0..self.num_nodes())
-            .flat_map(|i| &packed.bits()[i * words + plan.word_offset..][..plan.words])
-            .copied()
-            .collect()
     }
 }
