@@ -147,17 +147,28 @@ impl PackedSpins {
 #[cfg(test)]
 pub(crate) fn words_after_sweeps(
     nodes: usize,
+    sweep: impl FnMut(&mut WordSlice<'_>, u64),
+) -> Vec<Vec<u32>> {
+    chain_words_after_sweeps(nodes, 70, sweep)
+}
+
+/// [`words_after_sweeps`] with `chains` chains.
+#[cfg(test)]
+pub(crate) fn chain_words_after_sweeps(
+    nodes: usize,
+    chains: usize,
     mut sweep: impl FnMut(&mut WordSlice<'_>, u64),
 ) -> Vec<Vec<u32>> {
-    let masks: Vec<u32> = (0..3).map(|w| lane_mask(70, w)).collect();
-    let mut bits: Vec<u32> = (0..nodes * 3)
-        .map(|k| (k as u32).wrapping_mul(0x9e37_79b9) & masks[k % 3])
+    let stride = words_for(chains);
+    let masks: Vec<u32> = (0..stride).map(|w| lane_mask(chains, w)).collect();
+    let mut bits: Vec<u32> = (0..nodes * stride)
+        .map(|k| (k as u32).wrapping_mul(0x9e37_79b9) & masks[k % stride])
         .collect();
     (0..5)
         .map(|s| {
             let mut slice = WordSlice {
                 bits: &mut bits,
-                stride: 3,
+                stride,
                 first_word: 0,
                 masks: &masks,
             };

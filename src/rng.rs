@@ -251,7 +251,7 @@ pub fn bernoulli_word_sliced(
     let [up] = bernoulli_words_sliced(
         seed,
         sweep,
-        [(node, word)],
+        ([node], [word]),
         purpose,
         |_, q| threshold_plane(q),
         [always],
@@ -259,13 +259,14 @@ pub fn bernoulli_word_sliced(
     up
 }
 
-/// [`bernoulli_word_sliced`] for `N` words side by side (`(node, word)` pairs `keys`; `threshold_plane(i,
-/// q)` and `always[i]` for word `i`), the same results computed so that the compiler can use vector
+/// [`bernoulli_word_sliced`] for `N` words side by side (word `i` at `(keys.0[i], keys.1[i])` as
+/// `(node, word)`, with `threshold_plane(i, q)` and `always[i]`), the same results computed so that the compiler can use vector
 /// instructions across the words; each call past the first is drawn only while some word still ties.
+#[inline(always)]
 pub fn bernoulli_words_sliced<const N: usize>(
     seed: u64,
     sweep: u64,
-    keys: [(u32, u32); N],
+    (nodes, words): ([u32; N], [u32; N]),
     purpose: Purpose,
     threshold_plane: impl Fn(usize, usize) -> u32,
     always: [u32; N],
@@ -273,49 +274,100 @@ pub fn bernoulli_words_sliced<const N: usize>(
     debug_assert!(sweep <= MAX_SWEEP);
     let key = [seed as u32, (seed >> 32) as u32];
     let tag = tag(sweep, purpose);
+    // Plain loops rather than `map` or `from_fn`, which the compiler may keep out of line (and so out
+    // of the caller's vector level).
     // Most significant bits first: `below` is decided, `tied` still equal so far.
     let (mut below, mut tied) = ([0u32; N], [u32::MAX; N]);
-    for c in 0..6 {
-        let planes: [[u32; N]; 4] = philox4x32_10_many(
-            std::array::from_fn(|i| [keys[i].0, keys[i].1, sweep as u32, tag | c as u32]),
-            key,
-        );
-        for (o, plane) in planes.iter().enumerate() {
-            for i in 0..N {
-                let (t, u) = (threshold_plane(i, 4 * c + o), plane[i]);
-                below[i] |= tied[i] & t & !u;
-                tied[i] &= !(u ^ t);
+    // Calls 0 and 1 (the top byte) always, computed together (two independent chains of
+    // multiplies); the rest only while some word ties.
+    let [first, second] = philox4x32_10_many::<N, 2>(&nodes, &words, [sweep as u32, tag], key);
+    let mut compare = |planes: &[[u32; N]; 4], q0| {
+        compare_planes(&mut below, &mut tied, planes, q0, &threshold_plane)
+    };
+    compare(&first, 0);
+    if compare(&second, 4) {
+        for c in 2..6 {
+            let [planes, _] =
+                philox4x32_10_many::<N, 1>(&nodes, &words, [sweep as u32, tag | c as u32], key);
+            if !compare(&planes, 4 * c) {
+                break;
             }
         }
-        if tied.iter().all(|&t| t == 0) {
-            break;
-        }
     }
-    std::array::from_fn(|i| below[i] | always[i])
+    for i in 0..N {
+        below[i] |= always[i];
+    }
+    below
 }
 
-/// [`philox4x32_10`] of `N` counters with one key, output word by output word: `result[o][i]` is
-/// output `o` of counter `i`.
-#[inline]
-fn philox4x32_10_many<const N: usize>(counters: [[u32; 4]; N], key: [u32; 2]) -> [[u32; N]; 4] {
-    let mut c: [[u32; N]; 4] = std::array::from_fn(|o| std::array::from_fn(|i| counters[i][o]));
+/// Compares planes `q0..q0 + 4` of `N` words' uniforms (`planes[o][i]`: plane `q0 + o` of word
+/// `i`) with those of the thresholds, most significant first; whether some lane still ties.
+#[inline(always)]
+fn compare_planes<const N: usize>(
+    below: &mut [u32; N],
+    tied: &mut [u32; N],
+    planes: &[[u32; N]; 4],
+    q0: usize,
+    threshold_plane: &impl Fn(usize, usize) -> u32,
+) -> bool {
+    for (o, plane) in planes.iter().enumerate() {
+        for i in 0..N {
+            let (t, u) = (threshold_plane(i, q0 + o), plane[i]);
+            below[i] |= tied[i] & t & !u;
+            tied[i] &= !(u ^ t);
+        }
+    }
+    tied.iter().fold(0, |any, &t| any | t) != 0
+}
+
+/// [`philox4x32_10`] of the `N` counters `[nodes[i], words[i], rest[0], rest[1] + call]` with one
+/// key for `call` in `0..C` (at most 2), output word by output word: `result[call][o][i]` is output
+/// `o` of counter `i`'s call `call` (`[call][1]` is all zero when `C` is 1).
+///
+/// Each 32-bit word is carried in the low half of a `u64`, so that every 32 x 32 -> 64 multiply is
+/// one lane of a vector multiply of low halves (`pmuludq`) and its high half one shift; the high
+/// halves carry garbage that the masked multiplies and the final truncation ignore. Two calls go
+/// side by side so that one's multiplies run while the other's wait.
+#[inline(always)]
+fn philox4x32_10_many<const N: usize, const C: usize>(
+    nodes: &[u32; N],
+    words: &[u32; N],
+    rest: [u32; 2],
+    key: [u32; 2],
+) -> [[[u32; N]; 4]; 2] {
+    const LOW: u64 = 0xffff_ffff;
+    let mut c = [[[0u64; N]; 4]; C];
+    for (call, c) in c.iter_mut().enumerate() {
+        for i in 0..N {
+            c[0][i] = u64::from(nodes[i]);
+            c[1][i] = u64::from(words[i]);
+            c[2][i] = u64::from(rest[0]);
+            c[3][i] = u64::from(rest[1] + call as u32);
+        }
+    }
     let mut k = key;
     for round in 0..10 {
         if round > 0 {
             k = [k[0].wrapping_add(W0), k[1].wrapping_add(W1)];
         }
-        let mut next = [[0u32; N]; 4];
-        for i in 0..N {
-            let p0 = u64::from(M0) * u64::from(c[0][i]);
-            let p1 = u64::from(M1) * u64::from(c[2][i]);
-            next[0][i] = (p1 >> 32) as u32 ^ c[1][i] ^ k[0];
-            next[1][i] = p1 as u32;
-            next[2][i] = (p0 >> 32) as u32 ^ c[3][i] ^ k[1];
-            next[3][i] = p0 as u32;
+        let (k0, k1) = (u64::from(k[0]), u64::from(k[1]));
+        for [c0, c1, c2, c3] in c.iter_mut() {
+            for (((c0, c1), c2), c3) in c0.iter_mut().zip(c1).zip(c2).zip(c3) {
+                let p0 = u64::from(M0) * (*c0 & LOW);
+                let p1 = u64::from(M1) * (*c2 & LOW);
+                (*c0, *c1, *c2, *c3) = ((p1 >> 32) ^ *c1 ^ k0, p1, (p0 >> 32) ^ *c3 ^ k1, p0);
+            }
         }
-        c = next;
     }
-    c
+    let mut out = [[[0u32; N]; 4]; 2];
+    for (out, c) in out.iter_mut().zip(&c) {
+        for o in 0..4 {
+            for i in 0..N {
+                out[o][i] = c[o][i] as u32;
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -305,19 +305,22 @@ fn lattice_path_draws_identical_spins_on_gpu_and_cpu() {
             }
         }
     }
-    // A lattice of several whole tiles and a part one, with two temperatures.
+    // A lattice of several whole tiles and a part one, with two temperatures; one word of chains
+    // (the host's runs of sites) and 32 (whole batches of a site's words on the host) besides.
     let program = Lattice::square(80, 20, true)
         .unwrap()
         .program(0.6, 0.1, 1.0)
         .unwrap();
-    for lattice_kernel in [LatticeKernel::Sites, LatticeKernel::Tiles] {
-        let limits = PlanLimits {
-            lattice_kernel,
-            ..device
-        };
-        let config = SamplerConfig::new(128).seed(17).init(Init::Uniform);
-        let gpu = GpuSampler::with_limits(&ctx, &program, &config, limits).unwrap();
-        compare(&program, 128, Init::Uniform, None, gpu, true, &[0.4, 0.9]);
+    for (chains, betas) in [(128, &[0.4, 0.9][..]), (32, &[]), (1024, &[0.4, 0.9])] {
+        for lattice_kernel in [LatticeKernel::Sites, LatticeKernel::Tiles] {
+            let limits = PlanLimits {
+                lattice_kernel,
+                ..device
+            };
+            let config = SamplerConfig::new(chains).seed(17).init(Init::Uniform);
+            let gpu = GpuSampler::with_limits(&ctx, &program, &config, limits).unwrap();
+            compare(&program, chains, Init::Uniform, None, gpu, true, betas);
+        }
     }
 }
 

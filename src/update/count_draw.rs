@@ -6,9 +6,6 @@
 
 use crate::rng::{Purpose, bernoulli_words_sliced};
 
-/// Words drawn side by side by the host's sweeps (vector instructions across words).
-pub(crate) const BATCH: usize = 4;
-
 /// The thresholds of each count of up neighbours for one coupling, field and beta, as bit-plane tables.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct CountDraw {
@@ -73,35 +70,53 @@ impl CountDraw {
 }
 
 /// The 32 draws of each of `N` words side by side (vector instructions across words) in `sweep`:
-/// `keys[i]` is word `i`'s `(node, word)`, `neighbours[i]` its neighbours' words (the first `degree`
-/// count) and `draws[i]` its thresholds; each lane is up with the probability of its count of up
-/// neighbours.
-pub(crate) fn draw<const N: usize>(
+/// word `i` is `(nodes[i], words[i])` of the counters, `neighbours[d][i]` its neighbour `d`'s word
+/// and `draws[i]` its thresholds (of degree `D`); each lane is up with the probability of its count
+/// of up neighbours. Inlined, so that it runs at the caller's vector level.
+#[inline(always)]
+pub(crate) fn draw<const N: usize, const D: usize>(
     draws: [&CountDraw; N],
-    (seed, sweep): (u64, u64),
-    keys: [(u32, u32); N],
-    neighbours: &[[u32; 6]; N],
+    seed_sweep: (u64, u64),
+    keys: ([u32; N], [u32; N]),
+    neighbours: &[[u32; N]; D],
 ) -> [u32; N] {
-    let counts: [[u32; 3]; N] =
-        std::array::from_fn(|i| count_planes(neighbours[i][..draws[i].degree].iter().copied()));
+    // Plain loops rather than `map`, which the compiler may keep out of line.
+    let mut counts = [[0u32; N]; 3];
+    for word in neighbours {
+        for i in 0..N {
+            let [c0, c1, c2] = add_word([counts[0][i], counts[1][i], counts[2][i]], word[i]);
+            (counts[0][i], counts[1][i], counts[2][i]) = (c0, c1, c2);
+        }
+    }
+    let count = |i: usize| [counts[0][i], counts[1][i], counts[2][i]];
+    let mut always = [0u32; N];
+    for i in 0..N {
+        debug_assert_eq!(draws[i].degree, D);
+        always[i] = lanes_in(&count(i), &draws[i].plane_masks[24]);
+    }
+    let (seed, sweep) = seed_sweep;
     bernoulli_words_sliced(
         seed,
         sweep,
         keys,
         Purpose::Update,
-        |i, q| lanes_in(&counts[i], &draws[i].plane_masks[q]),
-        std::array::from_fn(|i| lanes_in(&counts[i], &draws[i].plane_masks[24])),
+        |i, q| lanes_in(&count(i), &draws[i].plane_masks[q]),
+        always,
     )
 }
 
-/// Bit planes of the per-lane number of set bits among at most 7 `words`: a ripple-carry add of each
-/// word into a 3-bit counter per lane.
-fn count_planes(words: impl IntoIterator<Item = u32>) -> [u32; 3] {
-    words.into_iter().fold([0; 3], |[c0, c1, c2], w| {
-        let carry0 = c0 & w;
-        let carry1 = c1 & carry0;
-        [c0 ^ w, c1 ^ carry0, c2 | carry1]
-    })
+/// Adds `word` into the per-lane 3-bit counters `[c0, c1, c2]` (bit planes): a ripple-carry add.
+#[inline(always)]
+fn add_word([c0, c1, c2]: [u32; 3], word: u32) -> [u32; 3] {
+    let carry0 = c0 & word;
+    let carry1 = c1 & carry0;
+    [c0 ^ word, c1 ^ carry0, c2 | carry1]
+}
+
+/// Bit planes of the per-lane number of set bits among at most 7 `words`.
+#[cfg(test)]
+fn count_planes<const D: usize>(words: [u32; D]) -> [u32; 3] {
+    words.into_iter().fold([0; 3], add_word)
 }
 
 /// The bits of `table` as all-ones or all-zero words.
@@ -111,7 +126,7 @@ fn table_masks(table: u8) -> [u32; 8] {
 
 /// The lanes whose count (in the planes of [`count_planes`]) is one of the counts of a table (bit `k`:
 /// count `k`) given as [`table_masks`]: a multiplexer tree over the count's bits.
-#[inline]
+#[inline(always)]
 fn lanes_in(&[c0, c1, c2]: &[u32; 3], t: &[u32; 8]) -> u32 {
     let pick = |a: u32, b: u32, c: u32| a ^ ((a ^ b) & c);
     let (t01, t23) = (pick(t[0], t[1], c0), pick(t[2], t[3], c0));
@@ -135,7 +150,9 @@ mod tests {
             7,
         ];
         for n in 0..=words.len() {
-            let counts = count_planes(words[..n].iter().copied());
+            let mut padded = [0; 7];
+            padded[..n].copy_from_slice(&words[..n]);
+            let counts = count_planes(padded);
             let lanes: [u32; 8] = std::array::from_fn(|k| lanes_in(&counts, &table_masks(1 << k)));
             for l in 0..32 {
                 let want = words[..n].iter().filter(|&&w| (w >> l) & 1 == 1).count();
@@ -175,7 +192,7 @@ mod tests {
         let mut half = 0;
         for node in 0..200 {
             let [a, b, c, d] = neighbours;
-            let [up] = draw([&certain], (5, 7), [(node, 0)], &[[a, b, c, d, 0, 0]]);
+            let [up] = draw([&certain], (5, 7), ([node], [0]), &[[a], [b], [c], [d]]);
             let counts = count_planes(neighbours);
             let lanes: [u32; 5] = std::array::from_fn(|k| lanes_in(&counts, &table_masks(1 << k)));
             assert_eq!(up & (lanes[0] | lanes[1]), 0);

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::count_draw::{BATCH, CountDraw, draw};
+use super::count_draw::{CountDraw, draw};
 use crate::packed::WordSlice;
 use crate::program::{SamplingProgram, Temperatures};
 
@@ -165,103 +165,320 @@ impl LatticeUpdate {
     /// The neighbours of `site` (`x + lx * (y + ly * z)`): `x +- 1`, `y +- 1`, then `z +- 1` (the site
     /// itself in 2D); the first `degree` entries count.
     fn neighbours(&self, site: u32) -> [u32; 6] {
+        let [lx, ly, _] = self.sides;
+        let at = [site % lx, (site / lx) % ly, site / (lx * ly)];
+        self.neighbours_at::<6>(site, at)
+    }
+
+    /// The first `D` neighbours of `site` at coordinates `at`, in [`Self::neighbours`]' order.
+    #[inline(always)]
+    fn neighbours_at<const D: usize>(&self, site: u32, [x, y, z]: [u32; 3]) -> [u32; D] {
         let [lx, ly, lz] = self.sides;
-        let (x, y, z) = (site % lx, (site / lx) % ly, site / (lx * ly));
-        let at = |x: u32, y: u32, z: u32| x + lx * (y + ly * z);
-        [
-            at(next_on(lx, x), y, z),
-            at(prev_on(lx, x), y, z),
-            at(x, next_on(ly, y), z),
-            at(x, prev_on(ly, y), z),
-            at(x, y, next_on(lz, z)),
-            at(x, y, prev_on(lz, z)),
-        ]
+        let plane = lx * ly;
+        let mut out = [site; D];
+        let steps = [
+            (next_on(lx, x) + site - x, prev_on(lx, x) + site - x),
+            (
+                site + lx * next_on(ly, y) - lx * y,
+                site + lx * prev_on(ly, y) - lx * y,
+            ),
+            (
+                site + plane * next_on(lz, z) - plane * z,
+                site + plane * prev_on(lz, z) - plane * z,
+            ),
+        ];
+        for d in 0..D {
+            out[d] = if d % 2 == 0 {
+                steps[d / 2].0
+            } else {
+                steps[d / 2].1
+            };
+        }
+        out
     }
 
     /// The update of every word of every site of `block` (one colour) in `sweep`, with the draws of
-    /// `seed`, [`BATCH`] (site, word) pairs at a time; each site's neighbours are found once.
-    pub(crate) fn update_block(
+    /// `seed`, `N` (site, word) pairs side by side; each site's neighbours are found once. Inlined, so
+    /// that it runs at the caller's vector level.
+    #[inline(always)]
+    pub(crate) fn update_block<const N: usize>(
         &self,
         spins: &mut WordSlice<'_>,
         block: &[u32],
         seed: u64,
         sweep: u64,
     ) {
-        // The sign bits are looked up only on a +-J lattice: a ferromagnet's sweep stays as it was.
-        if self.bond_signs.is_empty() {
-            self.update_block_with::<false>(spins, block, (seed, sweep));
-        } else {
-            self.update_block_with::<true>(spins, block, (seed, sweep));
+        // The sign bits are looked up only on a +-J lattice, and one draw serves every word when
+        // there is one field and one temperature: a ferromagnet's sweep does neither.
+        let s = (seed, sweep);
+        match (
+            self.degree(),
+            self.bond_signs.is_empty(),
+            self.draws.len() == 1,
+        ) {
+            (4, true, true) => self.update_block_with::<N, 4, false, true>(spins, block, s),
+            (4, true, false) => self.update_block_with::<N, 4, false, false>(spins, block, s),
+            (4, false, true) => self.update_block_with::<N, 4, true, true>(spins, block, s),
+            (4, false, false) => self.update_block_with::<N, 4, true, false>(spins, block, s),
+            (_, true, true) => self.update_block_with::<N, 6, false, true>(spins, block, s),
+            (_, true, false) => self.update_block_with::<N, 6, false, false>(spins, block, s),
+            (_, false, true) => self.update_block_with::<N, 6, true, true>(spins, block, s),
+            (_, false, false) => self.update_block_with::<N, 6, true, false>(spins, block, s),
         }
     }
 
-    /// [`Self::update_block`], inverting neighbour words across `-J` bonds when `SIGNED`.
-    fn update_block_with<const SIGNED: bool>(
+    /// [`Self::update_block`] on a lattice of degree `D`, inverting neighbour words across `-J` bonds
+    /// when `SIGNED`, with the one draw of [`Self::draws`] when `SHARED`. Words are gathered `N` at a
+    /// time in one of three ways, all drawing the same numbers: with one word a site, runs of `N`
+    /// sites two apart inside a row (each neighbour's words a stride-2 window of the spins); with a
+    /// multiple of `N` words a site, `N` words of one site (each neighbour's words contiguous);
+    /// otherwise word by word.
+    #[inline(always)]
+    fn update_block_with<const N: usize, const D: usize, const SIGNED: bool, const SHARED: bool>(
         &self,
         spins: &mut WordSlice<'_>,
         block: &[u32],
         seed_sweep: (u64, u64),
     ) {
-        let mut batch = [Item::default(); BATCH];
-        let mut n = 0;
-        for &site in block {
-            let neighbours = self.neighbours(site);
-            for word in 0..spins.stride {
-                batch[n] = Item {
-                    site,
-                    word,
-                    neighbours,
-                };
-                n += 1;
-                if n == BATCH {
-                    self.update_items::<BATCH, SIGNED>(spins, &batch, seed_sweep);
-                    n = 0;
+        let stride = spins.stride;
+        let mut batch = Batch::<N, D>::new(&self.draws[0]);
+        let mut cursor = Cursor::new(self.sides);
+        let mut p = 0;
+        while p < block.len() {
+            let site = block[p];
+            let at = cursor.at(site);
+            let sites = self.neighbours_at::<D>(site, at);
+            if stride == 1 && batch.len == 0 && self.is_run::<N>(&block[p..], at) {
+                self.gather_run::<N, D, SIGNED, SHARED>(&mut batch, spins, (site, at[0]), sites);
+                batch.update::<SHARED>(spins, seed_sweep);
+                p += N;
+                continue;
+            }
+            let signs = if SIGNED {
+                self.bond_signs[site as usize]
+            } else {
+                0
+            };
+            let mut word = 0;
+            if stride.is_multiple_of(N) {
+                // Whole batches of this site's words, each neighbour's a contiguous run.
+                while word < stride {
+                    for (d, (&j, words)) in sites.iter().zip(&mut batch.neighbours).enumerate() {
+                        let start = j as usize * stride + word;
+                        let run = &spins.bits[start..start + N];
+                        let flip = 0u32.wrapping_sub((signs >> d) & 1);
+                        for (to, &from) in words.iter_mut().zip(run) {
+                            *to = from ^ flip;
+                        }
+                    }
+                    for i in 0..N {
+                        batch.set_word(self, spins, site, word + i, i, SHARED);
+                    }
+                    batch.len = N;
+                    batch.update::<SHARED>(spins, seed_sweep);
+                    word += N;
+                }
+            }
+            while word < stride {
+                let i = batch.len;
+                for (d, (&j, words)) in sites.iter().zip(&mut batch.neighbours).enumerate() {
+                    // All lanes inverted across a -J bond.
+                    let bits = spins.bits[j as usize * stride + word];
+                    words[i] = bits ^ 0u32.wrapping_sub((signs >> d) & 1);
+                }
+                batch.set_word(self, spins, site, word, i, SHARED);
+                batch.len += 1;
+                if batch.len == N {
+                    batch.update::<SHARED>(spins, seed_sweep);
+                }
+                word += 1;
+            }
+            p += 1;
+        }
+        batch.finish(spins, seed_sweep);
+    }
+
+    /// Whether the first `N` sites of `sites` (the first at coordinates `at`) lie two apart in one
+    /// row, so that their neighbours but those across the row's ends lie at the same offsets from
+    /// each. The block's sites increase and, being independent, are at least two apart in a row, so
+    /// first and last `2 (N - 1)` apart in one row means all are.
+    #[inline(always)]
+    fn is_run<const N: usize>(&self, sites: &[u32], [x, _, _]: [u32; 3]) -> bool {
+        let span = 2 * (N as u32 - 1);
+        sites.len() >= N && sites[N - 1] - sites[0] == span && x + span < self.sides[0]
+    }
+
+    /// Gathers the run of `N` sites from `first` at `x` (one word a site), `sites` the first one's
+    /// neighbours.
+    #[inline(always)]
+    fn gather_run<'a, const N: usize, const D: usize, const SIGNED: bool, const SHARED: bool>(
+        &'a self,
+        batch: &mut Batch<'a, N, D>,
+        spins: &WordSlice<'_>,
+        (first, x): (u32, u32),
+        sites: [u32; D],
+    ) {
+        let lx = self.sides[0];
+        let (row, last) = (first - x, x + 2 * (N as u32 - 1));
+        for (d, (&j, words)) in sites.iter().zip(&mut batch.neighbours).enumerate() {
+            // Along x the window starts next to the first site, unless the run ends on that side
+            // of the row; then each site's neighbour across the end is looked up on its own.
+            let start = match d {
+                0 if last + 1 < lx => first + 1,
+                1 if x >= 1 => first - 1,
+                0 | 1 => {
+                    for (i, word) in words.iter_mut().enumerate() {
+                        let xi = x + 2 * i as u32;
+                        let along = if d == 0 {
+                            next_on(lx, xi)
+                        } else {
+                            prev_on(lx, xi)
+                        };
+                        *word = spins.bits[(row + along) as usize];
+                    }
+                    continue;
+                }
+                _ => j,
+            } as usize;
+            let window = &spins.bits[start..start + 2 * N - 1];
+            for (i, word) in words.iter_mut().enumerate() {
+                *word = window[2 * i];
+            }
+        }
+        if SIGNED {
+            let signs = &self.bond_signs[first as usize..first as usize + 2 * N - 1];
+            for d in 0..D {
+                for i in 0..N {
+                    // All lanes inverted across a -J bond.
+                    batch.neighbours[d][i] ^= 0u32.wrapping_sub((signs[2 * i] >> d) & 1);
                 }
             }
         }
-        for item in &batch[..n] {
-            self.update_items::<1, SIGNED>(spins, &[*item], seed_sweep);
+        for i in 0..N {
+            batch.set_word(self, spins, first + 2 * i as u32, 0, i, SHARED);
         }
-    }
-
-    /// Updates the `N` items side by side.
-    fn update_items<const N: usize, const SIGNED: bool>(
-        &self,
-        spins: &mut WordSlice<'_>,
-        items: &[Item; N],
-        seed_sweep: (u64, u64),
-    ) {
-        let stride = spins.stride;
-        let neighbours = items.map(|it| {
-            let words = it
-                .neighbours
-                .map(|j| spins.bits[j as usize * stride + it.word]);
-            if SIGNED {
-                // All lanes inverted across a -J bond.
-                let signs = self.bond_signs[it.site as usize];
-                std::array::from_fn(|d| words[d] ^ 0u32.wrapping_sub((signs >> d) & 1))
-            } else {
-                words
-            }
-        });
-        let keys = items.map(|it| (it.site, (spins.first_word + it.word) as u32));
-        let draws = items.map(|it| {
-            let group = self.word_group[spins.first_word + it.word] as usize;
-            &self.draws[group * self.fields.len() + self.site_field[it.site as usize] as usize]
-        });
-        let up: [u32; N] = draw(draws, seed_sweep, keys, &neighbours);
-        for (it, up) in items.iter().zip(up) {
-            spins.bits[it.site as usize * stride + it.word] = up & spins.masks[it.word];
-        }
+        batch.len = N;
     }
 }
 
-/// One word of one site, with the site's neighbours.
-#[derive(Clone, Copy, Default)]
-struct Item {
+/// Up to `N` words of a block's sites gathered for one update side by side.
+struct Batch<'a, const N: usize, const D: usize> {
+    len: usize,
+    /// Neighbour `d`'s word of word `i` at `[d][i]`.
+    neighbours: [[u32; N]; D],
+    /// The counters' nodes and words.
+    nodes: [u32; N],
+    words: [u32; N],
+    draws: [&'a CountDraw; N],
+    /// Each word's index in the spins and the mask of its chains.
+    targets: [(usize, u32); N],
+}
+
+impl<'a, const N: usize, const D: usize> Batch<'a, N, D> {
+    fn new(draw: &'a CountDraw) -> Self {
+        Batch {
+            len: 0,
+            neighbours: [[0; N]; D],
+            nodes: [0; N],
+            words: [0; N],
+            draws: [draw; N],
+            targets: [(0, 0); N],
+        }
+    }
+
+    /// Sets entry `i`'s counter, target and (unless `shared`) draw to word `word` of `site`.
+    #[inline(always)]
+    fn set_word(
+        &mut self,
+        update: &'a LatticeUpdate,
+        spins: &WordSlice<'_>,
+        site: u32,
+        word: usize,
+        i: usize,
+        shared: bool,
+    ) {
+        let global = spins.first_word + word;
+        (self.nodes[i], self.words[i]) = (site, global as u32);
+        self.targets[i] = (site as usize * spins.stride + word, spins.masks[word]);
+        if !shared {
+            let group = update.word_group[global] as usize;
+            let field = update.site_field[site as usize] as usize;
+            self.draws[i] = &update.draws[group * update.fields.len() + field];
+        }
+    }
+
+    /// Draws the `N` gathered words and stores them; `SHARED` when the first word's draw is every
+    /// word's (the compiler then loads its tables once).
+    #[inline(always)]
+    fn update<const SHARED: bool>(&mut self, spins: &mut WordSlice<'_>, seed_sweep: (u64, u64)) {
+        let draws = if SHARED {
+            [self.draws[0]; N]
+        } else {
+            self.draws
+        };
+        let keys = (self.nodes, self.words);
+        let up: [u32; N] = draw(draws, seed_sweep, keys, &self.neighbours);
+        for (&(at, mask), up) in self.targets.iter().zip(up) {
+            spins.bits[at] = up & mask;
+        }
+        self.len = 0;
+    }
+
+    /// Draws and stores the words of a last, partial batch one by one.
+    #[inline(always)]
+    fn finish(&mut self, spins: &mut WordSlice<'_>, seed_sweep: (u64, u64)) {
+        for i in 0..self.len {
+            let keys = ([self.nodes[i]], [self.words[i]]);
+            let one = self.neighbours.map(|word| [word[i]]);
+            let [up] = draw([self.draws[i]], seed_sweep, keys, &one);
+            let (at, mask) = self.targets[i];
+            spins.bits[at] = up & mask;
+        }
+        self.len = 0;
+    }
+}
+
+/// The coordinates of the sites of a block, walked in increasing order without a division per site
+/// (a division costs more than the rest of a site's neighbour work).
+struct Cursor {
+    sides: [u32; 3],
     site: u32,
-    word: usize,
-    neighbours: [u32; 6],
+    at: [u32; 3],
+}
+
+impl Cursor {
+    fn new(sides: [u32; 3]) -> Self {
+        Cursor {
+            sides,
+            site: 0,
+            at: [0; 3],
+        }
+    }
+
+    /// The coordinates `[x, y, z]` of `site`: stepped from the last site's when `site` follows it
+    /// by less than a row, divided out otherwise.
+    #[inline(always)]
+    fn at(&mut self, site: u32) -> [u32; 3] {
+        let [lx, ly, _] = self.sides;
+        let step = site.wrapping_sub(self.site);
+        if step < lx {
+            let [mut x, mut y, mut z] = self.at;
+            x += step;
+            if x >= lx {
+                x -= lx;
+                y += 1;
+                if y == ly {
+                    y = 0;
+                    z += 1;
+                }
+            }
+            self.at = [x, y, z];
+        } else {
+            self.at = [site % lx, (site / lx) % ly, site / (lx * ly)];
+        }
+        self.site = site;
+        self.at
+    }
 }
 
 /// `v + 1` on a periodic side of length `side` (by comparison: a division costs more than the rest of
@@ -286,6 +503,56 @@ mod tests {
         }
     }
     use crate::graph::{Csr, Lattice};
+    use crate::packed::chain_words_after_sweeps;
+
+    #[test]
+    fn every_way_of_gathering_words_draws_the_same_spins() {
+        // Runs of sites (one word a site), whole batches of a site's words (16 or 32 words) and word
+        // by word (3 words), each side by side in 4 and 16 words, against one word at a time; on
+        // ferromagnets and glasses, with one draw or a field per site, in 2D and 3D (sides long
+        // enough for runs of 16 sites in a row, some of them reaching either end of it).
+        let mut checked = 0;
+        for lattice in [
+            Lattice::square(40, 6, true).unwrap(),
+            Lattice::square(32, 4, true).unwrap(),
+            Lattice::cubic(38, 4, 4, true).unwrap(),
+        ] {
+            let n = lattice.num_sites();
+            let mut model = lattice.model(0.6, 0.1, 0.7).unwrap();
+            let plain = lattice.program(0.6, 0.1, 0.7).unwrap();
+            let mut glass = plain.clone();
+            let weights = (0..model.weights().len())
+                .map(|k| if k % 3 == 0 { -0.6 } else { 0.6 })
+                .collect();
+            model.set_weights(weights).unwrap();
+            model
+                .set_biases((0..n).map(|i| [0.1, -0.3][i % 2]).collect())
+                .unwrap();
+            glass.set_parameters(&model).unwrap();
+            for program in [plain, glass] {
+                for chains in [32, 70, 512, 1024] {
+                    let temperatures = Temperatures::single(program.model().beta(), chains);
+                    let update = LatticeUpdate::of(&program, &temperatures).unwrap();
+                    let after = |width: usize| {
+                        chain_words_after_sweeps(n, chains, |spins, sweep| {
+                            for block in program.blocks() {
+                                match width {
+                                    1 => update.update_block::<1>(spins, block, 3, sweep),
+                                    4 => update.update_block::<4>(spins, block, 3, sweep),
+                                    _ => update.update_block::<16>(spins, block, 3, sweep),
+                                }
+                            }
+                        })
+                    };
+                    let one = after(1);
+                    assert_eq!(after(4), one, "{chains} chains, 4 side by side");
+                    assert_eq!(after(16), one, "{chains} chains, 16 side by side");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 24);
+    }
 
     #[test]
     fn arithmetic_neighbours_are_the_csr_rows() {

@@ -9,6 +9,8 @@
 //! [`rng::bernoulli_word_sliced`](crate::rng::bernoulli_word_sliced) with node `colour * W + word`
 //! (`W` words a colour) and word [`SITE_PACKED_WORD`], so every backend draws the same numbers.
 
+use std::ops::Range;
+
 use super::count_draw::{self, CountDraw};
 use super::lattice::{next_on, prev_on};
 use crate::error::{Error, Result, check_finite};
@@ -139,44 +141,130 @@ impl SitePackedLattice {
         g: usize,
         other: impl Fn(usize) -> u32,
     ) -> [u32; 6] {
-        let [_, ly, lz] = self.sides;
+        let [_, ly, _] = self.sides;
         let r = self.words_per_row();
         let (row, k) = (g / r, g % r);
-        let (y, z) = ((row % ly as usize) as u32, (row / ly as usize) as u32);
-        let start = g - k;
-        let same = other(g);
-        let shifted = if (colour as u32 + y + z).is_multiple_of(2) {
-            (same << 1) | (other(start + prev_on(r as u32, k as u32) as usize) >> 31)
-        } else {
-            (same >> 1) | (other(start + next_on(r as u32, k as u32) as usize) << 31)
-        };
-        let plane = r * ly as usize;
-        let at_y = |to: u32| other(g + r * to as usize - r * y as usize);
-        let at_z = |to: u32| other(g + plane * to as usize - plane * z as usize);
-        [
-            same,
-            shifted,
-            at_y(next_on(ly, y)),
-            at_y(prev_on(ly, y)),
-            at_z(next_on(lz, z)),
-            at_z(prev_on(lz, z)),
-        ]
+        let at = [
+            k as u32,
+            (row % ly as usize) as u32,
+            (row / ly as usize) as u32,
+        ];
+        self.neighbour_words_at::<6>(colour, g, at, other)
     }
 
-    /// The new words `first..first + N` of `colour` in sweep `seed_sweep.1`, side by side, with
-    /// `other(j)` the other colour's word `j`: the host twin of `site_packed.wgsl`.
+    /// The first `D` of [`Self::neighbour_words`] of word `g`, the `k`-th of its row `y + ly z`.
+    #[inline(always)]
+    fn neighbour_words_at<const D: usize>(
+        &self,
+        colour: usize,
+        g: usize,
+        [k, y, z]: [u32; 3],
+        other: impl Fn(usize) -> u32,
+    ) -> [u32; D] {
+        let [_, ly, lz] = self.sides;
+        let r = self.words_per_row();
+        let start = g - k as usize;
+        let same = other(g);
+        let shifted = if (colour as u32 + y + z).is_multiple_of(2) {
+            (same << 1) | (other(start + prev_on(r as u32, k) as usize) >> 31)
+        } else {
+            (same >> 1) | (other(start + next_on(r as u32, k) as usize) << 31)
+        };
+        let plane = r * ly as usize;
+        let mut words = [same; D];
+        words[1] = shifted;
+        words[2] = other(g + r * next_on(ly, y) as usize - r * y as usize);
+        words[3] = other(g + r * prev_on(ly, y) as usize - r * y as usize);
+        if D > 4 {
+            words[4] = other(g + plane * next_on(lz, z) as usize - plane * z as usize);
+            words[5] = other(g + plane * prev_on(lz, z) as usize - plane * z as usize);
+        }
+        words
+    }
+
+    /// The new words `range` of `colour` in sweep `seed_sweep.1`, `N` side by side, with `other(j)`
+    /// the other colour's word `j`, each given to `store(g, word)`: the host twin of
+    /// `site_packed.wgsl`. Inlined, so that it runs at the caller's vector level.
+    #[inline(always)]
     pub(crate) fn update_words<const N: usize>(
         &self,
         draw: &CountDraw,
         colour: usize,
-        first: usize,
+        range: Range<usize>,
         other: impl Fn(usize) -> u32,
+        store: impl FnMut(usize, u32),
         seed_sweep: (u64, u64),
-    ) -> [u32; N] {
-        let w = self.words_per_colour();
-        let neighbours = std::array::from_fn(|i| self.neighbour_words(colour, first + i, &other));
-        let keys = std::array::from_fn(|i| ((colour * w + first + i) as u32, SITE_PACKED_WORD));
-        count_draw::draw([draw; N], seed_sweep, keys, &neighbours)
+    ) {
+        if self.degree() == 4 {
+            self.update_words_of::<N, 4>(draw, colour, range, other, store, seed_sweep);
+        } else {
+            self.update_words_of::<N, 6>(draw, colour, range, other, store, seed_sweep);
+        }
+    }
+
+    /// [`Self::update_words`] on a lattice of degree `D`, the rows walked rather than divided out
+    /// word by word.
+    #[inline(always)]
+    fn update_words_of<const N: usize, const D: usize>(
+        &self,
+        draw: &CountDraw,
+        colour: usize,
+        range: Range<usize>,
+        other: impl Fn(usize) -> u32,
+        mut store: impl FnMut(usize, u32),
+        seed_sweep: (u64, u64),
+    ) {
+        let [_, ly, _] = self.sides;
+        let (w, r) = (self.words_per_colour(), self.words_per_row());
+        let row = range.start / r;
+        let mut at = [
+            (range.start % r) as u32,
+            (row % ly as usize) as u32,
+            (row / ly as usize) as u32,
+        ];
+        let mut step = || {
+            let now = at;
+            at[0] += 1;
+            if at[0] as usize == r {
+                at[0] = 0;
+                at[1] += 1;
+                if at[1] == ly {
+                    at[1] = 0;
+                    at[2] += 1;
+                }
+            }
+            now
+        };
+        let mut first = range.start;
+        while first < range.end {
+            let n = (range.end - first).min(N);
+            let mut neighbours = [[0u32; N]; D];
+            let mut nodes = [0u32; N];
+            for i in 0..n {
+                let words = self.neighbour_words_at::<D>(colour, first + i, step(), &other);
+                for d in 0..D {
+                    neighbours[d][i] = words[d];
+                }
+                nodes[i] = (colour * w + first + i) as u32;
+            }
+            let words = [SITE_PACKED_WORD; N];
+            if n == N {
+                let up: [u32; N] =
+                    count_draw::draw([draw; N], seed_sweep, (nodes, words), &neighbours);
+                for (i, up) in up.into_iter().enumerate() {
+                    store(first + i, up);
+                }
+            } else {
+                // A last, partial batch word by word.
+                for i in 0..n {
+                    let one = neighbours.map(|word| [word[i]]);
+                    let keys = ([nodes[i]], [SITE_PACKED_WORD]);
+                    let [up] = count_draw::draw([draw], seed_sweep, keys, &one);
+                    store(first + i, up);
+                }
+            }
+            first += n;
+        }
     }
 
     /// The starting words of both colours.

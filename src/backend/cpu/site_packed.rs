@@ -1,13 +1,15 @@
 //! The site-packed lattice on the CPU: each colour's words split across threads that stay alive for a
 //! whole call and meet at a barrier after each colour.
 
+use std::ops::Range;
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
+use super::vector_level::{VectorLevel, VectorWork};
 use crate::backend::{SitePackedSampler, check_sweep_range};
 use crate::error::Result;
 use crate::program::Init;
-use crate::update::count_draw::{BATCH, CountDraw};
+use crate::update::count_draw::CountDraw;
 use crate::update::site_packed::{Observables, SitePackedLattice};
 
 /// One site-packed lattice swept on the CPU; the same draws as the GPU for a seed.
@@ -53,28 +55,34 @@ impl CpuSitePacked {
     }
 }
 
-/// The update of one colour in one sweep.
-struct Update<'a> {
+/// One thread's share of every half-sweep of a call: words `mine` of each colour, the threads
+/// meeting at `barrier` after each colour.
+struct Part<'a> {
     lattice: &'a SitePackedLattice,
     draw: &'a CountDraw,
     colours: &'a [Vec<AtomicU32>; 2],
-    colour: usize,
-    seed_sweep: (u64, u64),
+    barrier: &'a Barrier,
+    mine: Range<usize>,
+    seed: u64,
+    sweeps: Range<u64>,
 }
 
-impl Update<'_> {
-    /// Updates words `first..first + N` of the colour, side by side.
-    fn words<const N: usize>(&self, first: usize) {
-        let other = &self.colours[1 - self.colour];
-        let up: [u32; N] = self.lattice.update_words(
-            self.draw,
-            self.colour,
-            first,
-            |j| other[j].load(Relaxed),
-            self.seed_sweep,
-        );
-        for (i, up) in up.into_iter().enumerate() {
-            self.colours[self.colour][first + i].store(up, Relaxed);
+impl VectorWork for Part<'_> {
+    #[inline(always)]
+    fn run<const N: usize>(&mut self) {
+        for sweep in self.sweeps.clone() {
+            for colour in 0..2 {
+                let (other, own) = (&self.colours[1 - colour], &self.colours[colour]);
+                self.lattice.update_words::<N>(
+                    self.draw,
+                    colour,
+                    self.mine.clone(),
+                    |j| other[j].load(Relaxed),
+                    |g, up| own[g].store(up, Relaxed),
+                    (self.seed, sweep),
+                );
+                self.barrier.wait();
+            }
         }
     }
 }
@@ -88,30 +96,19 @@ impl SitePackedSampler for CpuSitePacked {
         let barrier = Barrier::new(parts);
         let (lattice, draw, seed, first) = (&self.lattice, &self.draw, self.seed, self.next_sweep);
         let (colours, barrier) = (&self.colours, &barrier);
+        let level = VectorLevel::widest();
         std::thread::scope(|scope| {
             for part in 0..parts {
-                scope.spawn(move || {
-                    let mine = part * chunk..((part + 1) * chunk).min(w);
-                    for sweep in first..first + sweeps {
-                        for colour in 0..2 {
-                            let update = Update {
-                                lattice,
-                                draw,
-                                colours,
-                                colour,
-                                seed_sweep: (seed, sweep),
-                            };
-                            let whole = mine.end - mine.len() % BATCH;
-                            for g in (mine.start..whole).step_by(BATCH) {
-                                update.words::<BATCH>(g);
-                            }
-                            for g in whole..mine.end {
-                                update.words::<1>(g);
-                            }
-                            barrier.wait();
-                        }
-                    }
-                });
+                let mut part = Part {
+                    lattice,
+                    draw,
+                    colours,
+                    barrier,
+                    mine: part * chunk..((part + 1) * chunk).min(w),
+                    seed,
+                    sweeps: first..first + sweeps,
+                };
+                scope.spawn(move || level.run(&mut part));
             }
         });
         self.next_sweep += sweeps;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::vector_level::VectorLevel;
+use super::vector_level::{VectorLevel, VectorWork};
 use crate::backend::UpdatePath;
 use crate::packed::WordSlice;
 use crate::program::{SamplingProgram, Temperatures};
@@ -17,6 +17,33 @@ enum HostUpdate {
     General(GeneralUpdate),
     /// The lattice path.
     Lattice(LatticeUpdate),
+}
+
+/// One sweep of a kernel over some words, as work for a vector level.
+struct OneSweep<'a, 'b, 'c> {
+    kernel: &'a SweepKernel,
+    spins: &'b mut WordSlice<'c>,
+    sweep: u64,
+}
+
+impl VectorWork for OneSweep<'_, '_, '_> {
+    /// The sweep itself, inlined into each level's copy together with the updates' helpers (marked
+    /// `#[inline(always)]`: a helper left out of line runs at the baseline); the lattice path draws
+    /// `N` words side by side.
+    #[inline(always)]
+    fn run<const N: usize>(&mut self) {
+        let kernel = self.kernel;
+        for block in kernel.blocks.iter() {
+            match &kernel.update {
+                HostUpdate::Lattice(lattice) => {
+                    lattice.update_block::<N>(self.spins, block, kernel.seed, self.sweep);
+                }
+                HostUpdate::General(general) => {
+                    general.update_block(self.spins, block, kernel.seed, self.sweep);
+                }
+            }
+        }
+    }
 }
 
 /// Everything one sweep reads: the blocks, the seed and the update algorithm of the program's
@@ -69,52 +96,12 @@ impl SweepKernel {
 
     /// One sweep (every block once, in order) over the words of `spins`, using sweep index `sweep`,
     /// at the kernel's vector level.
-    // The crate's only unsafe code: a function compiled for wider vector instructions may run only on
-    // a processor that has them, which `VectorLevel::available` checked at run time.
-    #[allow(unsafe_code)]
     pub(crate) fn sweep(&self, spins: &mut WordSlice<'_>, sweep: u64) {
-        match self.level {
-            VectorLevel::Baseline => self.sweep_inlined(spins, sweep),
-            // SAFETY: `level` is always one that `VectorLevel::available` found this processor runs.
-            #[cfg(target_arch = "x86_64")]
-            VectorLevel::V3 => unsafe { self.sweep_v3(spins, sweep) },
-            // SAFETY: as above.
-            #[cfg(target_arch = "x86_64")]
-            VectorLevel::V4 => unsafe { self.sweep_v4(spins, sweep) },
-        }
-    }
-
-    /// [`Self::sweep`] compiled for x86-64-v3.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
-    fn sweep_v3(&self, spins: &mut WordSlice<'_>, sweep: u64) {
-        self.sweep_inlined(spins, sweep);
-    }
-
-    /// [`Self::sweep`] compiled for x86-64-v4.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(
-        enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt,avx512f,avx512bw,avx512cd,avx512dq,avx512vl"
-    )]
-    fn sweep_v4(&self, spins: &mut WordSlice<'_>, sweep: u64) {
-        self.sweep_inlined(spins, sweep);
-    }
-
-    /// The sweep itself, inlined into each level's copy together with the general update's helpers
-    /// (marked `#[inline(always)]`: a helper left out of line runs at the baseline). The lattice path
-    /// is left to the compiler's own inlining (see BENCHMARKS.md).
-    #[inline(always)]
-    fn sweep_inlined(&self, spins: &mut WordSlice<'_>, sweep: u64) {
-        for block in self.blocks.iter() {
-            match &self.update {
-                HostUpdate::Lattice(lattice) => {
-                    lattice.update_block(spins, block, self.seed, sweep);
-                }
-                HostUpdate::General(general) => {
-                    general.update_block(spins, block, self.seed, sweep);
-                }
-            }
-        }
+        self.level.run(&mut OneSweep {
+            kernel: self,
+            spins,
+            sweep,
+        });
     }
 
     /// Initial free spins: node `i` of global word `w` up with probability `p(i, w)`, drawn with

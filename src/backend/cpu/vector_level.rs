@@ -65,3 +65,46 @@ impl VectorLevel {
         }
     }
 }
+
+/// Work compiled at each vector level: `run::<N>` is inlined into a copy compiled for the level,
+/// `N` the 32-bit lanes of its vectors (4, 8 or 16), for work that goes `N` words side by side.
+pub(crate) trait VectorWork {
+    /// The work at a level whose vectors hold `N` 32-bit lanes; mark it `#[inline(always)]` (and
+    /// everything it calls in its loops), or it runs at the baseline.
+    fn run<const N: usize>(&mut self);
+}
+
+impl VectorLevel {
+    /// Runs `work` compiled for this level.
+    // The crate's only unsafe code: a function compiled for wider vector instructions may run only on
+    // a processor that has them, which `VectorLevel::available` checked at run time.
+    #[allow(unsafe_code)]
+    pub(crate) fn run(self, work: &mut impl VectorWork) {
+        match self {
+            VectorLevel::Baseline => work.run::<4>(),
+            // SAFETY: every level but the baseline comes from `VectorLevel::available`, which
+            // found this processor runs it.
+            #[cfg(target_arch = "x86_64")]
+            VectorLevel::V3 => unsafe { run_v3(work) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            VectorLevel::V4 => unsafe { run_v4(work) },
+        }
+    }
+}
+
+/// [`VectorLevel::run`] compiled for x86-64-v3.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+fn run_v3(work: &mut impl VectorWork) {
+    work.run::<8>();
+}
+
+/// [`VectorLevel::run`] compiled for x86-64-v4.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(
+    enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt,avx512f,avx512bw,avx512cd,avx512dq,avx512vl"
+)]
+fn run_v4(work: &mut impl VectorWork) {
+    work.run::<16>();
+}
