@@ -141,45 +141,37 @@ impl SitePackedLattice {
         g: usize,
         other: impl Fn(usize) -> u32,
     ) -> [u32; 6] {
-        let [_, ly, _] = self.sides;
-        let r = self.words_per_row();
-        let (row, k) = (g / r, g % r);
-        let at = [
-            k as u32,
-            (row % ly as usize) as u32,
-            (row / ly as usize) as u32,
-        ];
-        self.neighbour_words_at::<6>(colour, g, at, other)
+        self.row_of(colour, g).neighbour_words::<6>(g, other)
     }
 
-    /// The first `D` of [`Self::neighbour_words`] of word `g`, the `k`-th of its row `y + ly z`.
+    /// The row of `colour` that holds word `g`.
+    fn row_of(&self, colour: usize, g: usize) -> Row {
+        let (r, ly) = (self.words_per_row(), self.sides[1] as usize);
+        let row = g / r;
+        self.row(colour, row * r, [(row % ly) as u32, (row / ly) as u32])
+    }
+
+    /// The row of `colour` at `y, z`, whose first word is `start`.
     #[inline(always)]
-    fn neighbour_words_at<const D: usize>(
-        &self,
-        colour: usize,
-        g: usize,
-        [k, y, z]: [u32; 3],
-        other: impl Fn(usize) -> u32,
-    ) -> [u32; D] {
+    fn row(&self, colour: usize, start: usize, [y, z]: [u32; 2]) -> Row {
         let [_, ly, lz] = self.sides;
         let r = self.words_per_row();
-        let start = g - k as usize;
-        let same = other(g);
-        let shifted = if (colour as u32 + y + z).is_multiple_of(2) {
-            (same << 1) | (other(start + prev_on(r as u32, k) as usize) >> 31)
-        } else {
-            (same >> 1) | (other(start + next_on(r as u32, k) as usize) << 31)
-        };
         let plane = r * ly as usize;
-        let mut words = [same; D];
-        words[1] = shifted;
-        words[2] = other(g + r * next_on(ly, y) as usize - r * y as usize);
-        words[3] = other(g + r * prev_on(ly, y) as usize - r * y as usize);
-        if D > 4 {
-            words[4] = other(g + plane * next_on(lz, z) as usize - plane * z as usize);
-            words[5] = other(g + plane * prev_on(lz, z) as usize - plane * z as usize);
+        // Offsets from a word to the same word of the neighbouring rows, as wrapping sums.
+        let to =
+            |per: usize, from: u32, to: u32| (per * to as usize).wrapping_sub(per * from as usize);
+        Row {
+            start,
+            words: r,
+            at: [y, z],
+            shift_up: (colour as u32 + y + z).is_multiple_of(2),
+            offsets: [
+                to(r, y, next_on(ly, y)),
+                to(r, y, prev_on(ly, y)),
+                to(plane, z, next_on(lz, z)),
+                to(plane, z, prev_on(lz, z)),
+            ],
         }
-        words
     }
 
     /// The new words `range` of `colour` in sweep `seed_sweep.1`, `N` side by side, with `other(j)`
@@ -202,8 +194,7 @@ impl SitePackedLattice {
         }
     }
 
-    /// [`Self::update_words`] on a lattice of degree `D`, the rows walked rather than divided out
-    /// word by word.
+    /// [`Self::update_words`] on a lattice of degree `D`, row by row (each row's offsets found once).
     #[inline(always)]
     fn update_words_of<const N: usize, const D: usize>(
         &self,
@@ -215,37 +206,29 @@ impl SitePackedLattice {
         seed_sweep: (u64, u64),
     ) {
         let [_, ly, _] = self.sides;
-        let (w, r) = (self.words_per_colour(), self.words_per_row());
-        let row = range.start / r;
-        let mut at = [
-            (range.start % r) as u32,
-            (row % ly as usize) as u32,
-            (row / ly as usize) as u32,
-        ];
-        let mut step = || {
-            let now = at;
-            at[0] += 1;
-            if at[0] as usize == r {
-                at[0] = 0;
-                at[1] += 1;
-                if at[1] == ly {
-                    at[1] = 0;
-                    at[2] += 1;
-                }
-            }
-            now
-        };
+        let w = self.words_per_colour();
+        let mut row = self.row_of(colour, range.start);
         let mut first = range.start;
         while first < range.end {
             let n = (range.end - first).min(N);
             let mut neighbours = [[0u32; N]; D];
             let mut nodes = [0u32; N];
             for i in 0..n {
-                let words = self.neighbour_words_at::<D>(colour, first + i, step(), &other);
+                let g = first + i;
+                if g == row.start + row.words {
+                    // The next row, found without a division.
+                    let [mut y, mut z] = row.at;
+                    y += 1;
+                    if y == ly {
+                        (y, z) = (0, z + 1);
+                    }
+                    row = self.row(colour, g, [y, z]);
+                }
+                let words = row.neighbour_words::<D>(g, &other);
                 for d in 0..D {
                     neighbours[d][i] = words[d];
                 }
-                nodes[i] = (colour * w + first + i) as u32;
+                nodes[i] = (colour * w + g) as u32;
             }
             let words = [SITE_PACKED_WORD; N];
             if n == N {
@@ -374,6 +357,42 @@ impl SitePackedLattice {
             }
         }
         spins
+    }
+}
+
+/// One row of one colour's words, with what its words' neighbours need.
+struct Row {
+    /// The row's first word.
+    start: usize,
+    /// Words a row.
+    words: usize,
+    /// The row's `y` and `z`.
+    at: [u32; 2],
+    /// Whether the `x` neighbour shifts in from the previous word (towards higher bits), or else
+    /// from the next.
+    shift_up: bool,
+    /// From a word to the same word of the rows at `y + 1`, `y - 1`, `z + 1`, `z - 1` (wrapping).
+    offsets: [usize; 4],
+}
+
+impl Row {
+    /// The first `D` of [`SitePackedLattice::neighbour_words`] of the row's word `g`.
+    #[inline(always)]
+    fn neighbour_words<const D: usize>(&self, g: usize, other: impl Fn(usize) -> u32) -> [u32; D] {
+        let k = (g - self.start) as u32;
+        let same = other(g);
+        let r = self.words as u32;
+        let shifted = if self.shift_up {
+            (same << 1) | (other(self.start + prev_on(r, k) as usize) >> 31)
+        } else {
+            (same >> 1) | (other(self.start + next_on(r, k) as usize) << 31)
+        };
+        let mut words = [same; D];
+        words[1] = shifted;
+        for (word, &offset) in words[2..].iter_mut().zip(&self.offsets) {
+            *word = other(g.wrapping_add(offset));
+        }
+        words
     }
 }
 
