@@ -278,17 +278,26 @@ pub fn bernoulli_words_sliced<const N: usize>(
     // of the caller's vector level).
     // Most significant bits first: `below` is decided, `tied` still equal so far.
     let (mut below, mut tied) = ([0u32; N], [u32::MAX; N]);
-    // Calls 0 and 1 (the top byte) always, computed together (two independent chains of
-    // multiplies); the rest only while some word ties.
-    let [first, second] = philox4x32_10_many::<N, 2>(&nodes, &words, [sweep as u32, tag], key);
     let mut compare = |planes: &[[u32; N]; 4], q0| {
         compare_planes(&mut below, &mut tied, planes, q0, &threshold_plane)
     };
-    compare(&first, 0);
-    if compare(&second, 4) {
+    let call = |c: u32| [sweep as u32, tag | c];
+    // Calls 0 and 1 (the top byte) always, side by side (two independent chains of multiplies)
+    // where the words are few enough for both to stay in registers; the rest only while some word
+    // ties.
+    let tied_after_top = if N >= PAIRED_CALL_WORDS {
+        let [first, second] = philox4x32_10_many::<N, 2>(&nodes, &words, call(0), key);
+        compare(&first, 0);
+        compare(&second, 4)
+    } else {
+        let [first, _] = philox4x32_10_many::<N, 1>(&nodes, &words, call(0), key);
+        compare(&first, 0);
+        let [second, _] = philox4x32_10_many::<N, 1>(&nodes, &words, call(1), key);
+        compare(&second, 4)
+    };
+    if tied_after_top {
         for c in 2..6 {
-            let [planes, _] =
-                philox4x32_10_many::<N, 1>(&nodes, &words, [sweep as u32, tag | c as u32], key);
+            let [planes, _] = philox4x32_10_many::<N, 1>(&nodes, &words, call(c as u32), key);
             if !compare(&planes, 4 * c) {
                 break;
             }
@@ -299,6 +308,11 @@ pub fn bernoulli_words_sliced<const N: usize>(
     }
     below
 }
+
+/// Fewest words [`bernoulli_words_sliced`] draws two calls of side by side: the 16 words of
+/// AVX-512, whose 32 vector registers hold both calls' state (16 registers) and the rest; two calls
+/// of AVX2's 8 words would fill all of its 16.
+const PAIRED_CALL_WORDS: usize = 16;
 
 /// Compares planes `q0..q0 + 4` of `N` words' uniforms (`planes[o][i]`: plane `q0 + o` of word
 /// `i`) with those of the thresholds, most significant first; whether some lane still ties.
