@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The CPU-limit rows of BENCHMARKS.md: our lattice and site-packed paths against the hand-written C heat
+# bath (../shared/peers/msc_heatbath_indep.c, built here into target/, not copied), alternating with it
+# round by round so that both see the same machine; then THRML and dwave-samplers once.
+#   PEER_PYTHON=V/bin/python ROUNDS=3 benches/peers/lattice_limit.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+python=${PEER_PYTHON:-python3}
+peers=../shared/peers
+rounds=${ROUNDS:-3}
+cargo build --release -q --bin ising
+ising() { target/release/ising "$@" --json 2>/dev/null | tr ',' '\n' | grep -E 'flips_per_ns|backend"' | tr '\n' ' '; echo; }
+gcc -O3 -march=native -fopenmp -o target/msc_heatbath_indep "$peers/msc_heatbath_indep.c" -lm
+peer() { OMP_NUM_THREADS=2 target/msc_heatbath_indep "$@"; }
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+for round in $(seq "$rounds"); do
+  echo "== round $round: 256 x 256 at beta_c"
+  peer 256 500 0.44068679
+  ising bench --lattice 2d --size 256 --chains 64 --beta 0.44068679 --sweeps 500 --backend cpu
+  ising bench --lattice 2d --size 256 --chains 64 --beta 0.44068679 --sweeps 200 --backend gpu
+  ising bench --lattice 2d --size 256 --chains 1024 --beta 0.44068679 --sweeps 40 --backend cpu
+  ising bench --lattice 3d --size 64 --chains 64 --beta 0.2216544 --sweeps 50 --backend cpu
+  echo "== round $round: 4096 x 4096 at beta_c (the peer: 64 lattices, ours: one, site-packed)"
+  peer 4096 10 0.44068679
+  ising bench --lattice 2d --size 4096 --chains 1 --beta 0.44068679 --sweeps 20 --backend cpu
+  ising bench --lattice 2d --size 4096 --chains 1 --beta 0.44068679 --sweeps 10 --backend gpu
+  ising bench --lattice 2d --size 256 --chains 1 --beta 0.44068679 --sweeps 1000 --backend cpu
+done
+if [ -f "$peers/thrml_ising_peer.py" ]; then
+  echo "== THRML: 256 x 256 at beta_c, 64 chains, 200 sweeps"
+  "$python" "$peers/thrml_ising_peer.py" ising --L 256 --beta 0.44068679 --chains 64 \
+    --sweeps 200 --samples 1 --repeats 2 | grep per_sec
+fi
+if [ -f "$peers/dwave_peer.py" ]; then
+  echo "== dwave-samplers: 256 x 256 at beta_c, Gibbs and Metropolis, 4 reads x 200 sweeps"
+  "$python" "$peers/dwave_peer.py" --L 256 --reads 4 --sweeps 200 --betas 0.44068679 | tail -2
+fi
