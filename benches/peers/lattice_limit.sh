@@ -8,6 +8,7 @@ cd "$(dirname "$0")/../.."
 python=${PEER_PYTHON:-python3}
 peers=../shared/peers
 rounds=${ROUNDS:-3}
+. benches/peers/lattice_peers.sh
 cargo build --release -q --bin ising
 ising() { target/release/ising "$@" --json 2>/dev/null | tr ',' '\n' | grep -E 'flips_per_ns|backend"' | tr '\n' ' '; echo; }
 gcc -O3 -march=native -fopenmp -o target/msc_heatbath_indep "$peers/msc_heatbath_indep.c" -lm
@@ -26,12 +27,5 @@ for round in $(seq "$rounds"); do
   ising bench --lattice 2d --size 4096 --chains 1 --beta 0.44068679 --sweeps 10 --backend gpu
   ising bench --lattice 2d --size 256 --chains 1 --beta 0.44068679 --sweeps 1000 --backend cpu
 done
-if [ -f "$peers/thrml_ising_peer.py" ]; then
-  echo "== THRML: 256 x 256 at beta_c, 64 chains, 200 sweeps"
-  "$python" "$peers/thrml_ising_peer.py" ising --L 256 --beta 0.44068679 --chains 64 \
-    --sweeps 200 --samples 1 --repeats 2 | grep per_sec
-fi
-if [ -f "$peers/dwave_peer.py" ]; then
-  echo "== dwave-samplers: 256 x 256 at beta_c, Gibbs and Metropolis, 4 reads x 200 sweeps"
-  "$python" "$peers/dwave_peer.py" --L 256 --reads 4 --sweeps 200 --betas 0.44068679 | tail -2
-fi
+thrml_lattice 64 200
+dwave_lattice

@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 python=${PEER_PYTHON:-python3}
 peers=../shared/peers
+. benches/peers/lattice_peers.sh
 ising() { cargo run --release -q --bin ising -- "$@" --json 2>/dev/null; }
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 
@@ -29,14 +30,8 @@ for backend in cpu gpu; do
   ising bench --lattice 2d --size 256 --chains 1024 --beta 0.44068679 --sweeps 40 --backend "$backend"
   ising bench --lattice 3d --size 64 --chains 64 --beta 0.2216544 --sweeps 20 --backend "$backend"
 done
-if [ -f "$peers/thrml_ising_peer.py" ]; then
-  for chains in 64 1024; do
-    sweeps=$(( chains == 64 ? 200 : 40 ))
-    echo "== THRML: J = 1 torus 256x256 at beta_c, $chains chains, $sweeps sweeps"
-    "$python" "$peers/thrml_ising_peer.py" ising --L 256 --beta 0.44068679 --chains "$chains" \
-      --sweeps "$sweeps" --samples 1 --repeats 2 | grep per_sec
-  done
-fi
+thrml_lattice 64 200
+thrml_lattice 1024 40
 
 echo "== site-packed: one J = 1 lattice at beta_c, 256^2, 1024^2, 4096^2, 128^3"
 for backend in cpu gpu; do
@@ -45,15 +40,8 @@ for backend in cpu gpu; do
   ising bench --lattice 2d --size 4096 --chains 1 --beta 0.44068679 --sweeps 10 --backend "$backend"
   ising bench --lattice 3d --size 128 --chains 1 --beta 0.2216544 --sweeps 10 --backend "$backend"
 done
-if [ -f "$peers/thrml_ising_peer.py" ]; then
-  echo "== THRML: J = 1 torus 256x256 at beta_c, 1 chain, 200 sweeps"
-  "$python" "$peers/thrml_ising_peer.py" ising --L 256 --beta 0.44068679 --chains 1 \
-    --sweeps 200 --samples 1 --repeats 2 | grep per_sec
-fi
-if [ -f "$peers/dwave_peer.py" ]; then
-  echo "== dwave-samplers: J = 1 torus 256x256 at beta_c, Gibbs and Metropolis, 4 reads x 200 sweeps"
-  "$python" "$peers/dwave_peer.py" --L 256 --reads 4 --sweeps 200 --betas 0.44068679 | tail -2
-fi
+thrml_lattice 1 200
+dwave_lattice
 
 echo "== training: cargo bench --bench training"
 cargo bench --bench training 2>&1 | grep -E "steps/s|adapter"
