@@ -260,8 +260,9 @@ pub fn bernoulli_word_sliced(
 }
 
 /// [`bernoulli_word_sliced`] for `N` words side by side (word `i` at `(keys.0[i], keys.1[i])` as
-/// `(node, word)`, with `threshold_plane(i, q)` and `always[i]`), the same results computed so that the compiler can use vector
-/// instructions across the words; each call past the first is drawn only while some word still ties.
+/// `(node, word)`, with `threshold_plane(i, q)` and `always[i]`), the same results computed so that
+/// the compiler can use vector instructions across the words; calls 0 and 1 always, each later call
+/// only while some word still ties. Inlined, so that it runs at the caller's vector level.
 #[inline(always)]
 pub fn bernoulli_words_sliced<const N: usize>(
     seed: u64,

@@ -124,7 +124,7 @@ fn table_masks(table: u8) -> [u32; 8] {
     std::array::from_fn(|k| 0u32.wrapping_sub(u32::from(table >> k) & 1))
 }
 
-/// The lanes whose count (in the planes of [`count_planes`]) is one of the counts of a table (bit `k`:
+/// The lanes whose count (in the planes [`add_word`] builds) is one of the counts of a table (bit `k`:
 /// count `k`) given as [`table_masks`]: a multiplexer tree over the count's bits.
 #[inline(always)]
 fn lanes_in(&[c0, c1, c2]: &[u32; 3], t: &[u32; 8]) -> u32 {
