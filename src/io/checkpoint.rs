@@ -389,6 +389,23 @@ mod tests {
     }
 
     #[test]
+    fn header_numbers_read_back_to_the_same_bits() {
+        // The fuzzer's first checkpoint finding: without exact float parsing this number read back
+        // one unit in the last place off, so a resumed run's arguments would not match its own.
+        for x in [
+            4.444_444_444_444_444e77,
+            0.1,
+            1.0 / 3.0,
+            f64::MIN_POSITIVE,
+            5e-324,
+        ] {
+            let c = Checkpoint::new(serde_json::json!({"schedule": [x]}));
+            let back = Checkpoint::from_bytes(&c.to_bytes(), "x").unwrap();
+            assert_eq!(back, c, "{x:e}");
+        }
+    }
+
+    #[test]
     fn every_cut_or_padded_file_is_an_error_naming_it() {
         let bytes = sample().to_bytes();
         for end in 0..bytes.len() {
