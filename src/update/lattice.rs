@@ -165,9 +165,7 @@ impl LatticeUpdate {
     /// The neighbours of `site` (`x + lx * (y + ly * z)`): `x +- 1`, `y +- 1`, then `z +- 1` (the site
     /// itself in 2D); the first `degree` entries count.
     fn neighbours(&self, site: u32) -> [u32; 6] {
-        let [lx, ly, _] = self.sides;
-        let at = [site % lx, (site / lx) % ly, site / (lx * ly)];
-        self.neighbours_at::<6>(site, at)
+        self.neighbours_at::<6>(site, coordinates(self.sides, site))
     }
 
     /// The first `D` neighbours of `site` at coordinates `at`, in [`Self::neighbours`]' order.
@@ -266,7 +264,7 @@ impl LatticeUpdate {
                     for (d, (&j, words)) in sites.iter().zip(&mut batch.neighbours).enumerate() {
                         let start = j as usize * stride + word;
                         let run = &spins.bits[start..start + N];
-                        let flip = 0u32.wrapping_sub((signs >> d) & 1);
+                        let flip = flip_across(signs, d);
                         for (to, &from) in words.iter_mut().zip(run) {
                             *to = from ^ flip;
                         }
@@ -282,9 +280,7 @@ impl LatticeUpdate {
             while word < stride {
                 let i = batch.len;
                 for (d, (&j, words)) in sites.iter().zip(&mut batch.neighbours).enumerate() {
-                    // All lanes inverted across a -J bond.
-                    let bits = spins.bits[j as usize * stride + word];
-                    words[i] = bits ^ 0u32.wrapping_sub((signs >> d) & 1);
+                    words[i] = spins.bits[j as usize * stride + word] ^ flip_across(signs, d);
                 }
                 batch.set_word(self, spins, site, word, i, SHARED);
                 batch.len += 1;
@@ -349,8 +345,7 @@ impl LatticeUpdate {
             let signs = &self.bond_signs[first as usize..first as usize + 2 * N - 1];
             for d in 0..D {
                 for i in 0..N {
-                    // All lanes inverted across a -J bond.
-                    batch.neighbours[d][i] ^= 0u32.wrapping_sub((signs[2 * i] >> d) & 1);
+                    batch.neighbours[d][i] ^= flip_across(signs[2 * i], d);
                 }
             }
         }
@@ -438,6 +433,18 @@ impl<'a, const N: usize, const D: usize> Batch<'a, N, D> {
     }
 }
 
+/// The coordinates `[x, y, z]` of `site` on a lattice of `sides`.
+fn coordinates([lx, ly, _]: [u32; 3], site: u32) -> [u32; 3] {
+    [site % lx, (site / lx) % ly, site / (lx * ly)]
+}
+
+/// All ones when the bond to neighbour `d` is `-J` in a site's sign bits `signs` (its lanes are
+/// inverted, `J s_j = -J (-s_j)`), zero otherwise.
+#[inline(always)]
+fn flip_across(signs: u32, d: usize) -> u32 {
+    0u32.wrapping_sub((signs >> d) & 1)
+}
+
 /// The coordinates of the sites of a block, walked in increasing order without a division per site
 /// (a division costs more than the rest of a site's neighbour work).
 struct Cursor {
@@ -474,7 +481,7 @@ impl Cursor {
             }
             self.at = [x, y, z];
         } else {
-            self.at = [site % lx, (site / lx) % ly, site / (lx * ly)];
+            self.at = coordinates(self.sides, site);
         }
         self.site = site;
         self.at
