@@ -103,10 +103,7 @@ pub fn tag(sweep: u64, purpose: Purpose) -> u32 {
 /// A key derived from `seed` for the stream of `purpose` (one Philox call at counter
 /// `[0, 0, 0, tag(0, purpose)]`): for samplers that must not share their numbers with those of `seed`.
 pub fn derived_seed(seed: u64, purpose: Purpose) -> u64 {
-    let r = philox4x32_10(
-        [0, 0, 0, tag(0, purpose)],
-        [seed as u32, (seed >> 32) as u32],
-    );
+    let r = philox4x32_10([0, 0, 0, tag(0, purpose)], key_of(seed));
     (u64::from(r[1]) << 32) | u64::from(r[0])
 }
 
@@ -202,9 +199,8 @@ pub fn bernoulli_word_refined(
     exact: impl Fn(usize) -> u32,
 ) -> u32 {
     debug_assert!(sweep <= MAX_SWEEP);
-    let key = [seed as u32, (seed >> 32) as u32];
-    let tag = tag(sweep, purpose);
-    let call = |c: u32| philox4x32_10([node, word, sweep as u32, tag | c], key);
+    let (key, [sweep_lo, tag]) = (key_of(seed), counter_rest(sweep, purpose));
+    let call = |c: u32| philox4x32_10([node, word, sweep_lo, tag | c], key);
     let high = [call(0), call(1)];
     let byte = |l: usize| (high[l / 16][(l % 16) / 4] >> (8 * (l % 4))) & 0xff;
     // A lane whose byte lies below the margin around `approx` is up, above it down, without branches
@@ -261,79 +257,136 @@ pub fn bernoulli_word_sliced(
 
 /// [`bernoulli_word_sliced`] for `N` words side by side (word `i` at `(keys.0[i], keys.1[i])` as
 /// `(node, word)`, with `threshold_plane(i, q)` and `always[i]`), the same results computed so that
-/// the compiler can use vector instructions across the words; calls 0 and 1 always, each later call
-/// only while some word still ties. Inlined, so that it runs at the caller's vector level.
+/// the compiler can use vector instructions across the words: [`SlicedComparison::top_byte`], then
+/// [`SlicedComparison::finish`] only while some word ties. Inlined, so that it runs at the caller's
+/// vector level.
 #[inline(always)]
 pub fn bernoulli_words_sliced<const N: usize>(
     seed: u64,
     sweep: u64,
-    (nodes, words): ([u32; N], [u32; N]),
+    keys: ([u32; N], [u32; N]),
     purpose: Purpose,
     threshold_plane: impl Fn(usize, usize) -> u32,
     always: [u32; N],
 ) -> [u32; N] {
-    debug_assert!(sweep <= MAX_SWEEP);
-    let key = [seed as u32, (seed >> 32) as u32];
-    let tag = tag(sweep, purpose);
-    // Plain loops rather than `map` or `from_fn`, which the compiler may keep out of line (and so out
-    // of the caller's vector level).
-    // Most significant bits first: `below` is decided, `tied` still equal so far.
-    let (mut below, mut tied) = ([0u32; N], [u32::MAX; N]);
-    let mut compare = |planes: &[[u32; N]; 4], q0| {
-        compare_planes(&mut below, &mut tied, planes, q0, &threshold_plane)
-    };
-    let call = |c: u32| [sweep as u32, tag | c];
-    // Calls 0 and 1 (the top byte) always, side by side (two independent chains of multiplies)
-    // where the words are few enough for both to stay in registers; the rest only while some word
-    // ties.
-    let tied_after_top = if N >= PAIRED_CALL_WORDS {
-        let [first, second] = philox4x32_10_many::<N, 2>(&nodes, &words, call(0), key);
-        compare(&first, 0);
-        compare(&second, 4)
-    } else {
-        let [first, _] = philox4x32_10_many::<N, 1>(&nodes, &words, call(0), key);
-        compare(&first, 0);
-        let [second, _] = philox4x32_10_many::<N, 1>(&nodes, &words, call(1), key);
-        compare(&second, 4)
-    };
-    if tied_after_top {
-        for c in 2..6 {
-            let [planes, _] = philox4x32_10_many::<N, 1>(&nodes, &words, call(c as u32), key);
-            if !compare(&planes, 4 * c) {
-                break;
-            }
-        }
+    let mut comparison = SlicedComparison::top_byte(seed, sweep, &keys, purpose, &threshold_plane);
+    if comparison.ties() {
+        comparison.finish(seed, sweep, &keys, purpose, &threshold_plane);
     }
+    let mut below = comparison.below;
     for i in 0..N {
         below[i] |= always[i];
     }
     below
 }
 
+/// The bit-sliced comparison of `N` words' uniforms with their thresholds (see
+/// [`bernoulli_word_sliced`]), most significant plane first: lanes in `below[i]` are decided up, lanes
+/// in `tied[i]` equal the threshold in every plane compared so far (the others are decided down).
+/// Threshold planes come from `threshold_plane(i, q)`, as in [`bernoulli_words_sliced`]; lanes of
+/// probability 1 are the caller's to add.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SlicedComparison<const N: usize> {
+    /// Lanes decided up, per word.
+    pub(crate) below: [u32; N],
+    /// Lanes still tied, per word.
+    pub(crate) tied: [u32; N],
+}
+
+impl<const N: usize> SlicedComparison<N> {
+    /// The comparison of the top byte, from calls 0 and 1 (side by side, two independent chains of
+    /// multiplies, where the words are few enough for both to stay in registers).
+    #[inline(always)]
+    pub(crate) fn top_byte(
+        seed: u64,
+        sweep: u64,
+        (nodes, words): &([u32; N], [u32; N]),
+        purpose: Purpose,
+        threshold_plane: &impl Fn(usize, usize) -> u32,
+    ) -> Self {
+        debug_assert!(sweep <= MAX_SWEEP);
+        let (key, rest) = (key_of(seed), counter_rest(sweep, purpose));
+        let mut comparison = SlicedComparison {
+            below: [0; N],
+            tied: [u32::MAX; N],
+        };
+        if N >= PAIRED_CALL_WORDS {
+            let [first, second] = philox4x32_10_many::<N, 2>(nodes, words, rest, key);
+            comparison.compare(&first, 0, threshold_plane);
+            comparison.compare(&second, 4, threshold_plane);
+        } else {
+            for c in 0..2 {
+                let call = [rest[0], rest[1] | c];
+                let [planes, _] = philox4x32_10_many::<N, 1>(nodes, words, call, key);
+                comparison.compare(&planes, 4 * c as usize, threshold_plane);
+            }
+        }
+        comparison
+    }
+
+    /// Whether some lane of some word still ties.
+    #[inline(always)]
+    pub(crate) fn ties(&self) -> bool {
+        self.tied.iter().fold(0, |any, &t| any | t) != 0
+    }
+
+    /// Decides the lanes still tied after [`Self::top_byte`], with calls 2 to 5, each drawn only
+    /// while some lane ties.
+    #[inline(always)]
+    pub(crate) fn finish(
+        &mut self,
+        seed: u64,
+        sweep: u64,
+        (nodes, words): &([u32; N], [u32; N]),
+        purpose: Purpose,
+        threshold_plane: &impl Fn(usize, usize) -> u32,
+    ) {
+        let (key, rest) = (key_of(seed), counter_rest(sweep, purpose));
+        for c in 2..6 {
+            let call = [rest[0], rest[1] | c];
+            let [planes, _] = philox4x32_10_many::<N, 1>(nodes, words, call, key);
+            self.compare(&planes, 4 * c as usize, threshold_plane);
+            if !self.ties() {
+                break;
+            }
+        }
+    }
+
+    /// Compares planes `q0..q0 + 4` of the uniforms (`planes[o][i]`: plane `q0 + o` of word `i`)
+    /// with those of the thresholds, most significant first.
+    #[inline(always)]
+    fn compare(
+        &mut self,
+        planes: &[[u32; N]; 4],
+        q0: usize,
+        threshold_plane: &impl Fn(usize, usize) -> u32,
+    ) {
+        // Plain loops rather than `map` or `from_fn`, which the compiler may keep out of line (and
+        // so out of the caller's vector level).
+        for (o, plane) in planes.iter().enumerate() {
+            for (i, &u) in plane.iter().enumerate() {
+                let t = threshold_plane(i, q0 + o);
+                self.below[i] |= self.tied[i] & t & !u;
+                self.tied[i] &= !(u ^ t);
+            }
+        }
+    }
+}
+
+/// The Philox key of `seed`: its low and high halves.
+pub fn key_of(seed: u64) -> [u32; 2] {
+    [seed as u32, (seed >> 32) as u32]
+}
+
+/// The last two counter words of call 0 in `sweep` for `purpose`; call `c` ors `c` into the second.
+fn counter_rest(sweep: u64, purpose: Purpose) -> [u32; 2] {
+    [sweep as u32, tag(sweep, purpose)]
+}
+
 /// Fewest words [`bernoulli_words_sliced`] draws two calls of side by side: the 16 words of
 /// AVX-512, whose 32 vector registers hold both calls' state (16 registers) and the rest; two calls
 /// of AVX2's 8 words would fill all of its 16.
 const PAIRED_CALL_WORDS: usize = 16;
-
-/// Compares planes `q0..q0 + 4` of `N` words' uniforms (`planes[o][i]`: plane `q0 + o` of word
-/// `i`) with those of the thresholds, most significant first; whether some lane still ties.
-#[inline(always)]
-fn compare_planes<const N: usize>(
-    below: &mut [u32; N],
-    tied: &mut [u32; N],
-    planes: &[[u32; N]; 4],
-    q0: usize,
-    threshold_plane: &impl Fn(usize, usize) -> u32,
-) -> bool {
-    for (o, plane) in planes.iter().enumerate() {
-        for i in 0..N {
-            let (t, u) = (threshold_plane(i, q0 + o), plane[i]);
-            below[i] |= tied[i] & t & !u;
-            tied[i] &= !(u ^ t);
-        }
-    }
-    tied.iter().fold(0, |any, &t| any | t) != 0
-}
 
 /// [`philox4x32_10`] of the `N` counters `[nodes[i], words[i], rest[0], rest[1] + call]` with one
 /// key for `call` in `0..C` (at most 2), output word by output word: `result[call][o][i]` is output
@@ -415,7 +468,7 @@ mod tests {
 
     /// Lane `l`'s 24-bit uniform assembled eagerly from all six calls, straight from the layout.
     fn eager_uniforms(seed: u64, sweep: u64, node: u32, word: u32, purpose: Purpose) -> [u32; 32] {
-        let key = [seed as u32, (seed >> 32) as u32];
+        let key = key_of(seed);
         let tag = tag(sweep, purpose);
         let calls: Vec<[u32; 4]> = (0..6)
             .map(|c| philox4x32_10([node, word, sweep as u32, tag | c], key))

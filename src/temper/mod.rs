@@ -209,7 +209,7 @@ impl TemperRun {
         Ok(TemperRun {
             observe: observe.clone(),
             swap_every,
-            key: [seed as u32, (seed >> 32) as u32],
+            key: crate::rng::key_of(seed),
             betas,
             per,
             samples: schedule.sample_sweeps().collect(),

@@ -366,7 +366,7 @@ fn take(rows: &[usize], m: Option<ArrayView2<'_, i8>>) -> Option<Array2<i8>> {
 /// A permutation of `0..n` for `epoch`, from Philox (Fisher-Yates), so row order depends only on the seed.
 fn permutation(n: usize, seed: u64, epoch: u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
-    let key = [seed as u32, (seed >> 32) as u32];
+    let key = crate::rng::key_of(seed);
     for i in (1..n).rev() {
         let draw = philox4x32_10(
             [

@@ -4,7 +4,7 @@
 //! table of 8 bits per bit plane: no per-lane loop at all. Shared by the lattice path and the
 //! site-packed lattice; the WGSL twins are in `count_draw.wgsl` beside it.
 
-use crate::rng::{Purpose, bernoulli_words_sliced};
+use crate::rng::{Purpose, SlicedComparison, bernoulli_words_sliced};
 
 /// The thresholds of each count of up neighbours for one coupling, field and beta, as bit-plane tables.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,7 +42,7 @@ impl CountDraw {
             degree,
             thresholds,
             plane_tables,
-            plane_masks: plane_tables.map(table_masks),
+            plane_masks: plane_tables.map(|table| table_masks(table.into())),
         }
     }
 
@@ -80,6 +80,128 @@ pub(crate) fn draw<const N: usize, const D: usize>(
     keys: ([u32; N], [u32; N]),
     neighbours: &[[u32; N]; D],
 ) -> [u32; N] {
+    debug_assert!(draws.iter().all(|draw| draw.degree == D));
+    let counts = counts_of(neighbours);
+    let (seed, sweep) = seed_sweep;
+    bernoulli_words_sliced(
+        seed,
+        sweep,
+        keys,
+        Purpose::Update,
+        |i, q| threshold_plane(&draws, &counts, i, q),
+        always(&draws, &counts),
+    )
+}
+
+/// [`draw`] with the words whose lanes still tie after the top byte set aside until `N` of them
+/// have gathered, so that their later Philox calls run `N` words at once instead of in nearly every
+/// batch (of 16 words' 512 lanes, one or more tie in most). Each word is given to a `store` with a
+/// target of type `T`; a word set aside is given first with the lanes decided so far and again,
+/// complete, once decided, so the words stored must not be read until [`TiedDraws::finish`] (as
+/// one colour's words are not read in its own half-sweep). The words are those [`draw`] gives.
+pub(crate) struct TiedDraws<const N: usize, T> {
+    len: usize,
+    keys: ([u32; N], [u32; N]),
+    counts: [[u32; N]; 3],
+    /// Entry `[q][i]`: word `i`'s plane table `8 + q` (the planes of calls 2 to 5), copied so that
+    /// the later calls' comparisons run across the words without a table lookup per word.
+    tables: [[u32; N]; 16],
+    comparison: SlicedComparison<N>,
+    targets: [T; N],
+}
+
+impl<const N: usize, T: Copy> TiedDraws<N, T> {
+    /// None set aside; `target` fills the unused entries.
+    pub(crate) fn new(target: T) -> Self {
+        debug_assert!(N <= 32);
+        TiedDraws {
+            len: 0,
+            keys: ([0; N], [0; N]),
+            counts: [[0; N]; 3],
+            tables: [[0; N]; 16],
+            comparison: SlicedComparison {
+                below: [0; N],
+                tied: [0; N],
+            },
+            targets: [target; N],
+        }
+    }
+
+    /// [`draw`] of `N` words, word `i` given to `store(targets[i], word)`.
+    #[inline(always)]
+    pub(crate) fn draw<const D: usize>(
+        &mut self,
+        draws: [&CountDraw; N],
+        seed_sweep: (u64, u64),
+        keys: ([u32; N], [u32; N]),
+        neighbours: &[[u32; N]; D],
+        targets: [T; N],
+        store: &mut impl FnMut(T, u32),
+    ) {
+        debug_assert!(draws.iter().all(|draw| draw.degree == D));
+        let counts = counts_of(neighbours);
+        let (seed, sweep) = seed_sweep;
+        let plane = |i, q| threshold_plane(&draws, &counts, i, q);
+        let top = SlicedComparison::top_byte(seed, sweep, &keys, Purpose::Update, &plane);
+        let always = always(&draws, &counts);
+        let mut tied_words = 0u32;
+        let mut below = top.below;
+        for i in 0..N {
+            below[i] |= always[i];
+            tied_words |= u32::from(top.tied[i] != 0) << i;
+        }
+        for i in 0..N {
+            store(targets[i], below[i]);
+        }
+        while tied_words != 0 {
+            let (i, at) = (tied_words.trailing_zeros() as usize, self.len);
+            tied_words &= tied_words - 1;
+            (self.keys.0[at], self.keys.1[at]) = (keys.0[i], keys.1[i]);
+            for (set_aside, count) in self.counts.iter_mut().zip(&counts) {
+                set_aside[at] = count[i];
+            }
+            for (q, table) in self.tables.iter_mut().enumerate() {
+                table[at] = u32::from(draws[i].plane_tables[8 + q]);
+            }
+            self.comparison.below[at] = below[i];
+            self.comparison.tied[at] = top.tied[i];
+            self.targets[at] = targets[i];
+            self.len += 1;
+            if self.len == N {
+                self.decide(seed_sweep, store);
+            }
+        }
+    }
+
+    /// Decides and stores the words set aside.
+    #[inline(always)]
+    pub(crate) fn finish(&mut self, seed_sweep: (u64, u64), store: &mut impl FnMut(T, u32)) {
+        if self.len > 0 {
+            self.comparison.tied[self.len..].fill(0);
+            self.decide(seed_sweep, store);
+        }
+    }
+
+    /// Draws the later calls of the first `len` words set aside and stores them.
+    #[inline(always)]
+    fn decide(&mut self, (seed, sweep): (u64, u64), store: &mut impl FnMut(T, u32)) {
+        let (tables, counts) = (&self.tables, &self.counts);
+        let plane = |i: usize, q: usize| {
+            let count = [counts[0][i], counts[1][i], counts[2][i]];
+            lanes_in(&count, &table_masks(tables[q - 8][i]))
+        };
+        (self.comparison).finish(seed, sweep, &self.keys, Purpose::Update, &plane);
+        for i in 0..self.len {
+            store(self.targets[i], self.comparison.below[i]);
+        }
+        self.len = 0;
+    }
+}
+
+/// Bit planes of the per-lane counts of up neighbours of `N` words (`neighbours[d][i]`: neighbour
+/// `d`'s word of word `i`): plane `k` of word `i` at `[k][i]`.
+#[inline(always)]
+fn counts_of<const N: usize, const D: usize>(neighbours: &[[u32; N]; D]) -> [[u32; N]; 3] {
     // Plain loops rather than `map`, which the compiler may keep out of line.
     let mut counts = [[0u32; N]; 3];
     for word in neighbours {
@@ -88,21 +210,29 @@ pub(crate) fn draw<const N: usize, const D: usize>(
             (counts[0][i], counts[1][i], counts[2][i]) = (c0, c1, c2);
         }
     }
-    let count = |i: usize| [counts[0][i], counts[1][i], counts[2][i]];
+    counts
+}
+
+/// Bit `23 - q` of the threshold of each lane of word `i`.
+#[inline(always)]
+fn threshold_plane<const N: usize>(
+    draws: &[&CountDraw; N],
+    counts: &[[u32; N]; 3],
+    i: usize,
+    q: usize,
+) -> u32 {
+    let count = [counts[0][i], counts[1][i], counts[2][i]];
+    lanes_in(&count, &draws[i].plane_masks[q])
+}
+
+/// The lanes of probability 1 of each word.
+#[inline(always)]
+fn always<const N: usize>(draws: &[&CountDraw; N], counts: &[[u32; N]; 3]) -> [u32; N] {
     let mut always = [0u32; N];
-    for i in 0..N {
-        debug_assert_eq!(draws[i].degree, D);
-        always[i] = lanes_in(&count(i), &draws[i].plane_masks[24]);
+    for (i, always) in always.iter_mut().enumerate() {
+        *always = threshold_plane(draws, counts, i, 24);
     }
-    let (seed, sweep) = seed_sweep;
-    bernoulli_words_sliced(
-        seed,
-        sweep,
-        keys,
-        Purpose::Update,
-        |i, q| lanes_in(&count(i), &draws[i].plane_masks[q]),
-        always,
-    )
+    always
 }
 
 /// Adds `word` into the per-lane 3-bit counters `[c0, c1, c2]` (bit planes): a ripple-carry add.
@@ -119,9 +249,15 @@ fn count_planes<const D: usize>(words: [u32; D]) -> [u32; 3] {
     words.into_iter().fold([0; 3], add_word)
 }
 
-/// The bits of `table` as all-ones or all-zero words.
-fn table_masks(table: u8) -> [u32; 8] {
-    std::array::from_fn(|k| 0u32.wrapping_sub(u32::from(table >> k) & 1))
+/// The bits of `table` (a table of counts, bit `k` for count `k`) as all-ones or all-zero words.
+#[inline(always)]
+fn table_masks(table: u32) -> [u32; 8] {
+    // A plain loop rather than `from_fn`, which the compiler may keep out of line.
+    let mut masks = [0; 8];
+    for (k, mask) in masks.iter_mut().enumerate() {
+        *mask = 0u32.wrapping_sub((table >> k) & 1);
+    }
+    masks
 }
 
 /// The lanes whose count (in the planes [`add_word`] builds) is one of the counts of a table (bit `k`:
@@ -205,5 +341,45 @@ mod tests {
             (mean - 0.5).abs() < 5.0 * (0.25 / n).sqrt(),
             "{mean} of {n}"
         );
+    }
+
+    #[test]
+    fn words_set_aside_are_the_words_drawn_at_once() {
+        // Near-even thresholds (beta 0.05) make ties common; a mixed field per word exercises the
+        // per-word draws.
+        let draws: Vec<CountDraw> = [0.0, 0.3, -0.2]
+            .iter()
+            .map(|&h| CountDraw::new(1.0, h, 0.05, 4))
+            .collect();
+        let word = |n: u32, d: u32| crate::rng::philox4x32_10([n, d, 0, 0], [9, 9])[0];
+        let (mut stored, mut stores) = (vec![None; 200], 0);
+        let mut tied = TiedDraws::<8, usize>::new(0);
+        let store = &mut |g: usize, up: u32| {
+            stored[g] = Some(up);
+            stores += 1;
+        };
+        let mut want = Vec::new();
+        for first in (0..200).step_by(8) {
+            let mut batch_draws = [&draws[0]; 8];
+            let mut neighbours = [[0u32; 8]; 4];
+            let (mut nodes, mut targets) = ([0u32; 8], [0usize; 8]);
+            for i in 0..8 {
+                let g = first + i;
+                batch_draws[i] = &draws[g % 3];
+                for (d, word_d) in neighbours.iter_mut().enumerate() {
+                    word_d[i] = word(g as u32, d as u32);
+                }
+                (nodes[i], targets[i]) = (g as u32, g);
+                let one = neighbours.map(|w| [w[i]]);
+                want.push(draw([batch_draws[i]], (3, 11), ([g as u32], [7]), &one)[0]);
+            }
+            let keys = (nodes, [7; 8]);
+            tied.draw(batch_draws, (3, 11), keys, &neighbours, targets, store);
+        }
+        tied.finish((3, 11), store);
+        // About one lane in 256 ties after the top byte: some twenty words are set aside.
+        assert!(stores > 210, "{stores} stores");
+        let got: Vec<u32> = stored.iter().map(|w| w.unwrap()).collect();
+        assert_eq!(got, want);
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::count_draw::{CountDraw, draw};
+use super::count_draw::{CountDraw, TiedDraws, draw};
 use crate::packed::WordSlice;
 use crate::program::{SamplingProgram, Temperatures};
 
@@ -367,6 +367,8 @@ struct Batch<'a, const N: usize, const D: usize> {
     draws: [&'a CountDraw; N],
     /// Each word's index in the spins and the mask of its chains.
     targets: [(usize, u32); N],
+    /// Words whose later calls are still to be drawn.
+    tied: TiedDraws<N, (usize, u32)>,
 }
 
 impl<'a, const N: usize, const D: usize> Batch<'a, N, D> {
@@ -378,6 +380,7 @@ impl<'a, const N: usize, const D: usize> Batch<'a, N, D> {
             words: [0; N],
             draws: [draw; N],
             targets: [(0, 0); N],
+            tied: TiedDraws::new((0, 0)),
         }
     }
 
@@ -402,8 +405,9 @@ impl<'a, const N: usize, const D: usize> Batch<'a, N, D> {
         }
     }
 
-    /// Draws the `N` gathered words and stores them; `SHARED` when the first word's draw is every
-    /// word's (the compiler then loads its tables once).
+    /// Draws the `N` gathered words and stores them (those still tied after the top byte once
+    /// [`Self::finish`] has run); `SHARED` when the first word's draw is every word's (the compiler
+    /// then loads its tables once).
     #[inline(always)]
     fn update<const SHARED: bool>(&mut self, spins: &mut WordSlice<'_>, seed_sweep: (u64, u64)) {
         let draws = if SHARED {
@@ -412,24 +416,30 @@ impl<'a, const N: usize, const D: usize> Batch<'a, N, D> {
             self.draws
         };
         let keys = (self.nodes, self.words);
-        let up: [u32; N] = draw(draws, seed_sweep, keys, &self.neighbours);
-        for (&(at, mask), up) in self.targets.iter().zip(up) {
-            spins.bits[at] = up & mask;
-        }
+        let store = &mut |(at, mask): (usize, u32), up: u32| spins.bits[at] = up & mask;
+        (self.tied).draw(
+            draws,
+            seed_sweep,
+            keys,
+            &self.neighbours,
+            self.targets,
+            store,
+        );
         self.len = 0;
     }
 
-    /// Draws and stores the words of a last, partial batch one by one.
+    /// Draws and stores the words of a last, partial batch one by one, then the words still tied.
     #[inline(always)]
     fn finish(&mut self, spins: &mut WordSlice<'_>, seed_sweep: (u64, u64)) {
+        let store = &mut |(at, mask): (usize, u32), up: u32| spins.bits[at] = up & mask;
         for i in 0..self.len {
             let keys = ([self.nodes[i]], [self.words[i]]);
             let one = self.neighbours.map(|word| [word[i]]);
             let [up] = draw([self.draws[i]], seed_sweep, keys, &one);
-            let (at, mask) = self.targets[i];
-            spins.bits[at] = up & mask;
+            store(self.targets[i], up);
         }
         self.len = 0;
+        self.tied.finish(seed_sweep, store);
     }
 }
 

@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use super::count_draw::{self, CountDraw};
+use super::count_draw::{self, CountDraw, TiedDraws};
 use super::lattice::{next_on, prev_on};
 use crate::error::{Error, Result, check_finite};
 use crate::program::Init;
@@ -135,12 +135,7 @@ impl SitePackedLattice {
     /// The words of `other` (the other colour) that hold the neighbours of word `g` of `colour`, bit
     /// for bit: same word (`y`, `z` row neighbours follow), the `x` neighbour shifted in from the
     /// adjacent word, `y +- 1`, then in 3D `z +- 1`. The first [`Self::degree`] entries count.
-    pub(crate) fn neighbour_words(
-        &self,
-        colour: usize,
-        g: usize,
-        other: impl Fn(usize) -> u32,
-    ) -> [u32; 6] {
+    pub(crate) fn neighbour_words(&self, colour: usize, g: usize, other: &[u32]) -> [u32; 6] {
         self.row_of(colour, g).neighbour_words::<6>(g, other)
     }
 
@@ -175,15 +170,15 @@ impl SitePackedLattice {
     }
 
     /// The new words `range` of `colour` in sweep `seed_sweep.1`, `N` side by side, with `other(j)`
-    /// the other colour's word `j`, each given to `store(g, word)`: the host twin of
-    /// `site_packed.wgsl`. Inlined, so that it runs at the caller's vector level.
+    /// the other colour's word `j`, each given to `store(g, word)` (some twice, as
+    /// [`TiedDraws`] tells, the last time complete): the host twin of `site_packed.wgsl`. Inlined, so that it runs at the caller's vector level.
     #[inline(always)]
     pub(crate) fn update_words<const N: usize>(
         &self,
         draw: &CountDraw,
         colour: usize,
         range: Range<usize>,
-        other: impl Fn(usize) -> u32,
+        other: &[u32],
         store: impl FnMut(usize, u32),
         seed_sweep: (u64, u64),
     ) {
@@ -194,49 +189,61 @@ impl SitePackedLattice {
         }
     }
 
-    /// [`Self::update_words`] on a lattice of degree `D`, row by row (each row's offsets found once).
+    /// [`Self::update_words`] on a lattice of degree `D`, row by row (each row's offsets found once),
+    /// `N` words of one row as contiguous runs of the other colour, the others word by word.
     #[inline(always)]
     fn update_words_of<const N: usize, const D: usize>(
         &self,
         draw: &CountDraw,
         colour: usize,
         range: Range<usize>,
-        other: impl Fn(usize) -> u32,
+        other: &[u32],
         mut store: impl FnMut(usize, u32),
         seed_sweep: (u64, u64),
     ) {
-        let [_, ly, _] = self.sides;
         let w = self.words_per_colour();
         let mut row = self.row_of(colour, range.start);
+        let mut tied = TiedDraws::new(0);
+        let mut neighbours = [[0u32; N]; D];
         let mut first = range.start;
         while first < range.end {
             let n = (range.end - first).min(N);
-            let mut neighbours = [[0u32; N]; D];
-            let mut nodes = [0u32; N];
-            for i in 0..n {
-                let g = first + i;
-                if g == row.start + row.words {
-                    // The next row, found without a division.
-                    let [mut y, mut z] = row.at;
-                    y += 1;
-                    if y == ly {
-                        (y, z) = (0, z + 1);
+            if first == row.start + row.words {
+                row = self.next_row(colour, &row);
+            }
+            if n == N && first + N <= row.start + row.words {
+                row.neighbour_run(first, other, &mut neighbours);
+            } else {
+                for i in 0..n {
+                    let g = first + i;
+                    if g == row.start + row.words {
+                        row = self.next_row(colour, &row);
                     }
-                    row = self.row(colour, g, [y, z]);
+                    let words = row.neighbour_words::<D>(g, other);
+                    for (to, word) in neighbours.iter_mut().zip(words) {
+                        to[i] = word;
+                    }
                 }
-                let words = row.neighbour_words::<D>(g, &other);
-                for d in 0..D {
-                    neighbours[d][i] = words[d];
-                }
-                nodes[i] = (colour * w + g) as u32;
+            }
+            let mut nodes = [0u32; N];
+            for (i, node) in nodes.iter_mut().enumerate() {
+                *node = (colour * w + first + i) as u32;
             }
             let words = [SITE_PACKED_WORD; N];
             if n == N {
-                let up: [u32; N] =
-                    count_draw::draw([draw; N], seed_sweep, (nodes, words), &neighbours);
-                for (i, up) in up.into_iter().enumerate() {
-                    store(first + i, up);
+                let mut targets = [0; N];
+                for (i, target) in targets.iter_mut().enumerate() {
+                    *target = first + i;
                 }
+                let keys = (nodes, words);
+                tied.draw(
+                    [draw; N],
+                    seed_sweep,
+                    keys,
+                    &neighbours,
+                    targets,
+                    &mut store,
+                );
             } else {
                 // A last, partial batch word by word.
                 for i in 0..n {
@@ -248,6 +255,18 @@ impl SitePackedLattice {
             }
             first += n;
         }
+        tied.finish(seed_sweep, &mut store);
+    }
+
+    /// The row of `colour` after `row`, found without a division.
+    #[inline(always)]
+    fn next_row(&self, colour: usize, row: &Row) -> Row {
+        let [mut y, mut z] = row.at;
+        y += 1;
+        if y == self.sides[1] {
+            (y, z) = (0, z + 1);
+        }
+        self.row(colour, row.start + row.words, [y, z])
     }
 
     /// The starting words of both colours.
@@ -334,7 +353,7 @@ impl SitePackedLattice {
         let mut agreements = 0u64;
         for g in 0..self.words_per_colour() {
             ups += u64::from(even[g].count_ones() + odd[g].count_ones());
-            let neighbours = self.neighbour_words(0, g, |i| odd[i]);
+            let neighbours = self.neighbour_words(0, g, odd);
             agreements += neighbours[..self.degree()]
                 .iter()
                 .map(|&n| u64::from((!(even[g] ^ n)).count_ones()))
@@ -378,21 +397,60 @@ struct Row {
 impl Row {
     /// The first `D` of [`SitePackedLattice::neighbour_words`] of the row's word `g`.
     #[inline(always)]
-    fn neighbour_words<const D: usize>(&self, g: usize, other: impl Fn(usize) -> u32) -> [u32; D] {
+    fn neighbour_words<const D: usize>(&self, g: usize, other: &[u32]) -> [u32; D] {
         let k = (g - self.start) as u32;
-        let same = other(g);
+        let same = other[g];
         let r = self.words as u32;
         let shifted = if self.shift_up {
-            (same << 1) | (other(self.start + prev_on(r, k) as usize) >> 31)
+            (same << 1) | (other[self.start + prev_on(r, k) as usize] >> 31)
         } else {
-            (same >> 1) | (other(self.start + next_on(r, k) as usize) << 31)
+            (same >> 1) | (other[self.start + next_on(r, k) as usize] << 31)
         };
         let mut words = [same; D];
         words[1] = shifted;
         for (word, &offset) in words[2..].iter_mut().zip(&self.offsets) {
-            *word = other(g.wrapping_add(offset));
+            *word = other[g.wrapping_add(offset)];
         }
         words
+    }
+
+    /// [`Self::neighbour_words`] of the row's `N` words from `g` (all in the row), `out[d][i]` for
+    /// word `g + i`, loaded as contiguous runs.
+    #[inline(always)]
+    fn neighbour_run<const N: usize, const D: usize>(
+        &self,
+        g: usize,
+        other: &[u32],
+        out: &mut [[u32; N]; D],
+    ) {
+        let (k, r) = ((g - self.start) as u32, self.words as u32);
+        let same = &other[g..g + N];
+        // The x neighbours shift in from the adjacent words: inside the run but at one end, whose
+        // word lies before or after it (across the row's end on the row's first or last word).
+        for d in 0..D {
+            if d == 1 {
+                if self.shift_up {
+                    let edge = other[self.start + prev_on(r, k) as usize];
+                    for i in 0..N {
+                        let adjacent = if i == 0 { edge } else { same[i - 1] };
+                        out[1][i] = (same[i] << 1) | (adjacent >> 31);
+                    }
+                } else {
+                    let edge = other[self.start + next_on(r, k + N as u32 - 1) as usize];
+                    for i in 0..N {
+                        let adjacent = if i + 1 == N { edge } else { same[i + 1] };
+                        out[1][i] = (same[i] >> 1) | (adjacent << 31);
+                    }
+                }
+                continue;
+            }
+            let start = if d == 0 {
+                g
+            } else {
+                g.wrapping_add(self.offsets[d - 2])
+            };
+            out[d].copy_from_slice(&other[start..start + N]);
+        }
     }
 }
 
@@ -400,6 +458,42 @@ impl Row {
 mod tests {
     use super::*;
     use crate::graph::Lattice;
+
+    #[test]
+    fn runs_of_a_row_hold_its_words_neighbours() {
+        // 512 wide: 8 words a row, so runs of 4 and 8 start at the row's ends and inside it.
+        for lattice in [
+            SitePackedLattice::square(512, 6, 1.0, 0.0, 1.0).unwrap(),
+            SitePackedLattice::cubic(512, 4, 4, 1.0, 0.0, 1.0).unwrap(),
+        ] {
+            let w = lattice.words_per_colour();
+            let other: Vec<u32> = (0..w as u32)
+                .map(|j| crate::rng::philox4x32_10([j, 0, 0, 0], [1, 2])[0])
+                .collect();
+            let r = lattice.words_per_row();
+            for colour in 0..2 {
+                for g in 0..w {
+                    let row = lattice.row_of(colour, g);
+                    if g + 4 <= row.start + r {
+                        let mut run = [[0u32; 4]; 6];
+                        row.neighbour_run(g, &other, &mut run);
+                        for i in 0..4 {
+                            let want = lattice.neighbour_words(colour, g + i, &other);
+                            assert_eq!(run.map(|d| d[i]), want, "colour {colour} word {g} + {i}");
+                        }
+                    }
+                    if g == row.start {
+                        let mut run = [[0u32; 8]; 6];
+                        row.neighbour_run(g, &other, &mut run);
+                        for i in 0..8 {
+                            let want = lattice.neighbour_words(colour, g + i, &other);
+                            assert_eq!(run.map(|d| d[i]), want, "colour {colour} word {g} + {i}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn neighbour_words_hold_the_lattice_neighbours_bit_for_bit() {
@@ -421,7 +515,7 @@ mod tests {
                 let (x, row) = (probe % lx, probe / lx);
                 let colour = (x + row % ly + row / ly) % 2;
                 let g = row * lattice.words_per_row() + x / 64;
-                let words = lattice.neighbour_words(colour, g, |i| colours[1 - colour][i]);
+                let words = lattice.neighbour_words(colour, g, &colours[1 - colour]);
                 let bit = (x / 2) % 32;
                 let ups = words[..lattice.degree()]
                     .iter()
