@@ -88,8 +88,8 @@ pub(crate) fn draw<const N: usize, const D: usize>(
         sweep,
         keys,
         Purpose::Update,
-        |i, q| threshold_plane(&draws, &counts, i, q),
-        always(&draws, &counts),
+        |i, q| threshold_plane::<N, D>(&draws, &counts, i, q),
+        always::<N, D>(&draws, &counts),
     )
 }
 
@@ -141,9 +141,9 @@ impl<const N: usize, T: Copy> TiedDraws<N, T> {
         debug_assert!(draws.iter().all(|draw| draw.degree == D));
         let counts = counts_of(neighbours);
         let (seed, sweep) = seed_sweep;
-        let plane = |i, q| threshold_plane(&draws, &counts, i, q);
+        let plane = |i, q| threshold_plane::<N, D>(&draws, &counts, i, q);
         let top = SlicedComparison::top_byte(seed, sweep, &keys, Purpose::Update, &plane);
-        let always = always(&draws, &counts);
+        let always = always::<N, D>(&draws, &counts);
         let mut tied_words = 0u32;
         let mut below = top.below;
         for i in 0..N {
@@ -188,7 +188,7 @@ impl<const N: usize, T: Copy> TiedDraws<N, T> {
         let (tables, counts) = (&self.tables, &self.counts);
         let plane = |i: usize, q: usize| {
             let count = [counts[0][i], counts[1][i], counts[2][i]];
-            lanes_in(&count, &table_masks(tables[q - 8][i]))
+            lanes_in::<7>(&count, &table_masks(tables[q - 8][i]))
         };
         (self.comparison).finish(seed, sweep, &self.keys, Purpose::Update, &plane);
         for i in 0..self.len {
@@ -215,22 +215,25 @@ fn counts_of<const N: usize, const D: usize>(neighbours: &[[u32; N]; D]) -> [[u3
 
 /// Bit `23 - q` of the threshold of each lane of word `i`.
 #[inline(always)]
-fn threshold_plane<const N: usize>(
+fn threshold_plane<const N: usize, const D: usize>(
     draws: &[&CountDraw; N],
     counts: &[[u32; N]; 3],
     i: usize,
     q: usize,
 ) -> u32 {
     let count = [counts[0][i], counts[1][i], counts[2][i]];
-    lanes_in(&count, &draws[i].plane_masks[q])
+    lanes_in::<D>(&count, &draws[i].plane_masks[q])
 }
 
 /// The lanes of probability 1 of each word.
 #[inline(always)]
-fn always<const N: usize>(draws: &[&CountDraw; N], counts: &[[u32; N]; 3]) -> [u32; N] {
+fn always<const N: usize, const D: usize>(
+    draws: &[&CountDraw; N],
+    counts: &[[u32; N]; 3],
+) -> [u32; N] {
     let mut always = [0u32; N];
     for (i, always) in always.iter_mut().enumerate() {
-        *always = threshold_plane(draws, counts, i, 24);
+        *always = threshold_plane::<N, D>(draws, counts, i, 24);
     }
     always
 }
@@ -260,14 +263,21 @@ fn table_masks(table: u32) -> [u32; 8] {
     masks
 }
 
-/// The lanes whose count (in the planes [`add_word`] builds) is one of the counts of a table (bit `k`:
-/// count `k`) given as [`table_masks`]: a multiplexer tree over the count's bits.
+/// The lanes whose count (in the planes [`add_word`] builds, at most `D`) is one of the counts of a
+/// table (bit `k`: count `k`) given as [`table_masks`]: a multiplexer tree over the count's bits,
+/// without the branches no count up to `D` reaches.
 #[inline(always)]
-fn lanes_in(&[c0, c1, c2]: &[u32; 3], t: &[u32; 8]) -> u32 {
+fn lanes_in<const D: usize>(&[c0, c1, c2]: &[u32; 3], t: &[u32; 8]) -> u32 {
     let pick = |a: u32, b: u32, c: u32| a ^ ((a ^ b) & c);
-    let (t01, t23) = (pick(t[0], t[1], c0), pick(t[2], t[3], c0));
-    let (t45, t67) = (pick(t[4], t[5], c0), pick(t[6], t[7], c0));
-    pick(pick(t01, t23, c1), pick(t45, t67, c1), c2)
+    let below_four = pick(pick(t[0], t[1], c0), pick(t[2], t[3], c0), c1);
+    let from_four = match D {
+        ..4 => return below_four,
+        // With `c2` set: count 4 only, or 4 to 6 (6 the only one with `c1`).
+        4 => t[4],
+        5 | 6 => pick(pick(t[4], t[5], c0), t[6], c1),
+        _ => pick(pick(t[4], t[5], c0), pick(t[6], t[7], c0), c1),
+    };
+    pick(below_four, from_four, c2)
 }
 
 #[cfg(test)]
@@ -289,15 +299,26 @@ mod tests {
             let mut padded = [0; 7];
             padded[..n].copy_from_slice(&words[..n]);
             let counts = count_planes(padded);
-            let lanes: [u32; 8] = std::array::from_fn(|k| lanes_in(&counts, &table_masks(1 << k)));
+            let lanes: [u32; 8] =
+                std::array::from_fn(|k| lanes_in::<7>(&counts, &table_masks(1 << k)));
             for l in 0..32 {
                 let want = words[..n].iter().filter(|&&w| (w >> l) & 1 == 1).count();
                 let got: Vec<usize> = (0..8).filter(|&k| (lanes[k] >> l) & 1 == 1).collect();
                 assert_eq!(got, [want], "{n} words, lane {l}");
             }
+            // Trees for lower degrees agree wherever the count is within their degree.
+            for table in 0..=255 {
+                let full = lanes_in::<7>(&counts, &table_masks(table));
+                if n <= 4 {
+                    assert_eq!(lanes_in::<4>(&counts, &table_masks(table)), full);
+                }
+                if n <= 6 {
+                    assert_eq!(lanes_in::<6>(&counts, &table_masks(table)), full);
+                }
+            }
             // A table of several counts selects their union.
             assert_eq!(
-                lanes_in(&counts, &table_masks(0b1010_0110)),
+                lanes_in::<7>(&counts, &table_masks(0b1010_0110)),
                 lanes[1] | lanes[2] | lanes[5] | lanes[7]
             );
         }
@@ -330,12 +351,14 @@ mod tests {
             let [a, b, c, d] = neighbours;
             let [up] = draw([&certain], (5, 7), ([node], [0]), &[[a], [b], [c], [d]]);
             let counts = count_planes(neighbours);
-            let lanes: [u32; 5] = std::array::from_fn(|k| lanes_in(&counts, &table_masks(1 << k)));
+            let lanes: [u32; 5] =
+                std::array::from_fn(|k| lanes_in::<4>(&counts, &table_masks(1 << k)));
             assert_eq!(up & (lanes[0] | lanes[1]), 0);
             assert_eq!(up & (lanes[3] | lanes[4]), lanes[3] | lanes[4]);
             half += (up & lanes[2]).count_ones();
         }
-        let lanes2 = lanes_in(&count_planes(neighbours), &table_masks(1 << 2)).count_ones() * 200;
+        let lanes2 =
+            lanes_in::<4>(&count_planes(neighbours), &table_masks(1 << 2)).count_ones() * 200;
         let (mean, n) = (f64::from(half) / f64::from(lanes2), f64::from(lanes2));
         assert!(
             (mean - 0.5).abs() < 5.0 * (0.25 / n).sqrt(),
