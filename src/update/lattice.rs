@@ -227,8 +227,9 @@ impl LatticeUpdate {
 
     /// [`Self::update_block`] on a lattice of degree `D`, inverting neighbour words across `-J` bonds
     /// when `SIGNED`, with the one draw of [`Self::draws`] when `SHARED`. Words are gathered `N` at a
-    /// time in one of three ways, all drawing the same numbers: with one word a site, runs of `N`
-    /// sites two apart inside a row (each neighbour's words a stride-2 window of the spins); with a
+    /// time in one of three ways, all drawing the same numbers: with `s` words a site (`s` dividing
+    /// `N`), runs of `N / s` sites two apart inside a row (each neighbour's words a window of the
+    /// spins, `s` words taken and `s` skipped); with a
     /// multiple of `N` words a site, `N` words of one site (each neighbour's words contiguous);
     /// otherwise word by word.
     #[inline(always)]
@@ -246,11 +247,19 @@ impl LatticeUpdate {
             let site = block[p];
             let at = cursor.at(site);
             let sites = self.neighbours_at::<D>(site, at);
-            if stride == 1 && batch.len == 0 && self.is_run::<N>(&block[p..], at) {
-                self.gather_run::<N, D, SIGNED, SHARED>(&mut batch, spins, (site, at[0]), sites);
-                batch.update::<SHARED>(spins, seed_sweep);
-                p += N;
-                continue;
+            if stride < N && N.is_multiple_of(stride) && batch.len == 0 {
+                let run = N / stride;
+                if self.is_run(&block[p..], at, run) {
+                    self.gather_run::<N, D, SIGNED, SHARED>(
+                        &mut batch,
+                        spins,
+                        (site, at[0]),
+                        sites,
+                    );
+                    batch.update::<SHARED>(spins, seed_sweep);
+                    p += run;
+                    continue;
+                }
             }
             let signs = if SIGNED {
                 self.bond_signs[site as usize]
@@ -294,18 +303,20 @@ impl LatticeUpdate {
         batch.finish(spins, seed_sweep);
     }
 
-    /// Whether the first `N` sites of `sites` (the first at coordinates `at`) lie two apart in one
+    /// Whether the first `run` sites of `sites` (the first at coordinates `at`) lie two apart in one
     /// row, so that their neighbours but those across the row's ends lie at the same offsets from
     /// each. The block's sites increase and, being independent, are at least two apart in a row, so
-    /// first and last `2 (N - 1)` apart in one row means all are.
+    /// first and last `2 (run - 1)` apart in one row means all are.
     #[inline(always)]
-    fn is_run<const N: usize>(&self, sites: &[u32], [x, _, _]: [u32; 3]) -> bool {
-        let span = 2 * (N as u32 - 1);
-        sites.len() >= N && sites[N - 1] - sites[0] == span && x + span < self.sides[0]
+    fn is_run(&self, sites: &[u32], [x, _, _]: [u32; 3], run: usize) -> bool {
+        let span = 2 * (run as u32 - 1);
+        sites.len() >= run && sites[run - 1] - sites[0] == span && x + span < self.sides[0]
     }
 
-    /// Gathers the run of `N` sites from `first` at `x` (one word a site), `sites` the first one's
-    /// neighbours.
+    /// Gathers the run of `N / s` sites from `first` at `x`, each with its `s` words (`s`, the
+    /// stride, a power of two below `N`), `sites` the first one's neighbours: entry `i` is word
+    /// `i % s` of site `first + 2 (i / s)`, so each neighbour's entries are a window of the spins
+    /// taken `s` words on, `s` words skipped.
     #[inline(always)]
     fn gather_run<'a, const N: usize, const D: usize, const SIGNED: bool, const SHARED: bool>(
         &'a self,
@@ -314,8 +325,13 @@ impl LatticeUpdate {
         (first, x): (u32, u32),
         sites: [u32; D],
     ) {
-        let lx = self.sides[0];
-        let (row, last) = (first - x, x + 2 * (N as u32 - 1));
+        let (lx, s) = (self.sides[0], spins.stride);
+        let (shift, low) = (s.trailing_zeros(), s - 1);
+        let run = (N / s) as u32;
+        let (row, last) = (first - x, x + 2 * (run - 1));
+        // Entry `i`'s offset from its window's start, and its site's offset from `first`.
+        let offset = |i: usize| 2 * i - (i & low);
+        let site_of = |i: usize| 2 * (i >> shift) as u32;
         for (d, (&j, words)) in sites.iter().zip(&mut batch.neighbours).enumerate() {
             // Along x the window starts next to the first site, unless the run ends on that side
             // of the row; then each site's neighbour across the end is looked up on its own.
@@ -324,33 +340,33 @@ impl LatticeUpdate {
                 1 if x >= 1 => first - 1,
                 0 | 1 => {
                     for (i, word) in words.iter_mut().enumerate() {
-                        let xi = x + 2 * i as u32;
+                        let xi = x + site_of(i);
                         let along = if d == 0 {
                             next_on(lx, xi)
                         } else {
                             prev_on(lx, xi)
                         };
-                        *word = spins.bits[(row + along) as usize];
+                        *word = spins.bits[(row + along) as usize * s + (i & low)];
                     }
                     continue;
                 }
                 _ => j,
             } as usize;
-            let window = &spins.bits[start..start + 2 * N - 1];
+            let window = &spins.bits[start * s..(start + 2 * run as usize - 1) * s];
             for (i, word) in words.iter_mut().enumerate() {
-                *word = window[2 * i];
+                *word = window[offset(i)];
             }
         }
         if SIGNED {
-            let signs = &self.bond_signs[first as usize..first as usize + 2 * N - 1];
+            let signs = &self.bond_signs[first as usize..(first + 2 * run - 1) as usize];
             for d in 0..D {
                 for i in 0..N {
-                    batch.neighbours[d][i] ^= flip_across(signs[2 * i], d);
+                    batch.neighbours[d][i] ^= flip_across(signs[site_of(i) as usize], d);
                 }
             }
         }
         for i in 0..N {
-            batch.set_word(self, spins, first + 2 * i as u32, 0, i, SHARED);
+            batch.set_word(self, spins, first + site_of(i), i & low, i, SHARED);
         }
         batch.len = N;
     }
@@ -524,8 +540,8 @@ mod tests {
 
     #[test]
     fn every_way_of_gathering_words_draws_the_same_spins() {
-        // Runs of sites (one word a site), whole batches of a site's words (16 or 32 words) and word
-        // by word (3 words), each side by side in 4 and 16 words, against one word at a time; on
+        // Runs of sites (one, two or four words a site), whole batches of a site's words (16 or 32
+        // words) and word by word (3 words), each side by side in 4 and 16 words, against one word at a time; on
         // ferromagnets and glasses, with one draw or a field per site, in 2D and 3D (sides long
         // enough for runs of 16 sites in a row, some of them reaching either end of it).
         let mut checked = 0;
@@ -547,7 +563,7 @@ mod tests {
                 .unwrap();
             glass.set_parameters(&model).unwrap();
             for program in [plain, glass] {
-                for chains in [32, 70, 512, 1024] {
+                for chains in [32, 64, 70, 128, 512, 1024] {
                     let temperatures = Temperatures::single(program.model().beta(), chains);
                     let update = LatticeUpdate::of(&program, &temperatures).unwrap();
                     let after = |width: usize| {
@@ -568,7 +584,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 24);
+        assert_eq!(checked, 36);
     }
 
     #[test]
