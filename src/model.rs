@@ -52,7 +52,7 @@ impl IsingModel {
         seed: u64,
     ) -> Result<Self> {
         check_model_size(num_nodes, edges.len())?;
-        let key = crate::rng::key_of(seed);
+        let key = rng::key_of(seed);
         let normal = |index: usize| {
             let tag = rng::tag(0, Purpose::ModelParameters);
             let r = rng::philox4x32_10([index as u32, (index >> 32) as u32, 0, tag], key);

@@ -169,7 +169,7 @@ impl Lattice {
     /// ```
     pub fn glass_program(&self, j: f32, h: f32, beta: f32, seed: u64) -> Result<SamplingProgram> {
         let mut program = self.program(j, h, beta)?;
-        let key = crate::rng::key_of(seed);
+        let key = rng::key_of(seed);
         let tag = rng::tag(0, Purpose::ModelParameters);
         let weights = (0..self.edges.len())
             .map(|k| {

@@ -11,7 +11,7 @@ use crate::error::{Error, Result, shown};
 use crate::io::Checkpoint;
 use crate::observe::{Observe, Observed};
 use crate::program::SamplingSchedule;
-use crate::rng::{Purpose, philox4x32_10, tag};
+use crate::rng::{Purpose, key_of, philox4x32_10, tag};
 
 /// `lo:hi:n` (`n` betas from `lo` to `hi` in equal ratios) or a comma-separated list of betas.
 ///
@@ -209,7 +209,7 @@ impl TemperRun {
         Ok(TemperRun {
             observe: observe.clone(),
             swap_every,
-            key: crate::rng::key_of(seed),
+            key: key_of(seed),
             betas,
             per,
             samples: schedule.sample_sweeps().collect(),

@@ -10,7 +10,7 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::io::Checkpoint;
 use crate::model::IsingModel;
-use crate::rng::{Purpose, philox4x32_10, tag};
+use crate::rng::{Purpose, key_of, philox4x32_10, tag};
 
 /// How to train.
 #[derive(Clone, Debug, PartialEq)]
@@ -366,7 +366,7 @@ fn take(rows: &[usize], m: Option<ArrayView2<'_, i8>>) -> Option<Array2<i8>> {
 /// A permutation of `0..n` for `epoch`, from Philox (Fisher-Yates), so row order depends only on the seed.
 fn permutation(n: usize, seed: u64, epoch: u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
-    let key = crate::rng::key_of(seed);
+    let key = key_of(seed);
     for i in (1..n).rev() {
         let draw = philox4x32_10(
             [

@@ -432,7 +432,7 @@ impl<'a, const N: usize, const D: usize> Batch<'a, N, D> {
             self.draws
         };
         let keys = (self.nodes, self.words);
-        let store = &mut |(at, mask): (usize, u32), up: u32| spins.bits[at] = up & mask;
+        let store = &mut store_into(spins);
         (self.tied).draw(
             draws,
             seed_sweep,
@@ -447,7 +447,7 @@ impl<'a, const N: usize, const D: usize> Batch<'a, N, D> {
     /// Draws and stores the words of a last, partial batch one by one, then the words still tied.
     #[inline(always)]
     fn finish(&mut self, spins: &mut WordSlice<'_>, seed_sweep: (u64, u64)) {
-        let store = &mut |(at, mask): (usize, u32), up: u32| spins.bits[at] = up & mask;
+        let store = &mut store_into(spins);
         for i in 0..self.len {
             let keys = ([self.nodes[i]], [self.words[i]]);
             let one = self.neighbours.map(|word| [word[i]]);
@@ -457,6 +457,12 @@ impl<'a, const N: usize, const D: usize> Batch<'a, N, D> {
         self.len = 0;
         self.tied.finish(seed_sweep, store);
     }
+}
+
+/// Stores a drawn word at its target, an index in `spins` and the mask of its chains.
+#[inline(always)]
+fn store_into<'a>(spins: &'a mut WordSlice<'_>) -> impl FnMut((usize, u32), u32) + 'a {
+    |(at, mask), up| spins.bits[at] = up & mask
 }
 
 /// The coordinates `[x, y, z]` of `site` on a lattice of `sides`.
@@ -541,7 +547,8 @@ mod tests {
     #[test]
     fn every_way_of_gathering_words_draws_the_same_spins() {
         // Runs of sites (one, two or four words a site), whole batches of a site's words (16 or 32
-        // words) and word by word (3 words), each side by side in 4 and 16 words, against one word at a time; on
+        // words) and word by word (3 words), each side by side in 4 and 16 words, against one word
+        // at a time; on
         // ferromagnets and glasses, with one draw or a field per site, in 2D and 3D (sides long
         // enough for runs of 16 sites in a row, some of them reaching either end of it).
         let mut checked = 0;

@@ -171,7 +171,8 @@ impl SitePackedLattice {
 
     /// The new words `range` of `colour` in sweep `seed_sweep.1`, `N` side by side, with `other(j)`
     /// the other colour's word `j`, each given to `store(g, word)` (some twice, as
-    /// [`TiedDraws`] tells, the last time complete): the host twin of `site_packed.wgsl`. Inlined, so that it runs at the caller's vector level.
+    /// [`TiedDraws`] tells, the last time complete): the host twin of `site_packed.wgsl`. Inlined,
+    /// so that it runs at the caller's vector level.
     #[inline(always)]
     pub(crate) fn update_words<const N: usize>(
         &self,
@@ -425,31 +426,25 @@ impl Row {
     ) {
         let (k, r) = ((g - self.start) as u32, self.words as u32);
         let same = &other[g..g + N];
+        out[0].copy_from_slice(same);
         // The x neighbours shift in from the adjacent words: inside the run but at one end, whose
         // word lies before or after it (across the row's end on the row's first or last word).
-        for d in 0..D {
-            if d == 1 {
-                if self.shift_up {
-                    let edge = other[self.start + prev_on(r, k) as usize];
-                    for i in 0..N {
-                        let adjacent = if i == 0 { edge } else { same[i - 1] };
-                        out[1][i] = (same[i] << 1) | (adjacent >> 31);
-                    }
-                } else {
-                    let edge = other[self.start + next_on(r, k + N as u32 - 1) as usize];
-                    for i in 0..N {
-                        let adjacent = if i + 1 == N { edge } else { same[i + 1] };
-                        out[1][i] = (same[i] >> 1) | (adjacent << 31);
-                    }
-                }
-                continue;
+        if self.shift_up {
+            let edge = other[self.start + prev_on(r, k) as usize];
+            for i in 0..N {
+                let adjacent = if i == 0 { edge } else { same[i - 1] };
+                out[1][i] = (same[i] << 1) | (adjacent >> 31);
             }
-            let start = if d == 0 {
-                g
-            } else {
-                g.wrapping_add(self.offsets[d - 2])
-            };
-            out[d].copy_from_slice(&other[start..start + N]);
+        } else {
+            let edge = other[self.start + next_on(r, k + N as u32 - 1) as usize];
+            for i in 0..N {
+                let adjacent = if i + 1 == N { edge } else { same[i + 1] };
+                out[1][i] = (same[i] >> 1) | (adjacent << 31);
+            }
+        }
+        for (words, &offset) in out[2..].iter_mut().zip(&self.offsets) {
+            let start = g.wrapping_add(offset);
+            words.copy_from_slice(&other[start..start + N]);
         }
     }
 }
@@ -458,6 +453,21 @@ impl Row {
 mod tests {
     use super::*;
     use crate::graph::Lattice;
+
+    /// The run of `N` words from `g` holds each word's neighbour words.
+    fn check_run<const N: usize>(
+        lattice: &SitePackedLattice,
+        colour: usize,
+        g: usize,
+        other: &[u32],
+    ) {
+        let mut run = [[0u32; N]; 6];
+        lattice.row_of(colour, g).neighbour_run(g, other, &mut run);
+        for i in 0..N {
+            let want = lattice.neighbour_words(colour, g + i, other);
+            assert_eq!(run.map(|d| d[i]), want, "colour {colour} word {g} + {i}");
+        }
+    }
 
     #[test]
     fn runs_of_a_row_hold_its_words_neighbours() {
@@ -475,20 +485,10 @@ mod tests {
                 for g in 0..w {
                     let row = lattice.row_of(colour, g);
                     if g + 4 <= row.start + r {
-                        let mut run = [[0u32; 4]; 6];
-                        row.neighbour_run(g, &other, &mut run);
-                        for i in 0..4 {
-                            let want = lattice.neighbour_words(colour, g + i, &other);
-                            assert_eq!(run.map(|d| d[i]), want, "colour {colour} word {g} + {i}");
-                        }
+                        check_run::<4>(&lattice, colour, g, &other);
                     }
                     if g == row.start {
-                        let mut run = [[0u32; 8]; 6];
-                        row.neighbour_run(g, &other, &mut run);
-                        for i in 0..8 {
-                            let want = lattice.neighbour_words(colour, g + i, &other);
-                            assert_eq!(run.map(|d| d[i]), want, "colour {colour} word {g} + {i}");
-                        }
+                        check_run::<8>(&lattice, colour, g, &other);
                     }
                 }
             }
