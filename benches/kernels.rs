@@ -77,7 +77,7 @@ fn kernels(c: &mut Criterion) {
                     site_packed.push((name, Box::new(sampler.expect("sampler"))));
                 }
             }
-            Backend::Cpu { .. } => site_packed.push((
+            _ => site_packed.push((
                 name,
                 backend.site_packed(&lattice, 0, init).expect("sampler"),
             )),

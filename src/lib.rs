@@ -36,6 +36,8 @@
 pub mod anneal;
 mod backend;
 mod budget;
+#[cfg(feature = "mpi")]
+pub mod distributed;
 pub use budget::MEMORY_VARIABLE;
 mod error;
 pub mod exact;

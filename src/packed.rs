@@ -20,6 +20,22 @@ pub(crate) fn words_for(chains: usize) -> usize {
     chains.div_ceil(32)
 }
 
+/// `words` words in `parts` runs as equal as whole words allow, the longer ones first; fewer runs
+/// when there are fewer words than parts.
+pub(crate) fn split_words(words: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
+    let parts = parts.min(words).max(1);
+    let (each, extra) = (words / parts, words % parts);
+    let mut start = 0;
+    (0..parts)
+        .map(|k| {
+            let len = each + usize::from(k < extra);
+            let window = start..start + len;
+            start += len;
+            window
+        })
+        .collect()
+}
+
 /// The bits of word `w` that belong to real chains (all ones but for the last, partial word).
 pub(crate) fn lane_mask(chains: usize, w: usize) -> u32 {
     let lanes = chains.saturating_sub(32 * w).min(32);
@@ -28,6 +44,17 @@ pub(crate) fn lane_mask(chains: usize, w: usize) -> u32 {
     } else {
         (1u32 << lanes) - 1
     }
+}
+
+/// An error unless `rows` rows of clamp values are 1 (all chains) or one per chain of `chains`.
+pub(crate) fn check_value_rows(rows: usize, chains: usize) -> Result<()> {
+    if rows != 1 && rows != chains {
+        return Err(Error::invalid(
+            "clamp values",
+            format!("{rows} rows given; give 1 row (all chains) or one per chain ({chains})"),
+        ));
+    }
+    Ok(())
 }
 
 /// A slice of the packed spins that holds words `first_word..first_word + stride` of every node.
@@ -96,6 +123,21 @@ impl PackedSpins {
         &mut self.bits
     }
 
+    /// The spins of the chains of words `window` alone (a shard of these chains, in order).
+    pub(crate) fn select_words(&self, window: std::ops::Range<usize>) -> PackedSpins {
+        let chains = (32 * window.end).min(self.chains) - 32 * window.start;
+        let bits = (0..self.num_nodes)
+            .flat_map(|i| &self.bits[i * self.words + window.start..i * self.words + window.end])
+            .copied()
+            .collect();
+        PackedSpins {
+            num_nodes: self.num_nodes,
+            chains,
+            words: window.len(),
+            bits,
+        }
+    }
+
     /// Spin of `node` in `chain` (true = up).
     pub fn get(&self, node: usize, chain: usize) -> bool {
         (self.bits[node * self.words + chain / 32] >> (chain % 32)) & 1 == 1
@@ -121,16 +163,7 @@ impl PackedSpins {
                 got: values.ncols(),
             });
         }
-        if values.nrows() != 1 && values.nrows() != self.chains {
-            return Err(Error::invalid(
-                "clamp values",
-                format!(
-                    "{} rows given; give 1 row (all chains) or one per chain ({})",
-                    values.nrows(),
-                    self.chains
-                ),
-            ));
-        }
+        check_value_rows(values.nrows(), self.chains)?;
         for c in 0..self.chains {
             let row = values.row(if values.nrows() == 1 { 0 } else { c });
             for (&node, &v) in nodes.iter().zip(row) {
@@ -181,6 +214,14 @@ pub(crate) fn chain_words_after_sweeps(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_split_into_near_equal_runs_in_order() {
+        assert_eq!(split_words(7, 3), vec![0..3, 3..5, 5..7]);
+        assert_eq!(split_words(2, 4), vec![0..1, 1..2]);
+        assert_eq!(split_words(4, 1), vec![0..4]);
+        assert_eq!(split_words(0, 2), vec![0..0]);
+    }
 
     #[test]
     fn packing_round_trips_and_keeps_padding_clear() {

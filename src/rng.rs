@@ -257,8 +257,8 @@ pub fn bernoulli_word_sliced(
 
 /// [`bernoulli_word_sliced`] for `N` words side by side (word `i` at `(keys.0[i], keys.1[i])` as
 /// `(node, word)`, with `threshold_plane(i, q)` and `always[i]`), the same results computed so that
-/// the compiler can use vector instructions across the words: [`SlicedComparison::top_byte`], then
-/// [`SlicedComparison::finish`] only while some word ties. Inlined, so that it runs at the caller's
+/// the compiler can use vector instructions across the words: `SlicedComparison::top_byte`, then
+/// `SlicedComparison::finish` only while some word ties. Inlined, so that it runs at the caller's
 /// vector level.
 #[inline(always)]
 pub fn bernoulli_words_sliced<const N: usize>(

@@ -300,7 +300,8 @@ pub fn anneal(
     let mut pace = Pace::new(PART);
     while !run.finished() {
         let start = Instant::now();
-        let ran = run.step(sampler, pace.sweeps().min(twentieth))?;
+        let budget = sampler.part_sweeps(pace.sweeps())?.min(twentieth);
+        let ran = run.step(sampler, budget)?;
         pace.record(ran, start.elapsed());
         if !progress(run.done()) && !run.finished() {
             return Err(Error::Interrupted {

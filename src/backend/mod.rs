@@ -116,8 +116,7 @@ pub trait Sampler: Send {
         check_every: u64,
         best: &mut BestSoFar,
     ) -> Result<()> {
-        let chains = self.temperatures().chains();
-        let checks = check_schedule(betas, check_every, best, chains)?;
+        let checks = check_schedule(betas, check_every, best, self.held_chains().len())?;
         let mut done = 0u64;
         for stop in checks.sample_sweeps() {
             // Runs of one beta in one call; the energies come with the last sweep before the check.
@@ -149,6 +148,19 @@ pub trait Sampler: Send {
 
     /// A short name of the backend, such as "cpu".
     fn backend_name(&self) -> String;
+
+    /// The sweeps the next part of a paced run takes ([`Pace`]) given this process's `proposed`
+    /// count: `proposed` itself, or for a sampler over several processes rank 0's, so that every
+    /// process makes the same calls.
+    fn part_sweeps(&mut self, proposed: u64) -> Result<u64> {
+        Ok(proposed)
+    }
+
+    /// The chains this sampler holds, observes and returns: all of them, or a shard's
+    /// ([`Backend::shard`]).
+    fn held_chains(&self) -> std::ops::Range<usize> {
+        0..self.temperatures().chains()
+    }
 
     /// The update algorithm sweeps run: as [`SamplerConfig::path`] asked, or where it asked for
     /// none, the lattice path while the program and its parameters allow it ([`UpdatePath`]).
@@ -390,6 +402,18 @@ pub(crate) fn initial_host_state(
     Ok(packed)
 }
 
+/// An error unless `words` is a non-empty run of the words of `chains` chains.
+pub(crate) fn check_shard(chains: usize, words: &std::ops::Range<usize>) -> Result<()> {
+    let all = chains.div_ceil(32);
+    if words.is_empty() || words.end > all {
+        return Err(Error::invalid(
+            "chain shard",
+            format!("words {words:?} asked for; {chains} chains fill {all} words"),
+        ));
+    }
+    Ok(())
+}
+
 /// Where samplers run, chosen once and used to build samplers of any program.
 #[derive(Clone, Debug)]
 pub enum Backend {
@@ -401,6 +425,11 @@ pub enum Backend {
     },
     /// The GPU sampler on this device.
     Gpu(Box<GpuContext>),
+    /// The chains of every sampler split over the ranks of the MPI job, each rank's share on this
+    /// backend ([`crate::distributed::RankedSampler`]): sampling, annealing and training over the
+    /// ranks return what one process returns. Site-packed lattices stay in one process.
+    #[cfg(feature = "mpi")]
+    Ranked(Box<Backend>),
 }
 
 impl Backend {
@@ -412,13 +441,38 @@ impl Backend {
     ) -> Result<Box<dyn Sampler>> {
         Ok(match self {
             Backend::Cpu { threads } => {
-                let sampler = CpuSampler::new(program, config)?;
-                Box::new(match threads {
-                    Some(t) => sampler.with_threads(*t),
-                    None => sampler,
-                })
+                Box::new(CpuSampler::new(program, config)?.threads(*threads))
             }
             Backend::Gpu(ctx) => Box::new(GpuSampler::new(ctx, program, config)?),
+            #[cfg(feature = "mpi")]
+            Backend::Ranked(each) => Box::new(crate::distributed::RankedSampler::new(
+                each, program, config,
+            )?),
+        })
+    }
+
+    /// Starts only the chains of `config` in the 32-chain words `words` (a shard, e.g. one
+    /// process's share of the chains), drawing for them what [`Backend::sampler`]'s sampler of all
+    /// the chains draws; its calls observe and return those chains alone, and take global word
+    /// indices in [`Sampler::swap_lanes`] and one mask per held word in [`Sampler::keep_lanes`].
+    /// An error unless `words` is a non-empty run of the chains' words.
+    pub fn shard(
+        &self,
+        program: &SamplingProgram,
+        config: &SamplerConfig,
+        words: std::ops::Range<usize>,
+    ) -> Result<Box<dyn Sampler>> {
+        Ok(match self {
+            Backend::Cpu { threads } => {
+                Box::new(CpuSampler::shard(program, config, words)?.threads(*threads))
+            }
+            Backend::Gpu(ctx) => {
+                check_shard(config.chains, &words)?;
+                let limits = GpuSampler::tuned_limits(ctx, program)?;
+                Box::new(GpuSampler::shard(ctx, program, config, limits, words)?)
+            }
+            #[cfg(feature = "mpi")]
+            Backend::Ranked(each) => each.shard(program, config, words)?,
         })
     }
 
@@ -438,6 +492,13 @@ impl Backend {
                 })
             }
             Backend::Gpu(ctx) => Box::new(GpuSitePacked::new(ctx, lattice, seed, init)?),
+            #[cfg(feature = "mpi")]
+            Backend::Ranked(_) => {
+                return Err(Error::invalid(
+                    "site-packed lattice",
+                    "one lattice is not split over MPI ranks; run it in one process",
+                ));
+            }
         })
     }
 
@@ -464,6 +525,14 @@ impl Backend {
         match self {
             Backend::Cpu { .. } => format!("cpu ({})", cpu::widest_vector_level()),
             Backend::Gpu(ctx) => format!("gpu: {}", ctx.describe()),
+            #[cfg(feature = "mpi")]
+            Backend::Ranked(each) => {
+                format!(
+                    "{} ranks, each {}",
+                    crate::distributed::ranks(),
+                    each.name()
+                )
+            }
         }
     }
 }

@@ -38,7 +38,8 @@ pub fn run_in_parts(
     let mut pace = Pace::new(part);
     loop {
         let start = Instant::now();
-        let ran = run.step(sampler, observe, pace.sweeps())?;
+        let budget = sampler.part_sweeps(pace.sweeps())?;
+        let ran = run.step(sampler, observe, budget)?;
         pace.record(ran, start.elapsed());
         if run.finished() {
             return Ok(run.into_observed().expect("a finished run"));

@@ -10,9 +10,10 @@ use crate::update::lane_exchange::keep_lanes;
 
 /// One thread's best energies and kept words, from its first check on.
 pub(crate) struct Kept {
-    /// The thread's first global word.
+    /// The thread's first word among the sampler's.
     pub(crate) first_word: usize,
-    /// The best so far of the thread's chains (its chain `k` is global chain `32 first_word + k`).
+    /// The best so far of the thread's chains (its chain `k` is the sampler's chain
+    /// `32 first_word + k`).
     pub(crate) best: BestSoFar,
     /// The kept spins of the thread's words, node-major.
     pub(crate) words: Vec<u32>,
@@ -24,6 +25,8 @@ pub(crate) struct BestKeeper<'a> {
     pub(crate) terms: EnergyTerms,
     /// Chains of the thread's words.
     pub(crate) local_chains: usize,
+    /// The global index of the sampler's first word (0 unless it holds a shard of the chains).
+    pub(crate) first_held_word: usize,
     /// Every chain's best before this call.
     pub(crate) before: &'a BestSoFar,
     /// Every chain's kept spins before this call, `stride` words a node.
@@ -40,14 +43,16 @@ pub(crate) struct BestKeeper<'a> {
 
 impl Observer for BestKeeper<'_> {
     fn observe(&mut self, spins: &WordSlice<'_>) {
-        let (local, before, kept_before, stride) = (
+        let (local, before, kept_before, stride, first_held) = (
             self.local_chains,
             self.before,
             self.kept_before,
             self.stride,
+            self.first_held_word,
         );
         let kept = self.kept.get_or_insert_with(|| {
-            let (w0, c0) = (spins.first_word, 32 * spins.first_word);
+            let w0 = spins.first_word - first_held;
+            let c0 = 32 * w0;
             Kept {
                 first_word: w0,
                 best: BestSoFar {

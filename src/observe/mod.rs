@@ -209,6 +209,12 @@ impl EnergyTrace {
         self.energies.view()
     }
 
+    /// Up-spin counts, samples x chains.
+    #[cfg(feature = "mpi")]
+    pub(crate) fn ups(&self) -> ArrayView2<'_, u32> {
+        self.ups.view()
+    }
+
     /// `M(s)`, samples x chains.
     pub fn magnetizations(&self) -> Array2<i64> {
         let n = self.num_nodes as i64;
@@ -285,6 +291,12 @@ impl OverlapTrace {
             num_nodes: parts.first()?.num_nodes,
             disagreements: ndarray::concatenate(axis, &views).ok()?,
         })
+    }
+
+    /// Disagreeing nodes, samples x pairs.
+    #[cfg(feature = "mpi")]
+    pub(crate) fn disagreements(&self) -> ArrayView2<'_, u32> {
+        self.disagreements.view()
     }
 
     /// `q` of every pair at every sample point, samples x pairs.

@@ -58,6 +58,25 @@ pub(crate) fn check_swaps(swaps: &[LaneSwap], words: usize) -> Result<()> {
     Ok(())
 }
 
+/// An error naming the first of `swaps` with a word outside `held`, the words a shard of the
+/// chains holds ([`crate::Backend::shard`]).
+pub(crate) fn check_held(swaps: &[LaneSwap], held: &std::ops::Range<usize>) -> Result<()> {
+    let outside = |w: u32| !held.contains(&(w as usize));
+    match swaps
+        .iter()
+        .position(|s| outside(s.word_a) || outside(s.word_b))
+    {
+        Some(k) => Err(Error::invalid(
+            "lane swaps",
+            format!(
+                "swap {k} joins words {} and {}; this shard of the chains holds words {held:?}",
+                swaps[k].word_a, swaps[k].word_b
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Applies `swaps` (checked by [`check_swaps`]) to chain-major `bits`, `words` words a node.
 pub(crate) fn swap_lanes(bits: &mut [u32], words: usize, swaps: &[LaneSwap]) {
     for node in bits.chunks_exact_mut(words) {

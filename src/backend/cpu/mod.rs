@@ -5,6 +5,7 @@
 //! a seed is the same for any thread count.
 
 use std::convert::Infallible;
+use std::ops::Range;
 
 use ndarray::{Array2, Array3, ArrayView2, ArrayView3, s};
 
@@ -18,8 +19,8 @@ use sweep::SweepKernel;
 
 use super::config::{SamplerConfig, UpdatePath, choose_path};
 use super::{
-    Sampler, SamplerState, Span, Step, check_count_capacity, check_observation, check_sweep_range,
-    initial_host_state,
+    Sampler, SamplerState, Span, Step, check_count_capacity, check_observation, check_shard,
+    check_sweep_range, initial_host_state,
 };
 use crate::anneal::{BestSoFar, check_schedule};
 use crate::error::Result;
@@ -34,10 +35,12 @@ use crate::observe::plane_counters::PlaneCounters;
 use crate::observe::{
     EnergyTrace, HostObservers, NoObserver, Observe, Observed, Observer, OverlapTrace,
 };
-use crate::packed::{PackedSpins, WordSlice, lane_mask};
+use crate::packed::{PackedSpins, WordSlice, check_value_rows, lane_mask};
 use crate::program::{Init, SamplingProgram, SamplingSchedule, Temperatures};
 use crate::rng::sigmoid;
-use crate::update::lane_exchange::{LaneSwap, check_masks, check_swaps, keep_lanes, swap_lanes};
+use crate::update::lane_exchange::{
+    LaneSwap, check_held, check_masks, check_swaps, keep_lanes, swap_lanes,
+};
 
 /// Units of work (about 2 ns each: a node's word costs about 10, plus 1 per neighbour) that pay for
 /// starting and joining a thread (about 40 us).
@@ -68,6 +71,11 @@ pub struct CpuSampler {
     /// The update path asked for, if any.
     requested_path: Option<UpdatePath>,
     seed: u64,
+    /// Chains in all; the sampler holds those of `window`.
+    chains: usize,
+    /// The 32-chain words this sampler holds (all of them unless it is a shard).
+    window: Range<usize>,
+    /// The chains of `window`.
     spins: PackedSpins,
     /// The kept states of [`Sampler::keep_lanes`], once it has run (the layout of `spins`).
     kept: Option<Vec<u32>>,
@@ -79,6 +87,16 @@ pub struct CpuSampler {
 impl CpuSampler {
     /// Starts the chains of `config` on `program`.
     pub fn new(program: &SamplingProgram, config: &SamplerConfig) -> Result<Self> {
+        CpuSampler::shard(program, config, 0..config.chains.div_ceil(32))
+    }
+
+    /// The chains of `config` in the 32-chain words `window` only, drawing what a sampler of all of
+    /// them draws for those chains; its calls observe and hold those chains alone.
+    pub(crate) fn shard(
+        program: &SamplingProgram,
+        config: &SamplerConfig,
+        window: Range<usize>,
+    ) -> Result<Self> {
         config.check_memory(program)?;
         let model = program.model();
         let chains = config.chains;
@@ -86,7 +104,9 @@ impl CpuSampler {
         let lattice = choose_path(program, &temperatures, config.path)?;
         let kernel = SweepKernel::new(program, &temperatures, lattice, config.seed);
         let clamp_values = config.clamp_values.as_ref().map(|v| v.view());
-        let mut spins = initial_host_state(program, chains, &config.init, clamp_values)?;
+        let all = initial_host_state(program, chains, &config.init, clamp_values)?;
+        check_shard(chains, &window)?;
+        let mut spins = all.select_words(window.clone());
         let probability: Option<&dyn Fn(usize, usize) -> f32> = match config.init {
             // At the beta of the word's temperature group.
             Init::Hinton => Some(&|i, w| sigmoid(temperatures.beta_of_word(w) * model.biases()[i])),
@@ -94,12 +114,12 @@ impl CpuSampler {
             Init::AllUp | Init::States(_) => None,
         };
         if let Some(probability) = probability {
-            let masks: Vec<u32> = (0..spins.words()).map(|w| lane_mask(chains, w)).collect();
+            let masks: Vec<u32> = window.clone().map(|w| lane_mask(chains, w)).collect();
             let stride = spins.words();
             let mut slice = WordSlice {
                 bits: spins.bits_mut(),
                 stride,
-                first_word: 0,
+                first_word: window.start,
                 masks: &masks,
             };
             kernel.init(&mut slice, probability);
@@ -110,6 +130,8 @@ impl CpuSampler {
             temperatures,
             requested_path: config.path,
             seed: config.seed,
+            chains,
+            window,
             spins,
             kept: None,
             next_sweep: 0,
@@ -137,6 +159,14 @@ impl CpuSampler {
         self
     }
 
+    /// [`CpuSampler::with_threads`] where `threads` is given, else the default.
+    pub(crate) fn threads(self, threads: Option<usize>) -> Self {
+        match threads {
+            Some(t) => self.with_threads(t),
+            None => self,
+        }
+    }
+
     /// Threads for `sweeps` sweeps: the chosen count, or one per [`WORK_PER_THREAD`] units of work
     /// up to one per core; at most one per word.
     fn threads_for(&self, sweeps: u64) -> usize {
@@ -162,7 +192,7 @@ impl CpuSampler {
     ) -> Result<Vec<(usize, O)>> {
         check_sweep_range(self.next_sweep, span.total())?;
         let words = self.spins.words();
-        let chains = self.spins.chains();
+        let (chains, held) = (self.chains, self.window.start);
         let n = self.spins.num_nodes();
         let parts = self.threads_for(span.total());
         let bounds: Vec<usize> = (0..=parts).map(|p| p * words / parts).collect();
@@ -175,13 +205,15 @@ impl CpuSampler {
             let mut bits: Vec<u32> = (0..n)
                 .flat_map(|i| global[i * words + w0..i * words + w1].iter().copied())
                 .collect();
-            let masks: Vec<u32> = (w0..w1).map(|w| lane_mask(chains, w)).collect();
-            let local_chains = (32 * w1).min(chains) - 32 * w0;
+            let masks: Vec<u32> = (held + w0..held + w1)
+                .map(|w| lane_mask(chains, w))
+                .collect();
+            let local_chains = (32 * (held + w1)).min(chains) - 32 * (held + w0);
             let mut observer = observer_for(local_chains);
             let mut slice = WordSlice {
                 bits: &mut bits,
                 stride,
-                first_word: w0,
+                first_word: held + w0,
                 masks: &masks,
             };
             let result: std::result::Result<(), Infallible> = span.drive(|step| {
@@ -346,9 +378,20 @@ impl Sampler for CpuSampler {
     }
 
     fn swap_lanes(&mut self, swaps: &[LaneSwap]) -> Result<()> {
-        check_swaps(swaps, self.spins.words())?;
+        check_swaps(swaps, self.chains.div_ceil(32))?;
+        // Global words, as a sampler of all the chains names them.
+        check_held(swaps, &self.window)?;
+        let first = self.window.start as u32;
+        let local: Vec<LaneSwap> = swaps
+            .iter()
+            .map(|s| LaneSwap {
+                word_a: s.word_a - first,
+                word_b: s.word_b - first,
+                lanes: s.lanes,
+            })
+            .collect();
         let words = self.spins.words();
-        swap_lanes(self.spins.bits_mut(), words, swaps);
+        swap_lanes(self.spins.bits_mut(), words, &local);
         Ok(())
     }
 
@@ -375,7 +418,8 @@ impl Sampler for CpuSampler {
     }
 
     fn restore_state(&mut self, state: &SamplerState) -> Result<()> {
-        state.check(self.spins.chains(), self.spins.num_nodes())?;
+        state.check_spins(self.spins.chains(), self.spins.num_nodes())?;
+        Temperatures::new(&state.betas, self.chains)?;
         let spins = PackedSpins::from_states(state.spins.view())?;
         let kept = match &state.kept {
             Some(kept) => Some(PackedSpins::from_states(kept.view())?.bits().to_vec()),
@@ -392,8 +436,8 @@ impl Sampler for CpuSampler {
         check_every: u64,
         best: &mut BestSoFar,
     ) -> Result<()> {
-        let chains = self.spins.chains();
-        let checks = check_schedule(betas, check_every, best, chains)?;
+        let chains = self.chains;
+        let checks = check_schedule(betas, check_every, best, self.spins.chains())?;
         let mut kernels = Vec::with_capacity(betas.len());
         for &beta in betas {
             kernels.push(self.kernel.at(&Temperatures::new(&[beta], chains)?));
@@ -406,10 +450,12 @@ impl Sampler for CpuSampler {
             .clone()
             .unwrap_or_else(|| self.spins.bits().to_vec());
         let before = best.clone();
+        let first_held_word = self.window.start;
         let parts = self.run_parts(Span::Schedule(&checks), Some(&kernels), |local_chains| {
             BestKeeper {
                 terms: terms.clone(),
                 local_chains,
+                first_held_word,
                 before: &before,
                 kept_before: &kept,
                 stride,
@@ -455,7 +501,7 @@ impl Sampler for CpuSampler {
     fn set_parameters(&mut self, model: &IsingModel) -> Result<UpdatePath> {
         let mut program = self.program.clone();
         program.set_parameters(model)?;
-        let temperatures = Temperatures::single(model.beta(), self.spins.chains());
+        let temperatures = Temperatures::single(model.beta(), self.chains);
         self.set_program(program, temperatures)
     }
 
@@ -464,7 +510,7 @@ impl Sampler for CpuSampler {
     }
 
     fn set_betas(&mut self, betas: &[f32]) -> Result<()> {
-        let temperatures = Temperatures::new(betas, self.spins.chains())?;
+        let temperatures = Temperatures::new(betas, self.chains)?;
         self.kernel = self.kernel.at(&temperatures);
         self.temperatures = temperatures;
         Ok(())
@@ -472,7 +518,13 @@ impl Sampler for CpuSampler {
 
     fn set_clamp_values(&mut self, values: ArrayView2<'_, i8>) -> Result<()> {
         let clamped = self.program.clamped().to_vec();
-        self.spins.set_nodes(&clamped, values)
+        check_value_rows(values.nrows(), self.chains)?;
+        // One row for all chains, or the rows of this sampler's chains.
+        let rows = self.held_chains();
+        match values.nrows() {
+            1 => self.spins.set_nodes(&clamped, values),
+            _ => self.spins.set_nodes(&clamped, values.slice(s![rows, ..])),
+        }
     }
 
     fn backend_name(&self) -> String {
@@ -485,6 +537,10 @@ impl Sampler for CpuSampler {
 
     fn update_path(&self) -> UpdatePath {
         self.kernel.update_path()
+    }
+
+    fn held_chains(&self) -> Range<usize> {
+        32 * self.window.start..(32 * self.window.end).min(self.chains)
     }
 }
 

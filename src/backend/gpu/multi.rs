@@ -12,6 +12,7 @@ use crate::backend::{Sampler, SamplerState};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
 use crate::observe::{Observe, Observed};
+use crate::packed::split_words;
 use crate::program::{SamplingProgram, SamplingSchedule, Temperatures};
 use crate::update::lane_exchange::{LaneSwap, check_masks, check_swaps};
 
@@ -98,22 +99,6 @@ impl MultiGpuSampler {
     fn first(&self) -> &GpuSampler {
         &self.shards[0].1
     }
-}
-
-/// `words` words in `parts` runs as equal as whole words allow, the longer ones first; fewer runs
-/// when there are fewer words than parts.
-fn split_words(words: usize, parts: usize) -> Vec<Range<usize>> {
-    let parts = parts.min(words).max(1);
-    let (each, extra) = (words / parts, words % parts);
-    let mut start = 0;
-    (0..parts)
-        .map(|k| {
-            let len = each + usize::from(k < extra);
-            let window = start..start + len;
-            start += len;
-            window
-        })
-        .collect()
 }
 
 impl Sampler for MultiGpuSampler {
@@ -252,18 +237,5 @@ impl Sampler for MultiGpuSampler {
             shard.set_clamp_values(values)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_words;
-
-    #[test]
-    fn words_split_into_near_equal_runs_in_order() {
-        assert_eq!(split_words(7, 3), vec![0..3, 3..5, 5..7]);
-        assert_eq!(split_words(2, 4), vec![0..1, 1..2]);
-        assert_eq!(split_words(4, 1), vec![0..4]);
-        assert_eq!(split_words(0, 2), vec![0..0]);
     }
 }

@@ -161,7 +161,12 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         None => AnnealRun::new(&betas, args.check_every, args.reads),
     };
     let mut run = run?;
-    let bar = ProgressBar::new(sweeps);
+    // Under mpirun, rank 0 alone shows progress and writes.
+    let root = crate::ranks::rank() == 0;
+    let bar = match root {
+        true => ProgressBar::new(sweeps),
+        false => ProgressBar::hidden(),
+    };
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} sweeps [{elapsed_precise}]")
             .expect("a valid template"),
@@ -171,7 +176,9 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
     let mut pace = Pace::new(std::time::Duration::from_millis(100));
     while !run.finished() {
         let part = Instant::now();
-        let budget = pace.sweeps().min(checkpointer.budget(run.done()));
+        let budget = sampler
+            .part_sweeps(pace.sweeps())?
+            .min(checkpointer.budget(run.done()));
         let ran = run.step(sampler.as_mut(), budget)?;
         pace.record(ran, part.elapsed());
         bar.set_position(run.done());
@@ -190,7 +197,7 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
     let best = best.expect("at least one read");
     let mut sorted = energies.clone();
     sorted.sort_by(f64::total_cmp);
-    if let Some(path) = &args.out {
+    if let Some(path) = args.out.as_ref().filter(|_| root) {
         let data = problem.variable_rows(annealed.states.view());
         let data: Vec<i8> = data.iter().copied().collect();
         ising_wgpu::io::write_npy_i8(path, &[args.reads, model.num_nodes()], &data)?;
@@ -202,6 +209,7 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         "variables": model.num_nodes(),
         "backend": sampler.backend_name(),
         "reads": args.reads,
+        "ranks": crate::ranks::ranks(),
         "sweeps": sweeps,
         "beta_first": betas[0],
         "beta_last": betas[betas.len() - 1],

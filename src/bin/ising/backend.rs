@@ -26,9 +26,9 @@ pub(crate) struct BackendArgs {
 }
 
 impl BackendArgs {
-    /// The backend these arguments name.
+    /// The backend these arguments name (on each rank, over all of them, under `mpirun`).
     pub(crate) fn open(&self) -> ising_wgpu::Result<Backend> {
-        open(self.backend, self.threads)
+        open(self.backend, self.threads).map(crate::ranks::over_ranks)
     }
 }
 

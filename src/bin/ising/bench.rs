@@ -118,7 +118,7 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
                 .transpose()?
                 .map(|k| format!("{k:?}").to_lowercase()),
         ),
-        Backend::Cpu { .. } => (None, None, None, None),
+        _ => (None, None, None, None),
     };
     let lattice_kernel = match &backend {
         Backend::Gpu(ctx) if report.layout == "chain-major, lattice path" => {
@@ -172,7 +172,8 @@ fn timed(
         ProgressStyle::with_template("{bar:40} {pos}/{len} sweeps [{elapsed_precise}]")
             .expect("a valid template"),
     );
-    if quiet {
+    // Under mpirun, rank 0 alone shows progress.
+    if quiet || crate::ranks::rank() != 0 {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let start = Instant::now();

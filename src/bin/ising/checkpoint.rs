@@ -46,6 +46,15 @@ impl<'a> Checkpointer<'a> {
         args: &'a CheckpointArgs,
         command: &'static str,
     ) -> Result<(Self, Option<Checkpoint>)> {
+        let ranks = crate::ranks::ranks();
+        if ranks > 1 && (args.checkpoint.is_some() || args.resume.is_some()) {
+            return Err(Error::InvalidArgument {
+                what: "--checkpoint/--resume",
+                why: format!(
+                    "checkpoints are written by one process; this run has {ranks} MPI ranks"
+                ),
+            });
+        }
         if let Some(path) = &args.checkpoint {
             // The file being resumed may be replaced; anything else must be a writable target.
             if args.resume.as_ref() != Some(path) {

@@ -73,7 +73,8 @@ pub(crate) fn run(args: &DevicesArgs) -> ising_wgpu::Result<String> {
     let (auto_backend, notice) = Backend::auto(None);
     let auto_backend = match auto_backend {
         Backend::Gpu(ctx) => format!("gpu: {}", ctx.describe()),
-        Backend::Cpu { .. } => "cpu".to_string(),
+        // `auto` picks a GPU or the CPU, never the ranks of an MPI job.
+        _ => "cpu".to_string(),
     };
     let auto_reason = notice.unwrap_or_else(|| "a hardware adapter".to_string());
     if args.json {

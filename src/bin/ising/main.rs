@@ -9,6 +9,7 @@ mod checkpoint;
 mod devices;
 mod exact;
 mod per_beta;
+mod ranks;
 mod sample;
 mod temper;
 mod train;
@@ -126,6 +127,7 @@ fn by_flag(e: ising_wgpu::Error, flags: &[(&str, &'static str)]) -> ising_wgpu::
 }
 
 fn main() -> ExitCode {
+    let _mpi = ranks::start();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
@@ -164,13 +166,22 @@ fn main() -> ExitCode {
             .map_err(|e| by_flag(e, &[("chains", "--replicas"), ("n_samples", "--samples")])),
         Command::Devices(args) => devices::run(&args),
     };
-    match result {
-        Ok(json) => {
-            println!("{json}");
+    // Under mpirun rank 0 prints the results; every rank prints its error, named.
+    match (result, ranks::ranks()) {
+        (Ok(json), _) => {
+            if ranks::rank() == 0 {
+                println!("{json}");
+            }
             ExitCode::SUCCESS
         }
-        Err(e) => {
+        (Err(e), 1) => {
             eprintln!("ising: error: {e}");
+            ExitCode::from(2)
+        }
+        (Err(e), ranks) => {
+            // One write a line, so that the ranks' lines do not interleave.
+            let line = format!("ising: error (rank {} of {ranks}): {e}\n", ranks::rank());
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
             ExitCode::from(2)
         }
     }

@@ -121,6 +121,7 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
     let common = json!({
         "backend": sampler.backend_name(),
         "chains": args.chains,
+        "ranks": crate::ranks::ranks(),
         "samples_per_chain": args.schedule.samples,
         "blocks": program.blocks().len(),
     });
@@ -128,7 +129,9 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
     let mut pace = Pace::new(std::time::Duration::from_secs(1));
     while !run.finished() {
         let budget = match checkpointer.saving() {
-            true => pace.sweeps().min(checkpointer.budget(run.done())),
+            true => sampler
+                .part_sweeps(pace.sweeps())?
+                .min(checkpointer.budget(run.done())),
             false => u64::MAX,
         };
         let part = Instant::now();
@@ -175,7 +178,12 @@ pub(crate) fn run(args: &SampleArgs) -> ising_wgpu::Result<String> {
             args.observe.contains(&Observable::Energy),
             args.observe.contains(&Observable::Magnetization),
         );
-        if let Some(path) = &args.observables_out {
+        // Under mpirun, rank 0 alone writes.
+        if let Some(path) = args
+            .observables_out
+            .as_ref()
+            .filter(|_| crate::ranks::rank() == 0)
+        {
             let energies = trace.energies();
             let magnetizations = trace.magnetizations();
             let (samples, chains) = energies.dim();

@@ -68,6 +68,13 @@ pub(crate) fn run(args: &TemperArgs) -> ising_wgpu::Result<String> {
         })?;
     let schedule = args.schedule.schedule()?;
     let (program, values) = args.model.program()?;
+    if crate::ranks::ranks() > 1 {
+        return Err(Error::InvalidArgument {
+            what: "mpirun",
+            why: "temper runs in one process: its replica swaps join chains the ranks would split"
+                .into(),
+        });
+    }
     let backend = args.run.open()?;
     let config = SamplerConfig::new(chains)
         .seed(args.seed)

@@ -171,7 +171,12 @@ pub(crate) fn train_model(args: &TrainArgs) -> ising_wgpu::Result<String> {
     };
     config.check()?;
     let backend = args.data.run.open()?;
-    let bar = ProgressBar::new(0);
+    // Under mpirun, rank 0 alone shows progress and writes the model.
+    let root = crate::ranks::rank() == 0;
+    let bar = match root {
+        true => ProgressBar::new(0),
+        false => ProgressBar::hidden(),
+    };
     bar.set_style(
         ProgressStyle::with_template(
             "{bar:40} {pos}/{len} steps, epoch {msg} [{elapsed_precise} < {eta_precise}]",
@@ -221,7 +226,9 @@ pub(crate) fn train_model(args: &TrainArgs) -> ising_wgpu::Result<String> {
     }
     let trained = run.into_model();
     bar.finish_and_clear();
-    write_model_json(&args.out, &trained)?;
+    if root {
+        write_model_json(&args.out, &trained)?;
+    }
     let result = Ok(json!({
         "out": args.out.display().to_string(),
         "epochs": args.epochs,

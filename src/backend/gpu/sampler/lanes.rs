@@ -7,13 +7,14 @@ use super::super::pipelines::Params;
 use super::buffers::storage;
 use super::{GpuSampler, Kind, Op};
 use crate::error::{Error, Result};
-use crate::update::lane_exchange::{LaneSwap, check_masks, check_swaps};
+use crate::update::lane_exchange::{LaneSwap, check_held, check_masks, check_swaps};
 
 impl GpuSampler {
     /// [`crate::Sampler::swap_lanes`]: each group's swaps in one dispatch; an error (nothing
     /// swapped) when a swap's words lie outside this sampler's window or in two chain groups.
     pub(super) fn swap_lanes_in_place(&mut self, swaps: &[LaneSwap]) -> Result<()> {
         check_swaps(swaps, self.chains.div_ceil(32))?;
+        check_held(swaps, &self.window)?;
         let mut per_group: Vec<Vec<[u32; 4]>> = vec![Vec::new(); self.groups.len()];
         for (k, s) in swaps.iter().enumerate() {
             let group_of = |w: u32| {

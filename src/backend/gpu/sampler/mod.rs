@@ -273,7 +273,7 @@ impl GpuSampler {
 
     /// Chains this sampler holds, those of its window.
     fn window_chains(&self) -> usize {
-        (32 * self.window.end).min(self.chains) - 32 * self.window.start
+        self.held_chains().len()
     }
 
     /// Group `g`'s plan with its words counted from the window's first.
@@ -519,6 +519,10 @@ impl Sampler for GpuSampler {
 
     fn backend_name(&self) -> String {
         format!("gpu: {}", self.ctx.describe())
+    }
+
+    fn held_chains(&self) -> Range<usize> {
+        32 * self.window.start..(32 * self.window.end).min(self.chains)
     }
 
     fn update_path(&self) -> UpdatePath {

@@ -1,0 +1,290 @@
+//! `ising` under `mpirun` (the `mpi` feature, Open MPI's launcher): chains split over 2 and 4 ranks
+//! give exactly one process's moments, observables, samples, anneal results, KL gradients and
+//! trained models, on the CPU and on the GPU; a job that cannot start fails on every rank with the
+//! reason, never hangs.
+#![cfg(feature = "mpi")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A scratch directory per test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ising-mpi-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Waits for `command` at most `limit`; a job still running by then is killed and fails the test.
+fn finish(mut command: Command, limit: Duration) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command starts (is Open MPI's mpirun installed?)");
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("{command:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// `ising args` in one process (no MPI), or as `ranks` ranks of `mpirun`.
+fn ising(ranks: Option<usize>, args: &[&str]) -> Output {
+    let bin = env!("CARGO_BIN_EXE_ising");
+    let command = match ranks {
+        None => {
+            let mut c = Command::new(bin);
+            c.args(args);
+            c
+        }
+        Some(k) => {
+            let mut c = Command::new("mpirun");
+            c.args([
+                "--allow-run-as-root",
+                "--oversubscribe",
+                "-np",
+                &k.to_string(),
+            ])
+            .arg(bin)
+            .args(args);
+            c
+        }
+    };
+    finish(command, Duration::from_secs(120))
+}
+
+/// The JSON a successful run printed, without what differs between runs of the same results
+/// (timings, the backend's name, the rank count, output paths).
+fn results(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    for key in ["seconds", "backend", "ranks", "out", "observables_out"] {
+        v.as_object_mut().unwrap().remove(key);
+    }
+    v
+}
+
+/// The backends to compare: the CPU always, a GPU adapter when there is one.
+fn backends() -> Vec<&'static str> {
+    let mut all = vec!["cpu"];
+    all.extend(common::gpu().map(|_| "gpu"));
+    all
+}
+
+fn path(dir: &Path, name: &str) -> String {
+    dir.join(name).display().to_string()
+}
+
+#[test]
+fn sampling_over_ranks_gives_one_processs_numbers() {
+    let dir = scratch("sample");
+    let model = common::random_model(21, 12, 0.35);
+    let model_path = path(&dir, "m.json");
+    std::fs::write(&model_path, ising_wgpu::io::model_to_json(&model)).unwrap();
+    for backend in backends() {
+        // 240 chains: 8 words (the last part-full), over 2 ranks 4 + 4, over 4 ranks 2 each.
+        let run = |ranks: Option<usize>, tag: &str| {
+            let (out, obs) = (
+                path(&dir, &format!("{tag}.npy")),
+                path(&dir, &format!("{tag}-obs.npy")),
+            );
+            let args = [
+                "sample",
+                "--model",
+                &model_path,
+                "--clamp",
+                "3=+1,8=-1",
+                "--chains",
+                "240",
+                "--warmup",
+                "10",
+                "--samples",
+                "30",
+                "--seed",
+                "9",
+                "--betas",
+                "0.6,1.1",
+                "--moments",
+                "--observe",
+                "energy,magnetization",
+                "--out",
+                &out,
+                "--observables-out",
+                &obs,
+                "--backend",
+                backend,
+            ];
+            let json = results(&ising(ranks, &args));
+            (
+                json,
+                std::fs::read(out).unwrap(),
+                std::fs::read(obs).unwrap(),
+            )
+        };
+        let one = run(None, &format!("{backend}-1"));
+        assert!(one.0["node_means"].is_array(), "{}", one.0);
+        for ranks in [2, 4] {
+            let many = run(Some(ranks), &format!("{backend}-{ranks}"));
+            assert_eq!(many.0, one.0, "{backend}, {ranks} ranks: JSON");
+            assert!(many.1 == one.1, "{backend}, {ranks} ranks: samples differ");
+            assert!(
+                many.2 == one.2,
+                "{backend}, {ranks} ranks: observables differ"
+            );
+        }
+    }
+}
+
+#[test]
+fn annealing_over_ranks_finds_one_processs_bests() {
+    let dir = scratch("anneal");
+    let problem = concat!(env!("CARGO_MANIFEST_DIR"), "/data/gset/G14.txt");
+    for backend in backends() {
+        let run = |ranks: Option<usize>| {
+            let out = path(&dir, &format!("{backend}-{}.npy", ranks.unwrap_or(1)));
+            let args = [
+                "anneal",
+                "--problem",
+                problem,
+                "--format",
+                "gset",
+                "--reads",
+                "96",
+                "--sweeps",
+                "150",
+                "--seed",
+                "4",
+                "--json",
+                "--out",
+                &out,
+                "--backend",
+                backend,
+            ];
+            (results(&ising(ranks, &args)), std::fs::read(out).unwrap())
+        };
+        let one = run(None);
+        for ranks in [2, 3] {
+            let many = run(Some(ranks));
+            assert_eq!(many.0, one.0, "{backend}, {ranks} ranks");
+            assert!(
+                many.1 == one.1,
+                "{backend}, {ranks} ranks: best states differ"
+            );
+        }
+    }
+}
+
+#[test]
+fn training_over_ranks_gives_one_processs_gradients_and_model() {
+    let dir = scratch("train");
+    let model = common::random_model(41, 9, 0.5);
+    let model_path = path(&dir, "m.json");
+    std::fs::write(&model_path, ising_wgpu::io::model_to_json(&model)).unwrap();
+    let data = path(&dir, "d.csv");
+    std::fs::write(&data, "1,-1,1\n-1,-1,1\n1,1,-1\n").unwrap();
+    // 128 chains a row in the positive phase (12 words), 128 in the negative one (4 words).
+    let base = [
+        "--model",
+        &model_path,
+        "--data",
+        &data,
+        "--data-nodes",
+        "0,3,5",
+        "--chains",
+        "128",
+        "--warmup",
+        "5",
+        "--samples",
+        "20",
+        "--seed",
+        "3",
+    ];
+    for backend in backends() {
+        let grad = [&["kl-grad"][..], &base, &["--backend", backend]].concat();
+        let one = results(&ising(None, &grad));
+        assert!(one["grad_weights"].is_array(), "{one}");
+        for ranks in [2, 4] {
+            assert_eq!(
+                results(&ising(Some(ranks), &grad)),
+                one,
+                "{backend}, {ranks} ranks"
+            );
+        }
+        let train = |ranks: Option<usize>| {
+            let out = path(&dir, &format!("{backend}-{}.json", ranks.unwrap_or(1)));
+            let args = [
+                &["train"][..],
+                &base,
+                &[
+                    "--backend",
+                    backend,
+                    "--epochs",
+                    "2",
+                    "--lr",
+                    "0.05",
+                    "--out",
+                    &out,
+                ],
+            ]
+            .concat();
+            (results(&ising(ranks, &args)), std::fs::read(out).unwrap())
+        };
+        let one = train(None);
+        let two = train(Some(2));
+        assert_eq!(two.0, one.0, "{backend}");
+        assert!(two.1 == one.1, "{backend}: the trained models differ");
+    }
+}
+
+#[test]
+fn a_job_that_cannot_start_fails_on_every_rank_with_the_reason() {
+    let dir = scratch("errors");
+    let model_path = path(&dir, "m.json");
+    let model = common::random_model(2, 6, 0.5);
+    std::fs::write(&model_path, ising_wgpu::io::model_to_json(&model)).unwrap();
+    // 64 chains are 2 words: three ranks cannot each hold one.
+    let sample = [
+        "sample",
+        "--model",
+        &model_path,
+        "--chains",
+        "64",
+        "--moments",
+    ];
+    let out = ising(Some(3), &[&sample[..], &["--backend", "cpu"]].concat());
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for rank in 0..3 {
+        assert!(
+            stderr.contains(&format!(
+                "rank {rank} of 3): invalid chains: 64 chains fill 2 words"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(out.stdout.is_empty());
+    // Checkpoints are one process's.
+    let checkpoint = path(&dir, "ck");
+    let args = [
+        &sample[..],
+        &["--backend", "cpu", "--checkpoint", &checkpoint],
+    ]
+    .concat();
+    let out = ising(Some(2), &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("this run has 2 MPI ranks"), "{stderr}");
+    assert!(!Path::new(&checkpoint).exists());
+}
