@@ -131,6 +131,7 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
         "energy_per_site": report.energy_per_site,
         "abs_magnetization": report.abs_magnetization,
         "seconds": report.seconds,
+        "ranks": crate::ranks::ranks(),
         "sweeps": args.sweeps,
         "chains": report.chains,
         "nodes": report.nodes,

@@ -105,6 +105,7 @@ pub(crate) fn kl_grad(args: &KlGradArgs) -> ising_wgpu::Result<String> {
         "grad_biases": g.grad_biases.to_vec(),
         "grad_weights_stderr": g.grad_weights_stderr.to_vec(),
         "grad_biases_stderr": g.grad_biases_stderr.to_vec(),
+        "ranks": crate::ranks::ranks(),
         "backend": backend.name(),
     })
     .to_string())
@@ -234,6 +235,7 @@ pub(crate) fn train_model(args: &TrainArgs) -> ising_wgpu::Result<String> {
         "epochs": args.epochs,
         "last_gradient_norm": last_norm,
         "seconds": start.elapsed().as_secs_f64(),
+        "ranks": crate::ranks::ranks(),
         "backend": backend.name(),
     })
     .to_string());
