@@ -208,6 +208,28 @@ fn the_memory_variable_caps_every_budget_and_a_bad_value_is_named() {
         "{stderr}"
     );
     assert!(start.elapsed() < Duration::from_secs(10));
+    // One site-packed lattice of 2^30 sites holds 128 MiB of words.
+    let out = Command::new(env!("CARGO_BIN_EXE_ising"))
+        .args([
+            "bench",
+            "--lattice",
+            "2d",
+            "--size",
+            "32768",
+            "--chains",
+            "1",
+        ])
+        .args(["--backend", "cpu"])
+        .env(ising_wgpu::MEMORY_VARIABLE, "100M")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--size: a site-packed lattice of [32768, 32768, 1]")
+            && stderr.contains("more than the 100.0 MB"),
+        "{stderr}"
+    );
     let out = anneal("lots");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -1,6 +1,7 @@
 //! `ising` under `mpirun` (the `mpi` feature, Open MPI's launcher): chains split over 2 and 4 ranks
 //! give exactly one process's moments, observables, samples, anneal results, KL gradients and
-//! trained models, on the CPU and on the GPU; a job that cannot start fails on every rank with the
+//! trained models, on the CPU and on the GPU; one lattice cut into slabs over 2 to 4 ranks gives one
+//! process's states bit for bit, 2D and 3D; a job that cannot start fails on every rank with the
 //! reason, never hangs.
 #![cfg(feature = "mpi")]
 
@@ -287,4 +288,153 @@ fn a_job_that_cannot_start_fails_on_every_rank_with_the_reason() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("this run has 2 MPI ranks"), "{stderr}");
     assert!(!Path::new(&checkpoint).exists());
+}
+
+#[test]
+fn a_lattice_cut_into_slabs_gives_one_processs_observables() {
+    // 256 rows of a square torus, 64 planes of a cube: slabs of 128 or 64 rows, 32, 22 or 21 planes.
+    for (lattice, size, ranks) in [("2d", "256", [2, 4]), ("3d", "64", [2, 3])] {
+        let args = [
+            "bench",
+            "--lattice",
+            lattice,
+            "--size",
+            size,
+            "--chains",
+            "1",
+            "--sweeps",
+            "20",
+            "--beta",
+            "0.44",
+            "--seed",
+            "5",
+            "--backend",
+            "cpu",
+            "--json",
+        ];
+        let physics = |out: &Output| {
+            let v = results(out);
+            (v["energy_per_site"].clone(), v["abs_magnetization"].clone())
+        };
+        let one = physics(&ising(None, &args));
+        for k in ranks {
+            let out = ising(Some(k), &args);
+            assert_eq!(physics(&out), one, "{lattice} over {k} ranks");
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(v["ranks"], k);
+            assert_eq!(v["layout"], "site-packed");
+        }
+    }
+    // Chains over ranks in `bench`: every rank reads the joined state back for the energy.
+    let args = [
+        "bench",
+        "--lattice",
+        "2d",
+        "--size",
+        "64",
+        "--chains",
+        "96",
+        "--sweeps",
+        "10",
+        "--json",
+        "--backend",
+        "cpu",
+    ];
+    let physics = |out: &Output| results(out)["energy_per_site"].clone();
+    assert_eq!(
+        physics(&ising(Some(2), &args)),
+        physics(&ising(None, &args))
+    );
+    // Slabs are CPU work; a GPU backend is refused on every rank, with the way out.
+    if common::gpu().is_some() {
+        let args = [
+            "bench",
+            "--lattice",
+            "2d",
+            "--chains",
+            "1",
+            "--backend",
+            "gpu",
+        ];
+        let out = ising(Some(2), &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        for rank in 0..2 {
+            assert!(
+                stderr.contains(&format!("rank {rank} of 2)")) && stderr.contains("--backend cpu"),
+                "{stderr}"
+            );
+        }
+    }
+}
+
+/// Run by `slab_states_are_one_processs_bit_for_bit` under `mpirun` (ignored in plain runs): each
+/// rank sweeps its slabs of several lattices and, in the same process, the whole lattice, and
+/// compares the states and observables after each stretch of sweeps.
+#[test]
+#[ignore = "runs under mpirun, started by slab_states_are_one_processs_bit_for_bit"]
+fn slab_ranks_match_the_whole_lattice() {
+    use ising_wgpu::distributed::RankedSitePacked;
+    use ising_wgpu::{CpuSitePacked, Init, SitePackedLattice, SitePackedSampler};
+    let _universe = mpi::initialize().expect("MPI starts");
+    let lattices = [
+        // 6 planes: over 4 ranks, slabs of one plane (both boundary planes one, no interior).
+        SitePackedLattice::square(256, 6, 1.0, 0.0, 0.44).unwrap(),
+        SitePackedLattice::square(512, 12, -0.7, 0.2, 0.9).unwrap(),
+        SitePackedLattice::cubic(64, 4, 6, 1.0, 0.1, 0.22).unwrap(),
+        SitePackedLattice::cubic(128, 6, 8, 0.8, 0.0, 0.3).unwrap(),
+    ];
+    for lattice in lattices {
+        let sites = lattice.num_sites() as usize;
+        let given: Vec<i8> = (0..sites).map(|i| if i % 7 < 3 { 1 } else { -1 }).collect();
+        let states = ndarray::Array2::from_shape_vec((1, sites), given).unwrap();
+        for (init, threads) in [(Init::Uniform, 1), (Init::States(states), 2)] {
+            let mut slabs =
+                RankedSitePacked::new(&lattice, 11, init.clone(), Some(threads)).unwrap();
+            let mut whole = CpuSitePacked::new(&lattice, 11, init).unwrap();
+            for (step, sweeps) in [0, 1, 3, 7].into_iter().enumerate() {
+                if step == 2 {
+                    for s in [&mut slabs as &mut dyn SitePackedSampler, &mut whole] {
+                        s.set_parameters(1.0, -0.3, 0.6).unwrap();
+                    }
+                }
+                slabs.sweep(sweeps).unwrap();
+                whole.sweep(sweeps).unwrap();
+                let what = format!("{:?} after step {step}, {threads} threads", lattice.sides());
+                assert!(
+                    slabs.state().unwrap() == whole.state().unwrap(),
+                    "states of {what}"
+                );
+                assert_eq!(
+                    slabs.observables().unwrap(),
+                    whole.observables().unwrap(),
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn slab_states_are_one_processs_bit_for_bit() {
+    let exe = std::env::current_exe().unwrap();
+    for ranks in [2, 4] {
+        let mut command = Command::new("mpirun");
+        command
+            .args([
+                "--allow-run-as-root",
+                "--oversubscribe",
+                "-np",
+                &ranks.to_string(),
+            ])
+            .arg(&exe)
+            .args(["--ignored", "--exact", "slab_ranks_match_the_whole_lattice"]);
+        let out = finish(command, Duration::from_secs(120));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.matches("1 passed").count() == ranks,
+            "{ranks} ranks: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

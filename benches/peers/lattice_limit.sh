@@ -11,9 +11,7 @@ rounds=${ROUNDS:-3}
 . benches/peers/lattice_peers.sh
 cargo build --release -q --bin ising
 ising() { target/release/ising "$@" --json 2>/dev/null | tr ',' '\n' | grep -E 'flips_per_ns|backend"' | tr '\n' ' '; echo; }
-gcc -O3 -march=native -fopenmp -o target/msc_heatbath_indep "$peers/msc_heatbath_indep.c" -lm
-peer() { OMP_NUM_THREADS=2 target/msc_heatbath_indep "$@"; }
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+c_peer
 for round in $(seq "$rounds"); do
   echo "== round $round: 256 x 256 at beta_c"
   peer 256 500 0.44068679

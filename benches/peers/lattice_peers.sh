@@ -1,5 +1,14 @@
-# The lattice peers of run.sh and lattice_limit.sh (sourced; needs $python and $peers): THRML and
-# dwave-samplers on the J = 1 torus 256 x 256 at beta_c, each skipped where its script is absent.
+# The lattice peers of run.sh, lattice_limit.sh and mpi_ranks.sh (sourced; needs $peers, and $python
+# for THRML and dwave-samplers): the C heat bath, and THRML and dwave-samplers on the J = 1 torus
+# 256 x 256 at beta_c, each skipped where its script is absent.
+
+# Builds the C heat bath into target/ (not copied into the project), defines `peer` to run it on two
+# threads, and names the machine.
+c_peer() {
+  gcc -O3 -march=native -fopenmp -o target/msc_heatbath_indep "$peers/msc_heatbath_indep.c" -lm
+  peer() { OMP_NUM_THREADS=2 target/msc_heatbath_indep "$@"; }
+  echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+}
 
 # THRML with $1 chains for $2 sweeps (best of 2 after JIT).
 thrml_lattice() {

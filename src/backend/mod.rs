@@ -15,6 +15,8 @@ pub use state::SamplerState;
 pub use crate::update::site_packed::{Observables, SITE_PACKED_WORD, SitePackedLattice};
 pub(crate) use cpu::cores;
 pub use cpu::{CpuSampler, CpuSitePacked};
+#[cfg(feature = "mpi")]
+pub(crate) use cpu::{HalfSweep, default_threads as default_site_packed_threads};
 pub use gpu::{
     CHAIN_MAJOR_SPIN_WGSL, ChainMajorSpins, EnergyBuffer, GeneralKernel, GpuContext, GpuSampler,
     GpuSitePacked, LatticeKernel, MultiGpuSampler, PlanLimits, SITE_PACKED_SPIN_WGSL,
@@ -427,7 +429,8 @@ pub enum Backend {
     Gpu(Box<GpuContext>),
     /// The chains of every sampler split over the ranks of the MPI job, each rank's share on this
     /// backend ([`crate::distributed::RankedSampler`]): sampling, annealing and training over the
-    /// ranks return what one process returns. Site-packed lattices stay in one process.
+    /// ranks return what one process returns. A site-packed lattice is cut into slabs, one a rank
+    /// ([`crate::distributed::RankedSitePacked`], on the CPU backend).
     #[cfg(feature = "mpi")]
     Ranked(Box<Backend>),
 }
@@ -493,12 +496,18 @@ impl Backend {
             }
             Backend::Gpu(ctx) => Box::new(GpuSitePacked::new(ctx, lattice, seed, init)?),
             #[cfg(feature = "mpi")]
-            Backend::Ranked(_) => {
-                return Err(Error::invalid(
-                    "site-packed lattice",
-                    "one lattice is not split over MPI ranks; run it in one process",
-                ));
-            }
+            Backend::Ranked(each) => match **each {
+                Backend::Cpu { threads } => Box::new(crate::distributed::RankedSitePacked::new(
+                    lattice, seed, init, threads,
+                )?),
+                _ => {
+                    return Err(Error::invalid(
+                        "site-packed lattice",
+                        "a lattice cut into slabs over MPI ranks runs on the CPU backend \
+                         (--backend cpu); GPU slabs are not built",
+                    ));
+                }
+            },
         })
     }
 

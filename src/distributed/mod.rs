@@ -3,6 +3,8 @@
 //! over any number of ranks returns exactly what one process returns for the same seed.
 //!
 //! - [`RankedSampler`]: the chains of one sampler split over the ranks, whole 32-chain words each;
+//! - [`RankedSitePacked`]: one site-packed lattice cut into slabs along its last axis, halo planes
+//!   exchanged with the neighbouring ranks after each half-sweep;
 //! - `collect`: the collective calls that join the ranks' parts (and agree on failures, so that
 //!   an error on one rank is an error on all, never a hang).
 //!
@@ -12,6 +14,8 @@
 
 mod chains;
 mod collect;
+mod slab;
 
 pub use chains::RankedSampler;
 pub use collect::{rank, ranks};
+pub use slab::RankedSitePacked;

@@ -38,6 +38,56 @@ pub struct SitePackedLattice {
     beta: f32,
 }
 
+/// The words of each colour a sampler holds: the whole lattice, whose neighbours wrap around within
+/// the words, or a slab of whole planes of the last axis (`z`, `y` in 2D) with one halo plane of
+/// words either side, held as `[lower halo | own planes | upper halo]`. Words are named by their
+/// global index everywhere (draws, rows, stores); only the arrays are local.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Slab {
+    /// The global words of each colour updated here.
+    own: Range<usize>,
+    /// Words of a colour a plane.
+    plane_words: usize,
+    /// Words of a colour in the whole lattice.
+    words: usize,
+    /// Whether there are halos (else the slab is the whole lattice).
+    halos: bool,
+}
+
+impl Slab {
+    /// The global words of each colour updated here, whole planes.
+    pub(crate) fn own(&self) -> Range<usize> {
+        self.own.clone()
+    }
+
+    /// Words of a colour a plane: the size of each halo.
+    #[cfg(feature = "mpi")]
+    pub(crate) fn plane_words(&self) -> usize {
+        self.plane_words
+    }
+
+    /// Words of each colour held: the own words and the halos.
+    pub(crate) fn held_words(&self) -> usize {
+        self.own.len() + if self.halos { 2 * self.plane_words } else { 0 }
+    }
+
+    /// The global index of the first word held (wrapping below 0 for a slab at the lattice's
+    /// start): a word's local index is its global one minus this, taken wrapping, for the own words
+    /// and, through the last axis' unwrapped offsets of [`Row`], for the halos.
+    fn base(&self) -> usize {
+        if self.halos {
+            self.own.start.wrapping_sub(self.plane_words)
+        } else {
+            0
+        }
+    }
+
+    /// The global word held at local index `i`.
+    fn global(&self, i: usize) -> usize {
+        (self.base().wrapping_add(i).wrapping_add(self.words)) % self.words
+    }
+}
+
 /// Energy and magnetisation of one state.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Observables {
@@ -132,51 +182,101 @@ impl SitePackedLattice {
         self.sides[0] as usize / 64
     }
 
-    /// The words of `other` (the other colour) that hold the neighbours of word `g` of `colour`, bit
-    /// for bit: same word (`y`, `z` row neighbours follow), the `x` neighbour shifted in from the
-    /// adjacent word, `y +- 1`, then in 3D `z +- 1`. The first [`Self::degree`] entries count.
-    pub(crate) fn neighbour_words(&self, colour: usize, g: usize, other: &[u32]) -> [u32; 6] {
-        self.row_of(colour, g).neighbour_words::<6>(g, other)
+    /// Planes of the last axis (`lz`, or `ly` in 2D): the units a lattice is cut into slabs by.
+    pub fn planes(&self) -> usize {
+        self.sides[if self.degree() == 6 { 2 } else { 1 }] as usize
+    }
+
+    /// All the words, neighbours wrapping around within them.
+    pub(crate) fn whole(&self) -> Slab {
+        Slab {
+            own: 0..self.words_per_colour(),
+            plane_words: self.words_per_colour() / self.planes(),
+            words: self.words_per_colour(),
+            halos: false,
+        }
+    }
+
+    /// The planes `planes` of the last axis (a non-empty run of them) with a halo plane either side.
+    #[cfg(any(test, feature = "mpi"))]
+    pub(crate) fn slab(&self, planes: Range<usize>) -> Slab {
+        assert!(planes.start < planes.end && planes.end <= self.planes());
+        let whole = self.whole();
+        let pw = whole.plane_words;
+        Slab {
+            own: planes.start * pw..planes.end * pw,
+            halos: true,
+            ..whole
+        }
+    }
+
+    /// The words of `other` (the other colour's words held in `slab`) that hold the neighbours of
+    /// word `g` of `colour`, bit for bit: same word (`y`, `z` row neighbours follow), the `x`
+    /// neighbour shifted in from the adjacent word, `y +- 1`, then in 3D `z +- 1`. The first
+    /// [`Self::degree`] entries count.
+    pub(crate) fn neighbour_words(
+        &self,
+        slab: &Slab,
+        colour: usize,
+        g: usize,
+        other: &[u32],
+    ) -> [u32; 6] {
+        self.row_of(slab, colour, g).neighbour_words::<6>(g, other)
     }
 
     /// The row of `colour` that holds word `g`.
-    fn row_of(&self, colour: usize, g: usize) -> Row {
+    fn row_of(&self, slab: &Slab, colour: usize, g: usize) -> Row {
         let (r, ly) = (self.words_per_row(), self.sides[1] as usize);
         let row = g / r;
-        self.row(colour, row * r, [(row % ly) as u32, (row / ly) as u32])
+        self.row(
+            slab,
+            colour,
+            row * r,
+            [(row % ly) as u32, (row / ly) as u32],
+        )
     }
 
-    /// The row of `colour` at `y, z`, whose first word is `start`.
+    /// The row of `colour` at `y, z`, whose first word is `start`, held in `slab`.
     #[inline(always)]
-    fn row(&self, colour: usize, start: usize, [y, z]: [u32; 2]) -> Row {
+    fn row(&self, slab: &Slab, colour: usize, start: usize, [y, z]: [u32; 2]) -> Row {
         let [_, ly, lz] = self.sides;
         let r = self.words_per_row();
         let plane = r * ly as usize;
-        // Offsets from a word to the same word of the neighbouring rows, as wrapping sums.
+        // Offsets from a word to the same word of the neighbouring rows, as wrapping sums; across
+        // a slab's faces (the last axis) the halos lie next to the own planes, so no wrap there.
         let to =
             |per: usize, from: u32, to: u32| (per * to as usize).wrapping_sub(per * from as usize);
+        let mut offsets = [
+            to(r, y, next_on(ly, y)),
+            to(r, y, prev_on(ly, y)),
+            to(plane, z, next_on(lz, z)),
+            to(plane, z, prev_on(lz, z)),
+        ];
+        if slab.halos {
+            let last = if lz > 1 { 2 } else { 0 };
+            offsets[last] = slab.plane_words;
+            offsets[last + 1] = slab.plane_words.wrapping_neg();
+        }
         Row {
             start,
             words: r,
             at: [y, z],
             shift_up: (colour as u32 + y + z).is_multiple_of(2),
-            offsets: [
-                to(r, y, next_on(ly, y)),
-                to(r, y, prev_on(ly, y)),
-                to(plane, z, next_on(lz, z)),
-                to(plane, z, prev_on(lz, z)),
-            ],
+            offsets,
+            base: slab.base(),
         }
     }
 
-    /// The new words `range` of `colour` in sweep `seed_sweep.1`, `N` side by side, with `other(j)`
-    /// the other colour's word `j`, each given to `store(g, word)` (some twice, as
-    /// [`TiedDraws`] tells, the last time complete): the host twin of `site_packed.wgsl`. Inlined,
-    /// so that it runs at the caller's vector level.
+    /// The new words `range` (global, within `slab`'s own) of `colour` in sweep `seed_sweep.1`, `N`
+    /// side by side, from `other`, the other colour's words held in `slab`, each given to
+    /// `store(g, word)` (some twice, as [`TiedDraws`] tells, the last time complete): the host twin
+    /// of `site_packed.wgsl`. Inlined, so that it runs at the caller's vector level.
+    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     pub(crate) fn update_words<const N: usize>(
         &self,
         draw: &CountDraw,
+        slab: &Slab,
         colour: usize,
         range: Range<usize>,
         other: &[u32],
@@ -184,18 +284,20 @@ impl SitePackedLattice {
         seed_sweep: (u64, u64),
     ) {
         if self.degree() == 4 {
-            self.update_words_of::<N, 4>(draw, colour, range, other, store, seed_sweep);
+            self.update_words_of::<N, 4>(draw, slab, colour, range, other, store, seed_sweep);
         } else {
-            self.update_words_of::<N, 6>(draw, colour, range, other, store, seed_sweep);
+            self.update_words_of::<N, 6>(draw, slab, colour, range, other, store, seed_sweep);
         }
     }
 
     /// [`Self::update_words`] on a lattice of degree `D`, row by row (each row's offsets found once),
     /// `N` words of one row as contiguous runs of the other colour, the others word by word.
+    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn update_words_of<const N: usize, const D: usize>(
         &self,
         draw: &CountDraw,
+        slab: &Slab,
         colour: usize,
         range: Range<usize>,
         other: &[u32],
@@ -203,14 +305,14 @@ impl SitePackedLattice {
         seed_sweep: (u64, u64),
     ) {
         let w = self.words_per_colour();
-        let mut row = self.row_of(colour, range.start);
+        let mut row = self.row_of(slab, colour, range.start);
         let mut tied = TiedDraws::new(0);
         let mut neighbours = [[0u32; N]; D];
         let mut first = range.start;
         while first < range.end {
             let n = (range.end - first).min(N);
             if first == row.start + row.words {
-                row = self.next_row(colour, &row);
+                row = self.next_row(slab, colour, &row);
             }
             if n == N && first + N <= row.start + row.words {
                 row.neighbour_run(first, other, &mut neighbours);
@@ -218,7 +320,7 @@ impl SitePackedLattice {
                 for i in 0..n {
                     let g = first + i;
                     if g == row.start + row.words {
-                        row = self.next_row(colour, &row);
+                        row = self.next_row(slab, colour, &row);
                     }
                     let words = row.neighbour_words::<D>(g, other);
                     for (to, word) in neighbours.iter_mut().zip(words) {
@@ -261,23 +363,41 @@ impl SitePackedLattice {
 
     /// The row of `colour` after `row`, found without a division.
     #[inline(always)]
-    fn next_row(&self, colour: usize, row: &Row) -> Row {
+    fn next_row(&self, slab: &Slab, colour: usize, row: &Row) -> Row {
         let [mut y, mut z] = row.at;
         y += 1;
         if y == self.sides[1] {
             (y, z) = (0, z + 1);
         }
-        self.row(colour, row.start + row.words, [y, z])
+        self.row(slab, colour, row.start + row.words, [y, z])
     }
 
-    /// The starting words of both colours.
-    pub(crate) fn initial_words(&self, init: &Init, seed: u64) -> Result<[Vec<u32>; 2]> {
+    /// The starting words of both colours held in `slab` (halos included: drawn as their own
+    /// planes are, so they match the neighbouring slabs' words).
+    pub(crate) fn initial_words(
+        &self,
+        init: &Init,
+        seed: u64,
+        slab: &Slab,
+    ) -> Result<[Vec<u32>; 2]> {
         let w = self.words_per_colour();
+        let held = slab.held_words();
+        crate::budget::check(
+            "sites",
+            || {
+                format!(
+                    "a site-packed lattice of {:?} ({held} words of each colour held here)",
+                    self.sides
+                )
+            },
+            crate::budget::bytes(held, 8),
+        )?;
         let draw = |p: f32| {
             let t = [threshold(p); 32];
             std::array::from_fn(|colour| {
-                (0..w)
-                    .map(|g| {
+                (0..held)
+                    .map(|i| {
+                        let g = slab.global(i);
                         let node = (colour * w + g) as u32;
                         bernoulli_word(seed, 0, node, SITE_PACKED_WORD, Purpose::Init, &t)
                     })
@@ -285,7 +405,7 @@ impl SitePackedLattice {
             })
         };
         Ok(match init {
-            Init::AllUp => [vec![u32::MAX; w], vec![u32::MAX; w]],
+            Init::AllUp => [vec![u32::MAX; held], vec![u32::MAX; held]],
             Init::Uniform => draw(0.5),
             Init::Hinton => draw(sigmoid(self.beta * self.field)),
             Init::States(states) => {
@@ -303,7 +423,8 @@ impl SitePackedLattice {
                 for (i, &v) in states.iter().enumerate() {
                     up.push(spin_up(v, || format!("state of site {i}"))?);
                 }
-                self.pack(|site| up[site])
+                let whole = self.pack(|site| up[site]);
+                whole.map(|words| (0..held).map(|i| words[slab.global(i)]).collect())
             }
         })
     }
@@ -340,24 +461,26 @@ impl SitePackedLattice {
         }
     }
 
-    /// Energy and magnetisation of both colours' words.
+    /// Energy and magnetisation of both colours' words, the whole lattice.
     pub(crate) fn observables_of_words(&self, colours: &[Vec<u32>; 2]) -> Observables {
-        let (ups, agreements) = self.count(colours);
+        let (ups, agreements) = self.count(&self.whole(), colours);
         self.observables_of(ups, agreements)
     }
 
-    /// Up spins and agreeing neighbour pairs of both colours' words (each pair counted once, from
-    /// colour 0).
-    fn count(&self, colours: &[Vec<u32>; 2]) -> (u64, u64) {
+    /// Up spins and agreeing neighbour pairs of the own words of `slab`, both colours' words held
+    /// there (each pair counted once, from colour 0: the slabs' counts add up to the lattice's).
+    pub(crate) fn count(&self, slab: &Slab, colours: &[Vec<u32>; 2]) -> (u64, u64) {
         let [even, odd] = colours;
         let mut ups = 0u64;
         let mut agreements = 0u64;
-        for g in 0..self.words_per_colour() {
-            ups += u64::from(even[g].count_ones() + odd[g].count_ones());
-            let neighbours = self.neighbour_words(0, g, odd);
+        let base = slab.base();
+        for g in slab.own() {
+            let i = g.wrapping_sub(base);
+            ups += u64::from(even[i].count_ones() + odd[i].count_ones());
+            let neighbours = self.neighbour_words(slab, 0, g, odd);
             agreements += neighbours[..self.degree()]
                 .iter()
-                .map(|&n| u64::from((!(even[g] ^ n)).count_ones()))
+                .map(|&n| u64::from((!(even[i] ^ n)).count_ones()))
                 .sum::<u64>();
         }
         (ups, agreements)
@@ -393,6 +516,8 @@ struct Row {
     shift_up: bool,
     /// From a word to the same word of the rows at `y + 1`, `y - 1`, `z + 1`, `z - 1` (wrapping).
     offsets: [usize; 4],
+    /// [`Slab::base`]: global word indices minus it, wrapping, index the held words.
+    base: usize,
 }
 
 impl Row {
@@ -400,17 +525,18 @@ impl Row {
     #[inline(always)]
     fn neighbour_words<const D: usize>(&self, g: usize, other: &[u32]) -> [u32; D] {
         let k = (g - self.start) as u32;
-        let same = other[g];
+        let at = |j: usize| other[j.wrapping_sub(self.base)];
+        let same = at(g);
         let r = self.words as u32;
         let shifted = if self.shift_up {
-            (same << 1) | (other[self.start + prev_on(r, k) as usize] >> 31)
+            (same << 1) | (at(self.start + prev_on(r, k) as usize) >> 31)
         } else {
-            (same >> 1) | (other[self.start + next_on(r, k) as usize] << 31)
+            (same >> 1) | (at(self.start + next_on(r, k) as usize) << 31)
         };
         let mut words = [same; D];
         words[1] = shifted;
         for (word, &offset) in words[2..].iter_mut().zip(&self.offsets) {
-            *word = other[g.wrapping_add(offset)];
+            *word = at(g.wrapping_add(offset));
         }
         words
     }
@@ -425,25 +551,26 @@ impl Row {
         out: &mut [[u32; N]; D],
     ) {
         let (k, r) = ((g - self.start) as u32, self.words as u32);
-        let same = &other[g..g + N];
+        let local = |j: usize| j.wrapping_sub(self.base);
+        let same = &other[local(g)..local(g) + N];
         out[0].copy_from_slice(same);
         // The x neighbours shift in from the adjacent words: inside the run but at one end, whose
         // word lies before or after it (across the row's end on the row's first or last word).
         if self.shift_up {
-            let edge = other[self.start + prev_on(r, k) as usize];
+            let edge = other[local(self.start + prev_on(r, k) as usize)];
             for i in 0..N {
                 let adjacent = if i == 0 { edge } else { same[i - 1] };
                 out[1][i] = (same[i] << 1) | (adjacent >> 31);
             }
         } else {
-            let edge = other[self.start + next_on(r, k + N as u32 - 1) as usize];
+            let edge = other[local(self.start + next_on(r, k + N as u32 - 1) as usize)];
             for i in 0..N {
                 let adjacent = if i + 1 == N { edge } else { same[i + 1] };
                 out[1][i] = (same[i] >> 1) | (adjacent << 31);
             }
         }
         for (words, &offset) in out[2..].iter_mut().zip(&self.offsets) {
-            let start = g.wrapping_add(offset);
+            let start = local(g.wrapping_add(offset));
             words.copy_from_slice(&other[start..start + N]);
         }
     }
@@ -462,9 +589,12 @@ mod tests {
         other: &[u32],
     ) {
         let mut run = [[0u32; N]; 6];
-        lattice.row_of(colour, g).neighbour_run(g, other, &mut run);
+        let whole = lattice.whole();
+        lattice
+            .row_of(&whole, colour, g)
+            .neighbour_run(g, other, &mut run);
         for i in 0..N {
-            let want = lattice.neighbour_words(colour, g + i, other);
+            let want = lattice.neighbour_words(&whole, colour, g + i, other);
             assert_eq!(run.map(|d| d[i]), want, "colour {colour} word {g} + {i}");
         }
     }
@@ -483,7 +613,7 @@ mod tests {
             let r = lattice.words_per_row();
             for colour in 0..2 {
                 for g in 0..w {
-                    let row = lattice.row_of(colour, g);
+                    let row = lattice.row_of(&lattice.whole(), colour, g);
                     if g + 4 <= row.start + r {
                         check_run::<4>(&lattice, colour, g, &other);
                     }
@@ -515,7 +645,8 @@ mod tests {
                 let (x, row) = (probe % lx, probe / lx);
                 let colour = (x + row % ly + row / ly) % 2;
                 let g = row * lattice.words_per_row() + x / 64;
-                let words = lattice.neighbour_words(colour, g, &colours[1 - colour]);
+                let words =
+                    lattice.neighbour_words(&lattice.whole(), colour, g, &colours[1 - colour]);
                 let bit = (x / 2) % 32;
                 let ups = words[..lattice.degree()]
                     .iter()
@@ -536,10 +667,81 @@ mod tests {
         }
     }
 
+    /// The words of `slab` held, halos included, taken from the whole lattice's `words`.
+    fn held(slab: &Slab, words: &[u32]) -> Vec<u32> {
+        (0..slab.held_words())
+            .map(|i| words[slab.global(i)])
+            .collect()
+    }
+
+    #[test]
+    fn slabs_see_the_whole_lattices_neighbours_counts_and_updates() {
+        let draw = CountDraw::new(1.0, 0.1, 0.5, 4);
+        let draw3 = CountDraw::new(1.0, 0.1, 0.5, 6);
+        for (lattice, draw) in [
+            (
+                SitePackedLattice::square(512, 8, 1.0, 0.1, 0.5).unwrap(),
+                &draw,
+            ),
+            (
+                SitePackedLattice::cubic(128, 4, 6, 1.0, 0.1, 0.5).unwrap(),
+                &draw3,
+            ),
+        ] {
+            let whole = lattice.whole();
+            let w = lattice.words_per_colour();
+            let random = |k: u32| -> Vec<u32> {
+                (0..w as u32)
+                    .map(|j| crate::rng::philox4x32_10([j, k, 0, 0], [3, 4])[0])
+                    .collect()
+            };
+            let colours = [random(0), random(1)];
+            let p = lattice.planes();
+            // Slabs at both ends, inside, one plane, and the cover that the counts add up over.
+            for planes in [0..1, 1..3, 3..p, p - 1..p, 0..p] {
+                let slab = lattice.slab(planes.clone());
+                let mine = colours.clone().map(|c| held(&slab, &c));
+                for colour in 0..2 {
+                    for g in slab.own() {
+                        assert_eq!(
+                            lattice.neighbour_words(&slab, colour, g, &mine[1 - colour]),
+                            lattice.neighbour_words(&whole, colour, g, &colours[1 - colour]),
+                            "colour {colour} word {g} of planes {planes:?}"
+                        );
+                    }
+                    // The slab's half-sweep stores what the whole lattice's does for its words.
+                    let update = |slab: &Slab, other: &[u32]| {
+                        let mut out = vec![0; w];
+                        let store = |g: usize, word: u32| out[g] = word;
+                        let range = slab.own();
+                        lattice.update_words::<8>(draw, slab, colour, range, other, store, (9, 2));
+                        out
+                    };
+                    let own = slab.own();
+                    assert_eq!(
+                        update(&slab, &mine[1 - colour])[own.clone()],
+                        update(&whole, &colours[1 - colour])[own],
+                        "colour {colour}, planes {planes:?}"
+                    );
+                }
+            }
+            // Slabs that cover the lattice once count what the whole lattice counts.
+            let (mut ups, mut agreements) = (0, 0);
+            for planes in [0..1, 1..3, 3..p] {
+                let slab = lattice.slab(planes);
+                let (u, a) = lattice.count(&slab, &colours.clone().map(|c| held(&slab, &c)));
+                (ups, agreements) = (ups + u, agreements + a);
+            }
+            assert_eq!((ups, agreements), lattice.count(&whole, &colours));
+        }
+    }
+
     #[test]
     fn observables_count_bonds_and_spins() {
         let lattice = SitePackedLattice::cubic(64, 4, 4, 0.5, 0.25, 1.0).unwrap();
-        let all_up = lattice.initial_words(&Init::AllUp, 0).unwrap();
+        let all_up = lattice
+            .initial_words(&Init::AllUp, 0, &lattice.whole())
+            .unwrap();
         let o = lattice.observables_of_words(&all_up);
         assert_eq!(o.magnetization, 1.0);
         assert_eq!(o.energy_per_site, -(0.5 * 3.0 + 0.25));

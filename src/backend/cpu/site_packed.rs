@@ -6,7 +6,7 @@ use crate::backend::{SitePackedSampler, check_sweep_range};
 use crate::error::Result;
 use crate::program::Init;
 use crate::update::count_draw::CountDraw;
-use crate::update::site_packed::{Observables, SitePackedLattice};
+use crate::update::site_packed::{Observables, SitePackedLattice, Slab};
 
 /// One site-packed lattice swept on the CPU; the same draws as the GPU for a seed.
 pub struct CpuSitePacked {
@@ -26,13 +26,11 @@ impl CpuSitePacked {
         let (j, h, beta) = lattice.parameters();
         Ok(CpuSitePacked {
             draw: CountDraw::new(j, h, beta, lattice.degree()),
-            colours: lattice.initial_words(&init, seed)?,
+            colours: lattice.initial_words(&init, seed, &lattice.whole())?,
             lattice: lattice.clone(),
             seed,
             next_sweep: 0,
-            threads: super::cores()
-                .min(lattice.words_per_colour() / MIN_WORDS_PER_THREAD)
-                .max(1),
+            threads: default_threads(lattice.words_per_colour()),
         })
     }
 
@@ -44,11 +42,18 @@ impl CpuSitePacked {
     }
 }
 
-/// One thread's share of a half-sweep: the words of `colour` from `first`, `own`, updated from the
-/// other colour's words.
+/// Threads for `words` words of a colour: all cores, fewer where a core would get under
+/// [`MIN_WORDS_PER_THREAD`].
+pub(crate) fn default_threads(words: usize) -> usize {
+    super::cores().min(words / MIN_WORDS_PER_THREAD).max(1)
+}
+
+/// One thread's share of a half-sweep: the words of `colour` from `first` (global), `own`, updated
+/// from the other colour's words held in `slab`.
 struct Part<'a> {
     lattice: &'a SitePackedLattice,
     draw: &'a CountDraw,
+    slab: &'a Slab,
     colour: usize,
     first: usize,
     own: &'a mut [u32],
@@ -62,6 +67,7 @@ impl VectorWork for Part<'_> {
         let (first, own) = (self.first, &mut *self.own);
         self.lattice.update_words::<N>(
             self.draw,
+            self.slab,
             self.colour,
             first..first + own.len(),
             self.other,
@@ -75,6 +81,57 @@ impl VectorWork for Part<'_> {
 /// more than its share of a half-sweep saves.
 const MIN_WORDS_PER_THREAD: usize = 4096;
 
+/// The words of one colour of a sweep: what a half-sweep updates, split by whole rows over
+/// `threads` threads (this one among them: no thread start with one).
+pub(crate) struct HalfSweep<'a> {
+    /// The lattice.
+    pub lattice: &'a SitePackedLattice,
+    /// Its draws at the current coupling, field and beta.
+    pub draw: &'a CountDraw,
+    /// Where the words are held.
+    pub slab: &'a Slab,
+    /// The colour updated.
+    pub colour: usize,
+    /// The seed and sweep of its draws.
+    pub seed_sweep: (u64, u64),
+    /// The other colour's words held.
+    pub other: &'a [u32],
+    /// Threads to split the words over.
+    pub threads: usize,
+}
+
+impl HalfSweep<'_> {
+    /// Updates the words `first..first + own.len()` (global, whole rows) into `own`.
+    pub(crate) fn update(&self, first: usize, own: &mut [u32]) {
+        if own.is_empty() {
+            return;
+        }
+        // Whole rows a thread, so that runs of a row are not cut.
+        let r = self.lattice.words_per_row();
+        let chunk = (own.len().div_ceil(self.threads).div_ceil(r) * r).max(1);
+        let level = VectorLevel::widest();
+        let mut parts = own.chunks_mut(chunk).enumerate().map(|(p, own)| Part {
+            lattice: self.lattice,
+            draw: self.draw,
+            slab: self.slab,
+            colour: self.colour,
+            first: first + p * chunk,
+            own,
+            other: self.other,
+            seed_sweep: self.seed_sweep,
+        });
+        let mut mine = parts.next().expect("a part of a non-empty run");
+        // The others' parts on threads of their own, this one's here: one start a part and a
+        // half-sweep, and no barrier with one part.
+        std::thread::scope(|scope| {
+            for mut part in parts {
+                scope.spawn(move || level.run(&mut part));
+            }
+            level.run(&mut mine);
+        });
+    }
+}
+
 impl SitePackedSampler for CpuSitePacked {
     fn sweep(&mut self, sweeps: u64) -> Result<()> {
         check_sweep_range(self.next_sweep, sweeps)?;
@@ -86,11 +143,7 @@ impl SitePackedSampler for CpuSitePacked {
             next_sweep,
             threads,
         } = self;
-        let w = lattice.words_per_colour();
-        // Whole rows a thread, so that runs of a row are not cut.
-        let r = lattice.words_per_row();
-        let chunk = (w.div_ceil(*threads).div_ceil(r) * r).max(1);
-        let level = VectorLevel::widest();
+        let slab = lattice.whole();
         for sweep in *next_sweep..*next_sweep + sweeps {
             for colour in 0..2 {
                 let [even, odd] = &mut *colours;
@@ -99,24 +152,16 @@ impl SitePackedSampler for CpuSitePacked {
                 } else {
                     (odd, &*even)
                 };
-                let mut parts = own.chunks_mut(chunk).enumerate().map(|(p, own)| Part {
+                let half = HalfSweep {
                     lattice,
                     draw,
+                    slab: &slab,
                     colour,
-                    first: p * chunk,
-                    own,
-                    other,
                     seed_sweep: (*seed, sweep),
-                });
-                let mut mine = parts.next().expect("a colour has words");
-                // The others' parts on threads of their own, this one's here: one start a part
-                // and a half-sweep, and no barrier with one part.
-                std::thread::scope(|scope| {
-                    for mut part in parts {
-                        scope.spawn(move || level.run(&mut part));
-                    }
-                    level.run(&mut mine);
-                });
+                    other,
+                    threads: *threads,
+                };
+                half.update(0, own);
             }
         }
         *next_sweep += sweeps;

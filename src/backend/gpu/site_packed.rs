@@ -102,7 +102,7 @@ impl GpuSitePacked {
         limits.fold(update_workgroups(lattice, kernel, &limits))?;
         let (x, y) = limits.fold(limits.workgroups(words as u64))?;
         let slab_words = words.min(per_binding);
-        let host = lattice.initial_words(&init, seed)?;
+        let host = lattice.initial_words(&init, seed, &lattice.whole())?;
         let device = ctx.device();
         ctx.checked("site-packed set-up", || {
             let storage = |label: &str, words: &[u32]| {

@@ -261,13 +261,12 @@ fn chain_major(args: &BenchArgs, backend: &Backend) -> ising_wgpu::Result<Report
         backend.sampler(&program, &SamplerConfig::new(args.chains).seed(args.seed))?;
     // Untimed: kernel compilation and first dispatches.
     sampler.sample(&SamplingSchedule::new(2, 1, 1)?, &[0])?;
-    let nodes: Vec<u32> = (0..model.num_nodes() as u32).collect();
     let mut state = None;
     let seconds = timed(args.sweeps, args.json, |n, last| {
-        let observed: &[u32] = if last { &nodes } else { &[0] };
-        let samples = sampler.sample(&SamplingSchedule::new(n, 1, 1)?, observed)?;
+        sampler.sweep(n)?;
         if last {
-            state = Some(samples.index_axis_move(ndarray::Axis(0), 0)); // chains x nodes
+            // Every rank's chains, on every rank under mpirun (samples would be rank 0's alone).
+            state = Some(sampler.state()?); // chains x nodes
         }
         Ok(())
     })?;

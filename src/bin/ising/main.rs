@@ -157,8 +157,14 @@ fn main() -> ExitCode {
             } else {
                 "--size"
             };
-            bench::run(&args)
-                .map_err(|e| by_flag(e, &[("chains", "--chains"), ("num_nodes", nodes)]))
+            bench::run(&args).map_err(|e| {
+                let flags = [
+                    ("chains", "--chains"),
+                    ("num_nodes", nodes),
+                    ("sites", "--size"),
+                ];
+                by_flag(e, &flags)
+            })
         }
         Command::Anneal(args) => anneal::run(&args)
             .map_err(|e| by_flag(e, &[("chains", "--reads"), ("num_nodes", "--problem")])),
