@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use ising_wgpu::distributed::RankedSitePacked;
+use ising_wgpu::distributed::{RankedSitePacked, exchange_halos};
 use ising_wgpu::{CpuSitePacked, Init, SitePackedLattice, SitePackedSampler};
 use mpi::collective::SystemOperation;
 use mpi::topology::SimpleCommunicator;
@@ -46,26 +46,6 @@ fn median(world: &SimpleCommunicator, runs: usize, mut work: impl FnMut()) -> f6
         .collect();
     times.sort_by(f64::total_cmp);
     times[runs / 2]
-}
-
-/// One half-sweep's halo exchange alone: a plane of `words` words to each neighbour and one from
-/// each, non-blocking, as [`RankedSitePacked`] sends them.
-fn exchange(world: &SimpleCommunicator, planes: &[Vec<u32>; 2], halos: &mut [Vec<u32>; 2]) {
-    let (rank, size) = (world.rank(), world.size());
-    let below = world.process_at_rank((rank + size - 1) % size);
-    let above = world.process_at_rank((rank + 1) % size);
-    let [lower, upper] = halos;
-    mpi::request::scope(|scope| {
-        let requests = [
-            below.immediate_receive_into_with_tag(scope, &mut lower[..], 1),
-            above.immediate_receive_into_with_tag(scope, &mut upper[..], 0),
-            below.immediate_send_with_tag(scope, &planes[0][..], 0),
-            above.immediate_send_with_tag(scope, &planes[1][..], 1),
-        ];
-        for request in requests {
-            request.wait_without_status();
-        }
-    });
 }
 
 fn main() {
@@ -116,11 +96,11 @@ fn main() {
             (1.2e9 / lattice.num_sites() as f64 * f64::from(size)).clamp(6.0, 400.0) as u64;
         let half_sweeps = 2.0 * sweeps as f64;
 
-        let planes = [vec![1u32; plane_words], vec![2u32; plane_words]];
-        let mut halos = [vec![0u32; plane_words], vec![0u32; plane_words]];
+        let (first, last) = (vec![1u32; plane_words], vec![2u32; plane_words]);
+        let (mut lower, mut upper) = (vec![0u32; plane_words], vec![0u32; plane_words]);
         let exchange_s = median(&world, 5, || {
             for _ in 0..100 {
-                exchange(&world, &planes, &mut halos);
+                exchange_halos(&first, &last, &mut lower, &mut upper).expect("MPI is running");
             }
         }) / 100.0;
 

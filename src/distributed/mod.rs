@@ -18,4 +18,4 @@ mod slab;
 
 pub use chains::RankedSampler;
 pub use collect::{rank, ranks};
-pub use slab::RankedSitePacked;
+pub use slab::{RankedSitePacked, exchange_halos};

@@ -42,9 +42,6 @@ pub struct RankedSitePacked {
     threads: usize,
     /// The planes of every rank, in rank order.
     planes: Vec<Range<usize>>,
-    /// This rank's neighbours below and above (periodic).
-    below: i32,
-    above: i32,
 }
 
 impl RankedSitePacked {
@@ -90,8 +87,6 @@ impl RankedSitePacked {
             seed,
             next_sweep: 0,
             planes,
-            below: ((rank + size - 1) % size) as i32,
-            above: ((rank + 1) % size) as i32,
         })
     }
 
@@ -127,23 +122,49 @@ impl RankedSitePacked {
         let (interior, last) = rest.split_at_mut(rest.len().saturating_sub(pw));
         half.update(start + (n - 1) * pw, last);
         let (first, last): (&[u32], &[u32]) = (first, if n == 1 { first } else { last });
-        let (below, above) = (
-            world.process_at_rank(self.below),
-            world.process_at_rank(self.above),
-        );
-        mpi::request::scope(|scope| {
-            let requests = [
-                below.immediate_receive_into_with_tag(scope, lower_halo, LAST_PLANE),
-                above.immediate_receive_into_with_tag(scope, upper_halo, FIRST_PLANE),
-                below.immediate_send_with_tag(scope, first, FIRST_PLANE),
-                above.immediate_send_with_tag(scope, last, LAST_PLANE),
-            ];
-            half.update(start + pw, interior);
-            for request in requests {
-                request.wait_without_status();
-            }
+        exchange(world, [first, last], [lower_halo, upper_halo], || {
+            half.update(start + pw, interior)
         });
     }
+}
+
+/// One half-sweep's halo exchange with this rank's periodic neighbours: `first` (a slab's first own
+/// plane) to the rank below and `last` to the rank above, non-blocking, the rank below's last plane
+/// into `lower` and the rank above's first into `upper`, running `during` while they travel.
+fn exchange(
+    world: &SimpleCommunicator,
+    [first, last]: [&[u32]; 2],
+    [lower, upper]: [&mut [u32]; 2],
+    during: impl FnOnce(),
+) {
+    let (rank, size) = (world.rank(), world.size());
+    let below = world.process_at_rank((rank + size - 1) % size);
+    let above = world.process_at_rank((rank + 1) % size);
+    mpi::request::scope(|scope| {
+        let requests = [
+            below.immediate_receive_into_with_tag(scope, lower, LAST_PLANE),
+            above.immediate_receive_into_with_tag(scope, upper, FIRST_PLANE),
+            below.immediate_send_with_tag(scope, first, FIRST_PLANE),
+            above.immediate_send_with_tag(scope, last, LAST_PLANE),
+        ];
+        during();
+        for request in requests {
+            request.wait_without_status();
+        }
+    });
+}
+
+/// The halo exchange of one half-sweep of [`RankedSitePacked`] alone, the same messages to the same
+/// neighbours (planes of any equal length), with nothing to overlap: what `cargo bench --bench
+/// halo_exchange` times against the update. Collective; an error when MPI is not initialised.
+pub fn exchange_halos(
+    first: &[u32],
+    last: &[u32],
+    lower: &mut [u32],
+    upper: &mut [u32],
+) -> Result<()> {
+    exchange(&world_or_error()?, [first, last], [lower, upper], || ());
+    Ok(())
 }
 
 impl SitePackedSampler for RankedSitePacked {

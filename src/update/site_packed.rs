@@ -86,6 +86,18 @@ impl Slab {
     fn global(&self, i: usize) -> usize {
         (self.base().wrapping_add(i).wrapping_add(self.words)) % self.words
     }
+
+    /// The local index of the own word `g` (global).
+    fn local(&self, g: usize) -> usize {
+        g.wrapping_sub(self.base())
+    }
+
+    /// The words held here, halos included, of a whole colour's `words`.
+    fn held_of(&self, words: &[u32]) -> Vec<u32> {
+        (0..self.held_words())
+            .map(|i| words[self.global(i)])
+            .collect()
+    }
 }
 
 /// Energy and magnetisation of one state.
@@ -424,7 +436,7 @@ impl SitePackedLattice {
                     up.push(spin_up(v, || format!("state of site {i}"))?);
                 }
                 let whole = self.pack(|site| up[site]);
-                whole.map(|words| (0..held).map(|i| words[slab.global(i)]).collect())
+                whole.map(|words| slab.held_of(&words))
             }
         })
     }
@@ -473,9 +485,8 @@ impl SitePackedLattice {
         let [even, odd] = colours;
         let mut ups = 0u64;
         let mut agreements = 0u64;
-        let base = slab.base();
         for g in slab.own() {
-            let i = g.wrapping_sub(base);
+            let i = slab.local(g);
             ups += u64::from(even[i].count_ones() + odd[i].count_ones());
             let neighbours = self.neighbour_words(slab, 0, g, odd);
             agreements += neighbours[..self.degree()]
@@ -667,13 +678,6 @@ mod tests {
         }
     }
 
-    /// The words of `slab` held, halos included, taken from the whole lattice's `words`.
-    fn held(slab: &Slab, words: &[u32]) -> Vec<u32> {
-        (0..slab.held_words())
-            .map(|i| words[slab.global(i)])
-            .collect()
-    }
-
     #[test]
     fn slabs_see_the_whole_lattices_neighbours_counts_and_updates() {
         let draw = CountDraw::new(1.0, 0.1, 0.5, 4);
@@ -700,7 +704,7 @@ mod tests {
             // Slabs at both ends, inside, one plane, and the cover that the counts add up over.
             for planes in [0..1, 1..3, 3..p, p - 1..p, 0..p] {
                 let slab = lattice.slab(planes.clone());
-                let mine = colours.clone().map(|c| held(&slab, &c));
+                let mine = colours.clone().map(|c| slab.held_of(&c));
                 for colour in 0..2 {
                     for g in slab.own() {
                         assert_eq!(
@@ -729,7 +733,7 @@ mod tests {
             let (mut ups, mut agreements) = (0, 0);
             for planes in [0..1, 1..3, 3..p] {
                 let slab = lattice.slab(planes);
-                let (u, a) = lattice.count(&slab, &colours.clone().map(|c| held(&slab, &c)));
+                let (u, a) = lattice.count(&slab, &colours.clone().map(|c| slab.held_of(&c)));
                 (ups, agreements) = (ups + u, agreements + a);
             }
             assert_eq!((ups, agreements), lattice.count(&whole, &colours));
