@@ -3,12 +3,17 @@
 //! `mpirun -np $RANKS`, 2 by default). For each lattice, rank 0 prints the halo bytes a rank sends
 //! a half-sweep, the time of that exchange alone, the time of one slab's update alone (a lattice of
 //! the slab's shape in one process, on one thread), and the time of a half-sweep of the slabs with
-//! the exchange overlapped, each the slowest rank's, the median of several runs.
+//! the exchange overlapped, each the slowest rank's, the median of several runs. Where there is a GPU
+//! adapter, the same two half-sweeps on it: a slab-shaped lattice alone, and the GPU slabs, whose
+//! boundary planes are read back, exchanged and written into the halos while the interior runs.
 
 use std::time::Instant;
 
 use ising_wgpu::distributed::{RankedSitePacked, exchange_halos};
-use ising_wgpu::{CpuSitePacked, Init, SitePackedLattice, SitePackedSampler};
+use ising_wgpu::{
+    CpuSitePacked, GpuContext, GpuSitePacked, Init, PlanLimits, SitePackedKernel,
+    SitePackedLattice, SitePackedSampler,
+};
 use mpi::collective::SystemOperation;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
@@ -55,9 +60,13 @@ fn main() {
         .0;
     let world = universe.world();
     let size = world.size() as u32;
+    let gpu = GpuContext::new().ok();
     if world.rank() == 0 {
+        if let Some(ctx) = &gpu {
+            println!("gpu: {}", ctx.describe());
+        }
         println!(
-            "{:<22} {:>6} {:>10} {:>12} {:>12} {:>12} {:>8} {:>9}",
+            "{:<22} {:>6} {:>10} {:>12} {:>12} {:>12} {:>8} {:>9} {:>13} {:>13}",
             "lattice",
             "ranks",
             "halo B",
@@ -65,7 +74,9 @@ fn main() {
             "update us",
             "slabs us",
             "halo %",
-            "flips/ns"
+            "flips/ns",
+            "gpu update us",
+            "gpu slabs us"
         );
     }
     // Square tori cut along y, cubes along z; the 3D couplings at the cubic critical point.
@@ -114,10 +125,40 @@ fn main() {
         slabs.sweep(2).expect("warm-up");
         let slabs_s = median(&world, 3, || slabs.sweep(sweeps).expect("sweeps")) / half_sweeps;
 
+        // On the GPU: the slab-shaped lattice alone with the kernel the slabs run, then the slabs.
+        let on_gpu = gpu.as_ref().map(|ctx| {
+            let limits = PlanLimits::tuned(ctx).expect("tuned limits");
+            let mut one = GpuSitePacked::with_limits(
+                ctx,
+                &slab_shaped,
+                1,
+                Init::Uniform,
+                limits,
+                SitePackedKernel::Words,
+            )
+            .expect("a slab-shaped lattice on the GPU");
+            let timed = |s: &mut dyn SitePackedSampler| {
+                s.sweep(2).expect("warm-up");
+                s.observables().expect("read-back");
+                median(&world, 3, || {
+                    s.sweep(sweeps).expect("sweeps");
+                    s.observables().expect("read-back");
+                }) / half_sweeps
+            };
+            let update_s = timed(&mut one);
+            let mut slabs = RankedSitePacked::on_gpu(ctx, &lattice, 1, Init::Uniform, Some(limits))
+                .expect("GPU slabs");
+            (update_s, timed(&mut slabs))
+        });
+
         if world.rank() == 0 {
             let name = format!("{:?}", lattice.sides());
+            let [gpu_update, gpu_slabs] = match on_gpu {
+                Some((update_s, slabs_s)) => [update_s, slabs_s].map(|s| format!("{:.1}", s * 1e6)),
+                None => ["-".into(), "-".into()],
+            };
             println!(
-                "{name:<22} {size:>6} {:>10} {:>12.2} {:>12.1} {:>12.1} {:>8.2} {:>9.3}",
+                "{name:<22} {size:>6} {:>10} {:>12.2} {:>12.1} {:>12.1} {:>8.2} {:>9.3} {gpu_update:>13} {gpu_slabs:>13}",
                 2 * 4 * plane_words,
                 exchange_s * 1e6,
                 update_s * 1e6,

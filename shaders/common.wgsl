@@ -5,10 +5,10 @@
 
 struct Params {
     mode: u32,          // general: MODE_UPDATE, MODE_HINTON or MODE_UNIFORM
-    block_offset: u32,  // first entry of the block in `block_nodes`
-    block_len: u32,     // nodes in the block
+    block_offset: u32,  // first entry of the block in `block_nodes`; site-packed: first word updated
+    block_len: u32,     // nodes in the block; site-packed: words updated
     words: u32,         // words per node in this chain group's spin buffer
-    word_offset: u32,   // global index of the group's first word
+    word_offset: u32,   // global index of the group's first word; site-packed: of the first word held
     chains: u32,        // total chains
     sweep_lo: u32,
     sweep_hi: u32,
@@ -36,6 +36,7 @@ struct Params {
     beta_groups: u32,   // general: temperature groups; with one, every chain's beta is `beta`
     beta: f32,
     signed_bonds: u32,  // lattice: 1 when some bonds are -J (their sign bits in `bond_signs`)
+    halos: u32,         // site-packed: 1 when the words held are a slab with a halo plane either side
     // lattice: bytes 0..24 of `LatticeUpdate::plane_tables`, four to a word, low byte first
     plane_tables_lo: vec4<u32>,
     plane_tables_hi: vec4<u32>,

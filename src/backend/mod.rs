@@ -17,6 +17,8 @@ pub(crate) use cpu::cores;
 pub use cpu::{CpuSampler, CpuSitePacked};
 #[cfg(feature = "mpi")]
 pub(crate) use cpu::{HalfSweep, default_threads as default_site_packed_threads};
+#[cfg(feature = "mpi")]
+pub(crate) use gpu::read_after;
 pub use gpu::{
     CHAIN_MAJOR_SPIN_WGSL, ChainMajorSpins, EnergyBuffer, GeneralKernel, GpuContext, GpuSampler,
     GpuSitePacked, LatticeKernel, MultiGpuSampler, PlanLimits, SITE_PACKED_SPIN_WGSL,
@@ -430,7 +432,7 @@ pub enum Backend {
     /// The chains of every sampler split over the ranks of the MPI job, each rank's share on this
     /// backend ([`crate::distributed::RankedSampler`]): sampling, annealing and training over the
     /// ranks return what one process returns. A site-packed lattice is cut into slabs, one a rank
-    /// ([`crate::distributed::RankedSitePacked`], on the CPU backend).
+    /// ([`crate::distributed::RankedSitePacked`]).
     #[cfg(feature = "mpi")]
     Ranked(Box<Backend>),
 }
@@ -496,18 +498,16 @@ impl Backend {
             }
             Backend::Gpu(ctx) => Box::new(GpuSitePacked::new(ctx, lattice, seed, init)?),
             #[cfg(feature = "mpi")]
-            Backend::Ranked(each) => match **each {
-                Backend::Cpu { threads } => Box::new(crate::distributed::RankedSitePacked::new(
-                    lattice, seed, init, threads,
-                )?),
-                _ => {
-                    return Err(Error::invalid(
-                        "site-packed lattice",
-                        "a lattice cut into slabs over MPI ranks runs on the CPU backend \
-                         (--backend cpu); GPU slabs are not built",
-                    ));
+            Backend::Ranked(each) => Box::new(match &**each {
+                Backend::Cpu { threads } => {
+                    crate::distributed::RankedSitePacked::new(lattice, seed, init, *threads)?
                 }
-            },
+                Backend::Gpu(ctx) => {
+                    crate::distributed::RankedSitePacked::on_gpu(ctx, lattice, seed, init, None)?
+                }
+                // Ranks within ranks are the same ranks, as for the chains.
+                Backend::Ranked(_) => return each.site_packed(lattice, seed, init),
+            }),
         })
     }
 
@@ -515,8 +515,14 @@ impl Backend {
     /// software one (slower than the CPU backend on the same cores) or there is none; then the CPU
     /// backend with `threads`, and why, as a notice for the user.
     pub fn auto(threads: Option<usize>) -> (Backend, Option<String>) {
+        Self::auto_on(GpuContext::new(), threads)
+    }
+
+    /// As [`Backend::auto`], with the GPU context (or the error) already found, e.g. by
+    /// [`GpuContext::for_local_rank`].
+    pub fn auto_on(found: Result<GpuContext>, threads: Option<usize>) -> (Backend, Option<String>) {
         let cpu = Backend::Cpu { threads };
-        match GpuContext::new() {
+        match found {
             Ok(ctx) if !ctx.is_software() => (Backend::Gpu(Box::new(ctx)), None),
             Ok(ctx) => (
                 cpu,

@@ -18,6 +18,13 @@ pub fn ranks() -> usize {
     world().map_or(1, |w| w.size() as usize)
 }
 
+/// This process's rank among the ranks on its machine (those that share its memory), or 0 when MPI
+/// is not initialised: which of the machine's GPUs it takes ([`crate::GpuContext::for_local_rank`]).
+/// Collective over `MPI_COMM_WORLD`.
+pub fn local_rank() -> usize {
+    world().map_or(0, |w| w.split_shared(w.rank()).rank() as usize)
+}
+
 /// The world communicator, once MPI is initialised (and not yet finalised).
 fn world() -> Option<SimpleCommunicator> {
     let live = mpi::environment::is_initialized() && !mpi::environment::is_finalized();

@@ -4,7 +4,8 @@
 //!
 //! - [`RankedSampler`]: the chains of one sampler split over the ranks, whole 32-chain words each;
 //! - [`RankedSitePacked`]: one site-packed lattice cut into slabs along its last axis, halo planes
-//!   exchanged with the neighbouring ranks after each half-sweep;
+//!   exchanged with the neighbouring ranks after each half-sweep; each rank's slab on the CPU
+//!   (`cpu_slab`) or a GPU (`gpu_slab`);
 //! - `collect`: the collective calls that join the ranks' parts (and agree on failures, so that
 //!   an error on one rank is an error on all, never a hang).
 //!
@@ -14,8 +15,10 @@
 
 mod chains;
 mod collect;
+mod cpu_slab;
+mod gpu_slab;
 mod slab;
 
 pub use chains::RankedSampler;
-pub use collect::{rank, ranks};
+pub use collect::{local_rank, rank, ranks};
 pub use slab::{RankedSitePacked, exchange_halos};

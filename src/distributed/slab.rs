@@ -9,8 +9,11 @@ use mpi::traits::*;
 use ndarray::{ArrayView1, Axis};
 
 use super::collect::{agree, join, world_or_error};
+use super::cpu_slab::CpuSlab;
+use super::gpu_slab::GpuSlab;
 use crate::backend::{
-    HalfSweep, SitePackedSampler, check_sweep_range, default_site_packed_threads,
+    GpuContext, GpuSitePacked, PlanLimits, SitePackedKernel, SitePackedSampler, check_sweep_range,
+    default_site_packed_threads,
 };
 use crate::error::{Error, Result};
 use crate::packed::split_words;
@@ -23,37 +26,108 @@ const FIRST_PLANE: i32 = 0;
 /// Tag of a slab's last own plane, sent to the rank above (its lower halo).
 const LAST_PLANE: i32 = 1;
 
+/// One rank's slab on its backend, as [`RankedSitePacked`] drives it: each half-sweep
+/// `boundary`, then `interior` while the boundary planes travel to the neighbouring ranks, then
+/// `set_halos` with theirs; `settle` at the end of each sweep call. Planes are a plane's words of
+/// one colour.
+pub(crate) trait SlabPart: Send {
+    /// Updates `colour`'s first and last own planes in `sweep` and copies them into `first` and
+    /// `last` (one plane is both); a backend that runs on its own queues the interior behind them.
+    fn boundary(&mut self, colour: usize, sweep: u64, planes: [&mut [u32]; 2]) -> Result<()>;
+    /// Updates the rest of `colour`'s own planes in `sweep`, unless [`SlabPart::boundary`] queued
+    /// them.
+    fn interior(&mut self, colour: usize, sweep: u64) -> Result<()>;
+    /// Sets `colour`'s halo planes: the rank below's last plane and the rank above's first.
+    fn set_halos(&mut self, colour: usize, halos: [&[u32]; 2]) -> Result<()>;
+    /// Waits until every update queued is done.
+    fn settle(&mut self) -> Result<()>;
+    /// Up spins and agreeing neighbour pairs of the own words ([`SitePackedLattice::count`]).
+    fn counts(&mut self) -> Result<(u64, u64)>;
+    /// Both colours' own words.
+    fn own_words(&mut self) -> Result<[Vec<u32>; 2]>;
+    /// New coupling, field and beta.
+    fn set_parameters(&mut self, coupling: f32, field: f32, beta: f32) -> Result<()>;
+    /// The backend, for messages.
+    fn name(&self) -> String;
+}
+
 /// One site-packed lattice over the ranks of `MPI_COMM_WORLD`: rank `r` holds a slab of whole planes
 /// of the last axis (`z`, `y` in 2D; the lower ranks take the longer runs) and a halo plane of each
-/// colour either side, on the CPU. Each half-sweep updates the slab's two boundary planes, sends
-/// them to the neighbouring ranks with non-blocking sends, updates the interior while they travel,
-/// and waits for the neighbours' planes in its halos. Draws are keyed by global words, so states and
-/// observables are those of one process ([`crate::CpuSitePacked`]), bit for bit, for any number of
-/// ranks. Every call is collective; an error on any rank is an error on every rank.
+/// colour either side, on the CPU or a GPU. Each half-sweep updates the slab's two boundary planes,
+/// sends them to the neighbouring ranks with non-blocking sends, updates the interior while they
+/// travel, and waits for the neighbours' planes in its halos. Draws are keyed by global words, so
+/// states and observables are those of one process ([`crate::CpuSitePacked`]), bit for bit, for any
+/// number of ranks and either backend. Every call is collective; an error on any rank is an error
+/// on every rank.
 pub struct RankedSitePacked {
     lattice: SitePackedLattice,
-    draw: CountDraw,
-    /// This rank's words.
-    slab: Slab,
-    /// Both colours' words held: lower halo, own planes, upper halo.
-    colours: [Vec<u32>; 2],
-    seed: u64,
+    part: Box<dyn SlabPart>,
     next_sweep: u64,
-    threads: usize,
     /// The planes of every rank, in rank order.
     planes: Vec<Range<usize>>,
+    /// Words of a colour a plane.
+    plane_words: usize,
+    /// This rank's first and last own planes of the colour last updated, as sent.
+    sent: [Vec<u32>; 2],
+    /// The neighbours' planes, as received.
+    received: [Vec<u32>; 2],
 }
 
 impl RankedSitePacked {
-    /// Starts this rank's slab of `lattice` from `init`, drawing with `seed`, on `threads` threads
-    /// (by default all cores, fewer on small slabs, as [`crate::CpuSitePacked::new`]). Collective.
-    /// An error on every rank when MPI is not initialised, when there are fewer planes than ranks,
-    /// or when any rank's slab fails to start (e.g. initial states of the wrong shape).
+    /// Starts this rank's slab of `lattice` from `init` on the CPU, drawing with `seed`, on
+    /// `threads` threads (by default all cores, fewer on small slabs, as
+    /// [`crate::CpuSitePacked::new`]). Collective. An error on every rank when MPI is not
+    /// initialised, when there are fewer planes than ranks, or when any rank's slab fails to start
+    /// (e.g. initial states of the wrong shape).
     pub fn new(
         lattice: &SitePackedLattice,
         seed: u64,
         init: Init,
         threads: Option<usize>,
+    ) -> Result<Self> {
+        Self::start(lattice, |slab| {
+            let colours = lattice.initial_words(&init, seed, &slab)?;
+            let (j, h, beta) = lattice.parameters();
+            Ok(Box::new(CpuSlab {
+                lattice: lattice.clone(),
+                draw: CountDraw::new(j, h, beta, lattice.degree()),
+                threads: threads.map_or_else(
+                    || default_site_packed_threads(slab.own().len()),
+                    |t| t.max(1),
+                ),
+                slab,
+                colours,
+                seed,
+            }))
+        })
+    }
+
+    /// As [`RankedSitePacked::new`], each rank's slab on the GPU of `ctx`, planned with `limits`
+    /// (by default [`PlanLimits::tuned`]; the plain, one-word-an-invocation kernel,
+    /// [`SitePackedKernel::Words`]). Each half-sweep's interior runs on the device while the
+    /// boundary planes are read back and exchanged.
+    pub fn on_gpu(
+        ctx: &GpuContext,
+        lattice: &SitePackedLattice,
+        seed: u64,
+        init: Init,
+        limits: Option<PlanLimits>,
+    ) -> Result<Self> {
+        Self::start(lattice, |slab| {
+            let limits = match limits {
+                Some(limits) => limits,
+                None => PlanLimits::tuned(ctx)?,
+            };
+            let kernel = SitePackedKernel::Words;
+            let sampler = GpuSitePacked::start(ctx, lattice, slab, seed, init, limits, kernel)?;
+            Ok(Box::new(GpuSlab::new(sampler)))
+        })
+    }
+
+    /// This rank's slab of `lattice`, its part made by `part`; collective.
+    fn start(
+        lattice: &SitePackedLattice,
+        part: impl FnOnce(Slab) -> Result<Box<dyn SlabPart>>,
     ) -> Result<Self> {
         let world = world_or_error()?;
         let (rank, size) = (world.rank() as usize, world.size() as usize);
@@ -68,25 +142,19 @@ impl RankedSitePacked {
                 ),
             ))
         } else {
-            let slab = lattice.slab(planes[rank].clone());
-            lattice
-                .initial_words(&init, seed, &slab)
-                .map(|colours| (slab, colours))
+            part(lattice.slab(planes[rank].clone()))
         };
-        let (slab, colours) = agree(&world, local)?;
-        let (j, h, beta) = lattice.parameters();
+        let part = agree(&world, local)?;
+        let plane_words = lattice.words_per_colour() / p;
+        let plane = || vec![0; plane_words];
         Ok(RankedSitePacked {
             lattice: lattice.clone(),
-            draw: CountDraw::new(j, h, beta, lattice.degree()),
-            threads: threads.map_or_else(
-                || default_site_packed_threads(slab.own().len()),
-                |t| t.max(1),
-            ),
-            slab,
-            colours,
-            seed,
+            part,
             next_sweep: 0,
             planes,
+            plane_words,
+            sent: [plane(), plane()],
+            received: [plane(), plane()],
         })
     }
 
@@ -95,36 +163,36 @@ impl RankedSitePacked {
         self.planes.clone()
     }
 
-    /// Updates `colour` in `sweep` and refreshes its halos on this rank and its neighbours.
-    fn half_sweep(&mut self, world: &SimpleCommunicator, colour: usize, sweep: u64) {
-        let [even, odd] = &mut self.colours;
-        let (own, other) = if colour == 0 {
-            (even, &*odd)
+    /// Updates `colour` in `sweep` and refreshes its halos on this rank and its neighbours. After
+    /// a failure here (`failed`) only the exchange runs, so that the neighbours do not wait for
+    /// planes that never come; the sweep's caller agrees on the failure.
+    fn half_sweep(
+        &mut self,
+        world: &SimpleCommunicator,
+        colour: usize,
+        sweep: u64,
+        failed: bool,
+    ) -> Result<()> {
+        let [first, last] = &mut self.sent;
+        let [lower, upper] = &mut self.received;
+        let part = &mut self.part;
+        let mut result = if failed {
+            Ok(())
         } else {
-            (odd, &*even)
+            part.boundary(colour, sweep, [first, last])
         };
-        let half = HalfSweep {
-            lattice: &self.lattice,
-            draw: &self.draw,
-            slab: &self.slab,
-            colour,
-            seed_sweep: (self.seed, sweep),
-            other,
-            threads: self.threads,
-        };
-        let (pw, start) = (self.slab.plane_words(), self.slab.own().start);
-        let n = self.slab.own().len() / pw;
-        let (lower_halo, rest) = own.split_at_mut(pw);
-        let (mine, upper_halo) = rest.split_at_mut(n * pw);
-        // The boundary planes first (one plane is both), then the interior while they travel.
-        let (first, rest) = mine.split_at_mut(pw);
-        half.update(start, first);
-        let (interior, last) = rest.split_at_mut(rest.len().saturating_sub(pw));
-        half.update(start + (n - 1) * pw, last);
-        let (first, last): (&[u32], &[u32]) = (first, if n == 1 { first } else { last });
-        exchange(world, [first, last], [lower_halo, upper_halo], || {
-            half.update(start + pw, interior)
+        let run_interior = !failed && result.is_ok();
+        let mut interior = Ok(());
+        exchange(world, [first, last], [lower, upper], || {
+            if run_interior {
+                interior = part.interior(colour, sweep);
+            }
         });
+        result = result.and(interior);
+        if run_interior && result.is_ok() {
+            result = part.set_halos(colour, [lower, upper]);
+        }
+        result
     }
 }
 
@@ -171,11 +239,18 @@ impl SitePackedSampler for RankedSitePacked {
     fn sweep(&mut self, sweeps: u64) -> Result<()> {
         let world = world_or_error()?;
         agree(&world, check_sweep_range(self.next_sweep, sweeps))?;
+        let mut result = Ok(());
         for sweep in self.next_sweep..self.next_sweep + sweeps {
             for colour in 0..2 {
-                self.half_sweep(&world, colour, sweep);
+                let failed = result.is_err();
+                let half = self.half_sweep(&world, colour, sweep, failed);
+                result = result.and(half);
             }
         }
+        if result.is_ok() {
+            result = self.part.settle();
+        }
+        agree(&world, result)?;
         self.next_sweep += sweeps;
         Ok(())
     }
@@ -183,7 +258,7 @@ impl SitePackedSampler for RankedSitePacked {
     /// The slabs' up spins and agreeing pairs, summed over the ranks (exact integers).
     fn observables(&mut self) -> Result<Observables> {
         let world = world_or_error()?;
-        let (ups, agreements) = self.lattice.count(&self.slab, &self.colours);
+        let (ups, agreements) = agree(&world, self.part.counts())?;
         let mut total = [0u64; 2];
         world.all_reduce_into(
             &[ups, agreements][..],
@@ -196,13 +271,15 @@ impl SitePackedSampler for RankedSitePacked {
     /// The whole lattice's spins, on every rank (each slab's own words joined in rank order).
     fn state(&mut self) -> Result<Vec<i8>> {
         let world = world_or_error()?;
-        let pw = self.slab.plane_words();
-        let counts: Vec<usize> = self.planes.iter().map(|p| p.len() * pw).collect();
-        let own = pw..pw + self.slab.own().len();
+        let counts: Vec<usize> = self
+            .planes
+            .iter()
+            .map(|p| p.len() * self.plane_words)
+            .collect();
+        let own = agree(&world, self.part.own_words())?;
         let mut whole = [Vec::new(), Vec::new()];
-        for (colour, words) in whole.iter_mut().enumerate() {
-            let part = ArrayView1::from(&self.colours[colour][own.clone()]);
-            let joined = join(&world, part, Axis(0), &counts, false)?;
+        for (words, part) in whole.iter_mut().zip(&own) {
+            let joined = join(&world, ArrayView1::from(part), Axis(0), &counts, false)?;
             *words = joined
                 .expect("joined on every rank")
                 .into_raw_vec_and_offset()
@@ -214,15 +291,14 @@ impl SitePackedSampler for RankedSitePacked {
     fn set_parameters(&mut self, coupling: f32, field: f32, beta: f32) -> Result<()> {
         let world = world_or_error()?;
         agree(&world, self.lattice.set_parameters(coupling, field, beta))?;
-        self.draw = CountDraw::new(coupling, field, beta, self.lattice.degree());
-        Ok(())
+        agree(&world, self.part.set_parameters(coupling, field, beta))
     }
 
     fn backend_name(&self) -> String {
         format!(
-            "{} ranks, each: cpu ({} threads) with a slab of the {} planes",
+            "{} ranks, each: {} with a slab of the {} planes",
             self.planes.len(),
-            self.threads,
+            self.part.name(),
             self.lattice.planes()
         )
     }

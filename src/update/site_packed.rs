@@ -66,6 +66,23 @@ impl Slab {
         self.plane_words
     }
 
+    /// Own planes and words of a colour a plane.
+    #[cfg(feature = "mpi")]
+    pub(crate) fn shape(&self) -> (usize, usize) {
+        (self.own.len() / self.plane_words, self.plane_words)
+    }
+
+    /// Whether there are halos (else the words held are the whole lattice).
+    pub(crate) fn has_halos(&self) -> bool {
+        self.halos
+    }
+
+    /// The local indices of the own words.
+    pub(crate) fn local_own(&self) -> Range<usize> {
+        let first = self.local(self.own.start);
+        first..first + self.own.len()
+    }
+
     /// Words of each colour held: the own words and the halos.
     pub(crate) fn held_words(&self) -> usize {
         self.own.len() + if self.halos { 2 * self.plane_words } else { 0 }
@@ -74,7 +91,7 @@ impl Slab {
     /// The global index of the first word held (wrapping below 0 for a slab at the lattice's
     /// start): a word's local index is its global one minus this, taken wrapping, for the own words
     /// and, through the last axis' unwrapped offsets of [`Row`], for the halos.
-    fn base(&self) -> usize {
+    pub(crate) fn base(&self) -> usize {
         if self.halos {
             self.own.start.wrapping_sub(self.plane_words)
         } else {

@@ -1,11 +1,18 @@
 // One huge lattice, site-packed (site_packed.rs beside it has the layout): `site_packed` updates
-// every word of colour `p.colour`, one invocation a word of 32 sites; `site_packed_tiled` does the same
-// a tile of rows x 32 words per workgroup, reading the other colour's words once into workgroup memory;
-// `site_packed_measure` counts up spins and agreeing neighbour pairs per workgroup. Each colour may span two bindings (`p.slab_words`
-// words in the first). Needs common.wgsl, philox.wgsl and count_draw.wgsl. Host twin: `CpuSitePacked`.
+// words of colour `p.colour`, one invocation a word of 32 sites; `site_packed_tiled` updates all of
+// them a tile of rows x 32 words per workgroup, reading the other colour's words once into workgroup
+// memory; `site_packed_measure` counts up spins and agreeing neighbour pairs per workgroup. Each colour
+// may span two bindings (`p.slab_words` words in the first). Needs common.wgsl, philox.wgsl and
+// count_draw.wgsl. Host twin: `CpuSitePacked` (and, for slabs, the CPU slab of `RankedSitePacked`).
 //
-// Parameters: p.block_len = words a colour, p.words = words a row (reciprocal in p.words_reciprocal),
-// p.ly with p.ly_reciprocal, p.lz.
+// The buffers hold the whole lattice or a slab of it (`p.halos`: whole planes of the last axis with
+// a halo plane either side, `Slab` in site_packed.rs). Words are named by global index `g` (draws,
+// rows); the buffers are indexed by `g - p.word_offset` (wrapping), and across a slab's faces the
+// neighbours lie in the halos instead of wrapping around.
+//
+// Parameters: p.block_offset, p.block_len = the first word and the words updated or measured (the
+// tiled kernel: all), p.words = words a row (reciprocal in p.words_reciprocal), p.ly with
+// p.ly_reciprocal, p.lz.
 
 @group(0) @binding(1) var<storage, read_write> even_lo: array<u32>;
 @group(0) @binding(2) var<storage, read_write> even_hi: array<u32>;
@@ -13,7 +20,12 @@
 @group(0) @binding(4) var<storage, read_write> odd_hi: array<u32>;
 @group(0) @binding(5) var<storage, read_write> partials: array<u32>;
 
-// Word `g` of `colour`, from whichever binding holds it.
+// Words of a colour in the whole lattice.
+fn colour_words() -> u32 {
+    return p.words * p.ly * p.lz;
+}
+
+// Held word `g` (local index) of `colour`, from whichever binding holds it.
 fn load(colour: u32, g: u32) -> u32 {
     let lo = g < p.slab_words;
     let h = g - p.slab_words;
@@ -51,17 +63,19 @@ fn shifted(parity: u32, same: u32, prev: u32, next: u32) -> u32 {
     return select((same >> 1u) | (next << 31u), (same << 1u) | (prev >> 31u), parity == 0u);
 }
 
-// The other colour's words at z +- 1 of word `g` in plane `z` (3D only).
-fn vertical_words(other: u32, g: u32, z: u32) -> vec2<u32> {
+// The other colour's words at z +- 1 of held word `l` in plane `z` (3D only; a slab's z faces open
+// onto its halos).
+fn vertical_words(other: u32, l: u32, z: u32) -> vec2<u32> {
     let plane = p.words * p.ly;
     let volume = plane * p.lz;
+    let wraps = p.halos == 0u;
     return vec2<u32>(
-        load(other, select(g + plane, g + plane - volume, z + 1u == p.lz)),
-        load(other, select(g - plane, g + volume - plane, z == 0u)),
+        load(other, select(l + plane, l + plane - volume, wraps && z + 1u == p.lz)),
+        load(other, select(l - plane, l + volume - plane, wraps && z == 0u)),
     );
 }
 
-// The other colour's words holding the neighbours of word `g` of `colour`, as
+// The other colour's words holding the neighbours of word `g` (global) of `colour`, as
 // `SitePackedLattice::neighbour_words`; the first 4 (2D) or 6 (3D) count.
 fn neighbour_words(colour: u32, g: u32) -> array<u32, 6> {
     let other = 1u - colour;
@@ -71,21 +85,24 @@ fn neighbour_words(colour: u32, g: u32) -> array<u32, 6> {
     let yz = div_mod(rk.x, p.ly, p.ly_reciprocal);
     let y = yz.y;
     let z = yz.x;
-    let start = g - k;
-    let same = load(other, g);
+    let l = g - p.word_offset;
+    let start = l - k;
+    let same = load(other, l);
     let prev = load(other, start + select(k - 1u, r - 1u, k == 0u));
     let next = load(other, start + select(k + 1u, 0u, k + 1u == r));
     let plane = r * p.ly;
+    // In 2D the last axis is y: a slab's y faces open onto its halos.
+    let wraps = p.halos == 0u || p.lz > 1u;
     var words = array<u32, 6>(
         same,
         shifted((colour + y + z) & 1u, same, prev, next),
-        load(other, select(g + r, g + r - plane, y + 1u == p.ly)),
-        load(other, select(g - r, g + plane - r, y == 0u)),
+        load(other, select(l + r, l + r - plane, wraps && y + 1u == p.ly)),
+        load(other, select(l - r, l + plane - r, wraps && y == 0u)),
         0u,
         0u,
     );
     if (p.lz > 1u) {
-        let v = vertical_words(other, g, z);
+        let v = vertical_words(other, l, z);
         words[4] = v.x;
         words[5] = v.y;
     }
@@ -102,19 +119,20 @@ fn site_packed(
     @builtin(num_workgroups) num_wg: vec3<u32>,
     @builtin(local_invocation_index) local: u32,
 ) {
-    let g = linear_index(wg, num_wg, local);
-    if (g >= p.block_len) {
+    let i = linear_index(wg, num_wg, local);
+    if (i >= p.block_len) {
         return;
     }
+    let g = p.block_offset + i;
     let words = neighbour_words(p.colour, g);
     var c = vec3<u32>(0u);
-    for (var i = 0u; i < degree(); i += 1u) {
-        add_word(&c, words[i]);
+    for (var d = 0u; d < degree(); d += 1u) {
+        add_word(&c, words[d]);
     }
-    store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD, PlaneTables(p.plane_tables_lo, p.plane_tables_hi)));
+    store(p.colour, g - p.word_offset, count_draw(c, p.colour * colour_words() + g, SITE_PACKED_WORD, PlaneTables(p.plane_tables_lo, p.plane_tables_hi)));
 }
 
-// Tiles of `site_packed_tiled`: TILE_ROWS rows (y) of TILE_WORDS words of one z plane, read with a
+// Tiles of `site_packed_tiled` (the whole lattice only): TILE_ROWS rows (y) of TILE_WORDS words of one z plane, read with a
 // halo of one row and one word on each side; each invocation updates every (WORKGROUP_SIZE / 32)-th
 // row of its column (the workgroup size is a multiple of 32, at most 256). TILE_WORDS and TILE_ROWS
 // come from site_packed.rs.
@@ -163,14 +181,15 @@ fn site_packed_tiled(
             add_word(&c, v.x);
             add_word(&c, v.y);
         }
-        store(p.colour, g, count_draw(c, p.colour * p.block_len + g, SITE_PACKED_WORD, PlaneTables(p.plane_tables_lo, p.plane_tables_hi)));
+        store(p.colour, g, count_draw(c, p.colour * colour_words() + g, SITE_PACKED_WORD, PlaneTables(p.plane_tables_lo, p.plane_tables_hi)));
     }
 }
 
 var<workgroup> sums: array<atomic<u32>, 2>;
 
 // Per workgroup: up spins of both colours' words and agreeing pairs of colour 0's words with their
-// neighbours, at partials[2 * workgroup] and partials[2 * workgroup + 1].
+// neighbours, over the words p.block_offset.. (p.block_len of them), at partials[2 * workgroup] and
+// partials[2 * workgroup + 1].
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn site_packed_measure(
     @builtin(workgroup_id) wg: vec3<u32>,
@@ -182,15 +201,16 @@ fn site_packed_measure(
         atomicStore(&sums[1], 0u);
     }
     workgroupBarrier();
-    let g = linear_index(wg, num_wg, local);
-    if (g < p.block_len) {
-        let a = load(0u, g);
+    let i = linear_index(wg, num_wg, local);
+    if (i < p.block_len) {
+        let g = p.block_offset + i;
+        let a = load(0u, g - p.word_offset);
         let words = neighbour_words(0u, g);
         var agreements = 0u;
-        for (var i = 0u; i < degree(); i += 1u) {
-            agreements += countOneBits(~(a ^ words[i]));
+        for (var d = 0u; d < degree(); d += 1u) {
+            agreements += countOneBits(~(a ^ words[d]));
         }
-        atomicAdd(&sums[0], countOneBits(a) + countOneBits(load(1u, g)));
+        atomicAdd(&sums[0], countOneBits(a) + countOneBits(load(1u, g - p.word_offset)));
         atomicAdd(&sums[1], agreements);
     }
     workgroupBarrier();

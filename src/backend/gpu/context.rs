@@ -48,6 +48,39 @@ impl GpuContext {
         found
     }
 
+    /// The adapter of the `local`-th rank of an MPI job on one machine (e.g.
+    /// `distributed::local_rank` with the `mpi` feature): the one `WGPU_ADAPTER_NAME` names, as for every rank;
+    /// otherwise the `local % k`-th of the `k` adapters of the backend and device type that
+    /// [`GpuContext::choose_adapter`] picks, in wgpu's order, so that the ranks on a machine
+    /// with several GPUs take one each.
+    pub async fn choose_adapter_for_local_rank(local: usize) -> Result<wgpu::Adapter> {
+        let chosen = Self::choose_adapter().await?;
+        let named = std::env::var("WGPU_ADAPTER_NAME").is_ok_and(|name| !name.is_empty());
+        if named {
+            return Ok(chosen);
+        }
+        let info = chosen.get_info();
+        let backends = wgpu::Backends::from(info.backend);
+        let mut alike: Vec<wgpu::Adapter> = instance(backends)
+            .enumerate_adapters(backends)
+            .await
+            .into_iter()
+            .filter(|a| a.get_info().device_type == info.device_type)
+            .collect();
+        Ok(match alike.len() {
+            0 => chosen,
+            k => alike.swap_remove(local % k),
+        })
+    }
+
+    /// [`GpuContext::new`] for the `local`-th rank on a machine, on the adapter
+    /// [`GpuContext::choose_adapter_for_local_rank`] picks.
+    pub fn for_local_rank(local: usize) -> Result<Self> {
+        pollster::block_on(async {
+            Self::from_adapter(&Self::choose_adapter_for_local_rank(local).await?).await
+        })
+    }
+
     /// Every adapter wgpu finds on `backends` (all of them with [`wgpu::Backends::all`]), primary
     /// backends first.
     pub async fn adapters(backends: wgpu::Backends) -> Vec<wgpu::Adapter> {
@@ -183,8 +216,17 @@ impl GpuContext {
 
     /// Waits until the device has finished all submitted work.
     pub(crate) fn wait(&self) -> Result<()> {
+        self.wait_for(None)
+    }
+
+    /// Waits until the device has finished the submission `index` and those before it (all
+    /// submitted work with `None`).
+    pub(crate) fn wait_for(&self, index: Option<wgpu::SubmissionIndex>) -> Result<()> {
         self.device
-            .poll(wgpu::PollType::wait_indefinitely())
+            .poll(wgpu::PollType::Wait {
+                submission_index: index,
+                timeout: None,
+            })
             .map_err(|e| Error::Gpu {
                 during: "waiting for the device",
                 message: e.to_string(),

@@ -20,6 +20,8 @@ pub use spin_buffers::{
     CHAIN_MAJOR_SPIN_WGSL, ChainMajorSpins, EnergyBuffer, SITE_PACKED_SPIN_WGSL, SitePackedCounts,
     SitePackedSpins,
 };
+#[cfg(feature = "mpi")]
+pub(crate) use transfer::read_after;
 pub use tune::{
     tuned_general_kernel, tuned_lattice_kernel, tuned_site_packed_kernel,
     tuned_words_per_invocation, tuned_workgroup_size,

@@ -45,8 +45,8 @@ pub(crate) struct Params {
     pub(crate) beta: f32,
     /// 1 when some lattice bonds are `-J` (`bond_signs`).
     pub(crate) signed_bonds: u32,
-    /// WGSL aligns the `vec4` that follows to 16 bytes.
-    pub(crate) _pad: [u32; 1],
+    /// Site-packed: 1 when the words held are a slab with halo planes (no wrap along the last axis).
+    pub(crate) halos: u32,
     pub(crate) plane_tables: [u32; 8],
 }
 
@@ -281,6 +281,7 @@ mod tests {
             at("beta_groups", offset_of!(Params, beta_groups)),
             at("beta", offset_of!(Params, beta)),
             at("signed_bonds", offset_of!(Params, signed_bonds)),
+            at("halos", offset_of!(Params, halos)),
             at("plane_tables_lo", tables),
             at("plane_tables_hi", tables + 16),
         ];

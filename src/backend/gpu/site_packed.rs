@@ -1,5 +1,7 @@
 //! [`GpuSitePacked`]: one site-packed lattice swept by `site_packed.wgsl`.
 
+use std::ops::Range;
+
 use wgpu::util::DeviceExt;
 
 use super::context::GpuContext;
@@ -14,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::program::Init;
 use crate::shaders;
 use crate::update::count_draw::CountDraw;
-use crate::update::site_packed::{Observables, SitePackedLattice, TILE_ROWS, TILE_WORDS};
+use crate::update::site_packed::{Observables, SitePackedLattice, Slab, TILE_ROWS, TILE_WORDS};
 
 /// How the update kernel spreads a colour over invocations; the results are the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,12 +34,16 @@ pub struct GpuSitePacked {
     ctx: GpuContext,
     limits: PlanLimits,
     lattice: SitePackedLattice,
+    /// The words held: the whole lattice, or a slab with halos.
+    slab: Slab,
     draw: CountDraw,
     kernel: SitePackedKernel,
     update: Pipeline,
     measure: Pipeline,
-    /// `[colour][slab]`: each colour's words, the second slab empty unless one binding is too small.
+    /// `[colour][binding]`: each colour's words held, the second binding empty unless one is too
+    /// small.
     spins: [[wgpu::Buffer; 2]; 2],
+    /// Words of each colour in the first binding.
     slab_words: usize,
     partials: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
@@ -73,13 +79,27 @@ impl GpuSitePacked {
         limits: PlanLimits,
         kernel: SitePackedKernel,
     ) -> Result<Self> {
+        Self::start(ctx, lattice, lattice.whole(), seed, init, limits, kernel)
+    }
+
+    /// As [`GpuSitePacked::with_limits`], holding the words of `slab` (the tiled kernel updates
+    /// whole lattices only).
+    pub(crate) fn start(
+        ctx: &GpuContext,
+        lattice: &SitePackedLattice,
+        slab: Slab,
+        seed: u64,
+        init: Init,
+        limits: PlanLimits,
+        kernel: SitePackedKernel,
+    ) -> Result<Self> {
         ctx.check_lost()?;
-        let words = lattice.words_per_colour();
+        let words = slab.held_words();
         let per_binding = (limits.max_storage() / 4) as usize;
         if words > 2 * per_binding {
             return Err(Error::DeviceLimit {
                 what: format!(
-                    "one colour of the {:?} site-packed lattice ({words} words)",
+                    "one colour of the {:?} site-packed lattice ({words} words held)",
                     lattice.sides()
                 ),
                 bytes: 4 * words as u64,
@@ -99,10 +119,21 @@ impl GpuSitePacked {
                 ),
             ));
         }
-        limits.fold(update_workgroups(lattice, kernel, &limits))?;
-        let (x, y) = limits.fold(limits.workgroups(words as u64))?;
+        if kernel == SitePackedKernel::Tiles && slab != lattice.whole() {
+            return Err(Error::invalid(
+                "site-packed kernel",
+                "tiles update whole lattices; use SitePackedKernel::Words for a slab",
+            ));
+        }
+        limits.fold(update_workgroups(
+            lattice,
+            kernel,
+            &limits,
+            slab.own().len(),
+        ))?;
+        let (x, y) = limits.fold(limits.workgroups(slab.own().len() as u64))?;
         let slab_words = words.min(per_binding);
-        let host = lattice.initial_words(&init, seed, &lattice.whole())?;
+        let host = lattice.initial_words(&init, seed, &slab)?;
         let device = ctx.device();
         ctx.checked("site-packed set-up", || {
             let storage = |label: &str, words: &[u32]| {
@@ -149,6 +180,7 @@ impl GpuSitePacked {
                 ctx: ctx.clone(),
                 limits,
                 lattice: lattice.clone(),
+                slab,
                 draw: CountDraw::new(j, h, beta, lattice.degree()),
                 kernel,
                 update,
@@ -167,15 +199,19 @@ impl GpuSitePacked {
 
     /// Whether each colour spans two bindings.
     pub fn split_bindings(&self) -> bool {
-        self.slab_words < self.lattice.words_per_colour()
+        self.slab_words < self.slab.held_words()
     }
 
-    /// Parameters of a dispatch over the words of `colour` in `sweep`.
-    fn params(&self, colour: u32, sweep: u64) -> Params {
+    /// Parameters of a dispatch over the words `range` (global) of `colour` in `sweep`.
+    fn params(&self, colour: u32, sweep: u64, range: Range<usize>) -> Params {
         let [_, ly, _] = self.lattice.sides();
         let row = self.lattice.words_per_row() as u32;
         Params {
-            block_len: self.lattice.words_per_colour() as u32,
+            block_offset: range.start as u32,
+            block_len: range.len() as u32,
+            // Wrapping, as the kernel's local indices are.
+            word_offset: self.slab.base() as u32,
+            halos: u32::from(self.slab.has_halos()),
             words: row,
             colour,
             sides: self.lattice.sides(),
@@ -188,6 +224,12 @@ impl GpuSitePacked {
             plane_tables: self.draw.packed_tables(),
             ..Params::default()
         }
+    }
+
+    /// The update of the words `range` (global, all of them for tiles) of `colour` in `sweep`.
+    fn update_dispatch(&self, colour: u32, sweep: u64, range: Range<usize>) -> Dispatch<'_> {
+        let groups = update_workgroups(&self.lattice, self.kernel, &self.limits, range.len());
+        self.dispatch(&self.update, self.params(colour, sweep, range), groups)
     }
 
     fn dispatch<'a>(
@@ -205,16 +247,17 @@ impl GpuSitePacked {
     }
 }
 
-/// Workgroups of one colour's update with `kernel`.
+/// Workgroups of an update of `words` words of one colour with `kernel` (all of them for tiles).
 fn update_workgroups(
     lattice: &SitePackedLattice,
     kernel: SitePackedKernel,
     limits: &PlanLimits,
+    words: usize,
 ) -> u64 {
     let [_, ly, lz] = lattice.sides().map(u64::from);
     let row = lattice.words_per_row() as u64;
     match kernel {
-        SitePackedKernel::Words => limits.workgroups(lattice.words_per_colour() as u64),
+        SitePackedKernel::Words => limits.workgroups(words as u64),
         SitePackedKernel::Tiles => {
             lz * ly.div_ceil(u64::from(TILE_ROWS)) * row.div_ceil(u64::from(TILE_WORDS))
         }
@@ -228,16 +271,14 @@ impl GpuSitePacked {
     /// recorded after it.
     pub fn record_sweeps(&mut self, encoder: &mut wgpu::CommandEncoder, sweeps: u64) -> Result<()> {
         check_sweep_range(self.next_sweep, sweeps)?;
-        let groups = update_workgroups(&self.lattice, self.kernel, &self.limits);
+        let own = self.slab.own();
         let mut done = 0;
         while done < sweeps {
             let batch = (sweeps - done).min(OPS_PER_SUBMIT as u64 / 2);
             let dispatches: Vec<Dispatch> = (0..batch)
                 .flat_map(|s| {
                     let sweep = self.next_sweep + done + s;
-                    [0, 1].map(|colour| {
-                        self.dispatch(&self.update, self.params(colour, sweep), groups)
-                    })
+                    [0, 1].map(|colour| self.update_dispatch(colour, sweep, own.clone()))
                 })
                 .collect();
             record(&self.ctx, encoder, &self.params, &self.limits, &dispatches)?;
@@ -253,10 +294,9 @@ impl GpuSitePacked {
         &mut self,
         encoder: &mut wgpu::CommandEncoder,
     ) -> Result<SitePackedCounts<'_>> {
-        let groups = self
-            .limits
-            .workgroups(self.lattice.words_per_colour() as u64);
-        let measure = self.dispatch(&self.measure, self.params(0, 0), groups);
+        let own = self.slab.own();
+        let groups = self.limits.workgroups(own.len() as u64);
+        let measure = self.dispatch(&self.measure, self.params(0, 0, own), groups);
         record(&self.ctx, encoder, &self.params, &self.limits, &[measure])?;
         Ok(SitePackedCounts {
             buffer: &self.partials,
@@ -312,6 +352,13 @@ impl GpuSitePacked {
     }
 
     async fn observables_with(&mut self, wait: Wait) -> Result<Observables> {
+        let (ups, agreements) = self.counts_with(wait).await?;
+        Ok(self.lattice.observables_of(ups, agreements))
+    }
+
+    /// Up spins and agreeing neighbour pairs of the own words, as
+    /// [`SitePackedLattice::count`] gives them.
+    async fn counts_with(&mut self, wait: Wait) -> Result<(u64, u64)> {
         let ctx = self.ctx.clone();
         let mut encoder = ctx
             .device()
@@ -325,11 +372,19 @@ impl GpuSitePacked {
             .readback
             .read_with(&ctx, &partials, partials.size(), wait)
             .await?;
-        Ok(self.observables_of(&words))
+        Ok(words.chunks(2).fold((0u64, 0u64), |(u, a), pair| {
+            (u + u64::from(pair[0]), a + u64::from(pair[1]))
+        }))
     }
 
     async fn state_with(&mut self, wait: Wait) -> Result<Vec<i8>> {
-        let words = self.lattice.words_per_colour();
+        let colours = self.own_words_with(wait).await?;
+        Ok(self.lattice.unpack(&colours))
+    }
+
+    /// Both colours' own words (the slab's, halos left out).
+    async fn own_words_with(&mut self, wait: Wait) -> Result<[Vec<u32>; 2]> {
+        let words = self.slab.held_words();
         let mut colours = [Vec::new(), Vec::new()];
         for (colour, slabs) in colours.iter_mut().zip(self.spins.clone()) {
             let lo = 4 * self.slab_words as u64;
@@ -347,15 +402,81 @@ impl GpuSitePacked {
                 );
             }
         }
-        Ok(self.lattice.unpack(&colours))
+        let own = self.slab.local_own();
+        Ok(colours.map(|held| held[own.clone()].to_vec()))
+    }
+}
+
+/// What the slab of a lattice over MPI ranks (`distributed::GpuSlab`) drives.
+#[cfg(feature = "mpi")]
+impl GpuSitePacked {
+    /// The device.
+    pub(crate) fn context(&self) -> &GpuContext {
+        &self.ctx
     }
 
-    /// Energy and magnetisation from the measurement's per-workgroup pairs.
-    fn observables_of(&self, partials: &[u32]) -> Observables {
-        let (ups, agreements) = partials.chunks(2).fold((0u64, 0u64), |(u, a), pair| {
-            (u + u64::from(pair[0]), a + u64::from(pair[1]))
-        });
-        self.lattice.observables_of(ups, agreements)
+    /// The words held.
+    pub(crate) fn held(&self) -> &Slab {
+        &self.slab
+    }
+
+    /// Records the update of `colour`'s words `ranges` (global; empty ones skipped) in `sweep`,
+    /// in order.
+    pub(crate) fn record_update(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        colour: usize,
+        sweep: u64,
+        ranges: &[Range<usize>],
+    ) -> Result<()> {
+        let dispatches: Vec<Dispatch> = ranges
+            .iter()
+            .filter(|range| !range.is_empty())
+            .map(|range| self.update_dispatch(colour as u32, sweep, range.clone()))
+            .collect();
+        record(&self.ctx, encoder, &self.params, &self.limits, &dispatches)
+    }
+
+    /// Where `colour`'s held words `local` (local indices) lie: for each binding that holds some,
+    /// the buffer, the byte offset in it and the part of `local` it holds, counted from
+    /// `local.start`.
+    pub(crate) fn held_pieces(
+        &self,
+        colour: usize,
+        local: Range<usize>,
+    ) -> Vec<(&wgpu::Buffer, u64, Range<usize>)> {
+        let split = self.slab_words;
+        let [lo, hi] = &self.spins[colour];
+        let mut pieces = Vec::new();
+        if local.start < split {
+            let end = local.end.min(split);
+            pieces.push((lo, 4 * local.start as u64, 0..end - local.start));
+        }
+        if local.end > split {
+            let start = local.start.max(split);
+            pieces.push((
+                hi,
+                4 * (start - split) as u64,
+                start - local.start..local.len(),
+            ));
+        }
+        pieces
+    }
+
+    /// Up spins and agreeing neighbour pairs of the own words (blocking).
+    pub(crate) fn counts(&mut self) -> Result<(u64, u64)> {
+        let ctx = self.ctx.clone();
+        ctx.checked("site-packed measurement", || {
+            pollster::block_on(self.counts_with(Wait::Block))
+        })
+    }
+
+    /// Both colours' own words (blocking).
+    pub(crate) fn own_words(&mut self) -> Result<[Vec<u32>; 2]> {
+        let ctx = self.ctx.clone();
+        ctx.checked("site-packed read-back", || {
+            pollster::block_on(self.own_words_with(Wait::Block))
+        })
     }
 }
 

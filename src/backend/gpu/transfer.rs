@@ -210,25 +210,48 @@ impl Readback {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
         encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
         ctx.queue().submit([encoder.finish()]);
-        let (callback, mapped) = completion();
-        staging.map_async(wgpu::MapMode::Read, ..bytes, callback);
-        let ctx = ctx.clone();
-        Ok(async move {
-            let gpu = |message: String| Error::Gpu {
-                during: "read-back",
-                message,
-            };
-            let result = mapped.await;
-            ctx.check_lost()?;
-            result.map_err(|e| gpu(e.to_string()))?;
-            let words = {
-                let view = staging
-                    .get_mapped_range(..bytes)
-                    .map_err(|e| gpu(e.to_string()))?;
-                bytemuck::cast_slice::<u8, u32>(&view).to_vec()
-            };
-            staging.unmap();
-            Ok(words)
-        })
+        Ok(mapped_words(ctx, staging, bytes))
     }
+}
+
+/// Asks for the first `bytes` of `staging` to be mapped; the future completes with its words (and
+/// unmaps it) once wgpu has mapped them, when the device is polled.
+fn mapped_words(
+    ctx: &GpuContext,
+    staging: wgpu::Buffer,
+    bytes: u64,
+) -> impl Future<Output = Result<Vec<u32>>> + use<> {
+    let (callback, mapped) = completion();
+    staging.map_async(wgpu::MapMode::Read, ..bytes, callback);
+    let ctx = ctx.clone();
+    async move {
+        let gpu = |message: String| Error::Gpu {
+            during: "read-back",
+            message,
+        };
+        let result = mapped.await;
+        ctx.check_lost()?;
+        result.map_err(|e| gpu(e.to_string()))?;
+        let words = {
+            let view = staging
+                .get_mapped_range(..bytes)
+                .map_err(|e| gpu(e.to_string()))?;
+            bytemuck::cast_slice::<u8, u32>(&view).to_vec()
+        };
+        staging.unmap();
+        Ok(words)
+    }
+}
+
+/// The words of the mappable `staging` once the submission `copied` (which fills it) is done,
+/// waiting for that submission alone: work submitted after it may still be running.
+#[cfg(feature = "mpi")]
+pub(crate) fn read_after(
+    ctx: &GpuContext,
+    staging: &wgpu::Buffer,
+    copied: wgpu::SubmissionIndex,
+) -> Result<Vec<u32>> {
+    let words = mapped_words(ctx, staging.clone(), staging.size());
+    ctx.wait_for(Some(copied))?;
+    pollster::block_on(words)
 }

@@ -7,7 +7,8 @@ use ising_wgpu::{Backend, GpuContext};
 enum BackendChoice {
     /// A hardware GPU when there is one, else the CPU backend (with a notice on stderr).
     Auto,
-    /// A GPU adapter (WGPU_BACKEND and WGPU_ADAPTER_NAME choose which); an error if there is none.
+    /// A GPU adapter (WGPU_BACKEND and WGPU_ADAPTER_NAME choose which; under mpirun, one a rank
+    /// of the machine's alike adapters); an error if there is none.
     Gpu,
     /// The multi-threaded CPU backend.
     Cpu,
@@ -32,13 +33,18 @@ impl BackendArgs {
     }
 }
 
-/// The backend `choice` names; `auto` falls back to the CPU, with a notice, when there is no hardware GPU.
+/// The backend `choice` names; `auto` falls back to the CPU, with a notice, when there is no hardware
+/// GPU. Under `mpirun` the ranks on a machine with several GPUs take one each.
 fn open(choice: BackendChoice, threads: Option<usize>) -> ising_wgpu::Result<Backend> {
+    let gpu = || match crate::ranks::ranks() {
+        1 => GpuContext::new(),
+        _ => GpuContext::for_local_rank(crate::ranks::local_rank()),
+    };
     Ok(match choice {
         BackendChoice::Cpu => Backend::Cpu { threads },
-        BackendChoice::Gpu => Backend::Gpu(Box::new(GpuContext::new()?)),
+        BackendChoice::Gpu => Backend::Gpu(Box::new(gpu()?)),
         BackendChoice::Auto => {
-            let (backend, notice) = Backend::auto(threads);
+            let (backend, notice) = Backend::auto_on(gpu(), threads);
             if let Some(notice) = notice {
                 eprintln!("ising: notice: {notice} (--backend gpu uses any adapter)");
             }

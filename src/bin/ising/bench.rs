@@ -91,7 +91,7 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
         _ => chain_major(args, &backend)?,
     };
     let flips_per_ns = report.flips / report.seconds / 1e9;
-    if !args.json {
+    if !args.json && crate::ranks::rank() == 0 {
         eprintln!(
             "{}, {}: {} x {} sweeps in {:.3} s on {}: {flips_per_ns:.3} flips/ns",
             report.name,
@@ -103,7 +103,15 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
         );
     }
     let general = report.layout == "chain-major, general path";
-    let (workgroup_size, words_per_invocation, general_kernel, kernel) = match &backend {
+    // Under mpirun each rank's backend; its slabs of one lattice run the plain kernel.
+    #[cfg(feature = "mpi")]
+    let (each, slabs) = match &backend {
+        Backend::Ranked(each) => (&**each, report.layout == "site-packed"),
+        other => (other, false),
+    };
+    #[cfg(not(feature = "mpi"))]
+    let (each, slabs) = (&backend, false);
+    let (workgroup_size, words_per_invocation, general_kernel, kernel) = match each {
         Backend::Gpu(ctx) => (
             Some(ising_wgpu::tuned_workgroup_size(ctx)?),
             general
@@ -114,13 +122,16 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
                 .transpose()?
                 .map(|k| format!("{k:?}").to_lowercase()),
             (report.layout == "site-packed")
-                .then(|| ising_wgpu::tuned_site_packed_kernel(ctx))
+                .then(|| match slabs {
+                    true => Ok(ising_wgpu::SitePackedKernel::Words),
+                    false => ising_wgpu::tuned_site_packed_kernel(ctx),
+                })
                 .transpose()?
                 .map(|k| format!("{k:?}").to_lowercase()),
         ),
         _ => (None, None, None, None),
     };
-    let lattice_kernel = match &backend {
+    let lattice_kernel = match each {
         Backend::Gpu(ctx) if report.layout == "chain-major, lattice path" => {
             Some(format!("{:?}", ising_wgpu::tuned_lattice_kernel(ctx)?).to_lowercase())
         }

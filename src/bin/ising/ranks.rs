@@ -37,6 +37,14 @@ pub(crate) fn rank() -> usize {
     0
 }
 
+/// This process's rank among the job's ranks on its machine (0 outside an MPI job).
+pub(crate) fn local_rank() -> usize {
+    #[cfg(feature = "mpi")]
+    return ising_wgpu::distributed::local_rank();
+    #[cfg(not(feature = "mpi"))]
+    0
+}
+
 /// Ranks of the job (1 outside an MPI job).
 pub(crate) fn ranks() -> usize {
     #[cfg(feature = "mpi")]
