@@ -16,8 +16,6 @@ pub use crate::update::site_packed::{Observables, SITE_PACKED_WORD, SitePackedLa
 pub(crate) use cpu::cores;
 pub use cpu::{CpuSampler, CpuSitePacked};
 #[cfg(feature = "mpi")]
-pub(crate) use cpu::{HalfSweep, default_threads as default_site_packed_threads};
-#[cfg(feature = "mpi")]
 pub(crate) use gpu::read_after;
 pub use gpu::{
     CHAIN_MAJOR_SPIN_WGSL, ChainMajorSpins, EnergyBuffer, GeneralKernel, GpuContext, GpuSampler,

@@ -10,9 +10,9 @@ use crate::error::Result;
 /// the interior while the planes are read back and travel, and the neighbours' planes are written
 /// into the halos before the next submission.
 pub(crate) struct GpuSlab {
-    pub(crate) sampler: GpuSitePacked,
+    sampler: GpuSitePacked,
     /// Two planes of words, `MAP_READ | COPY_DST`.
-    pub(crate) staging: wgpu::Buffer,
+    staging: wgpu::Buffer,
 }
 
 impl GpuSlab {

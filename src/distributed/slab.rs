@@ -9,16 +9,14 @@ use mpi::traits::*;
 use ndarray::{ArrayView1, Axis};
 
 use super::collect::{agree, join, world_or_error};
-use super::cpu_slab::CpuSlab;
 use super::gpu_slab::GpuSlab;
 use crate::backend::{
-    GpuContext, GpuSitePacked, PlanLimits, SitePackedKernel, SitePackedSampler, check_sweep_range,
-    default_site_packed_threads,
+    CpuSitePacked, GpuContext, GpuSitePacked, PlanLimits, SitePackedKernel, SitePackedSampler,
+    check_sweep_range,
 };
 use crate::error::{Error, Result};
 use crate::packed::split_words;
 use crate::program::Init;
-use crate::update::count_draw::CountDraw;
 use crate::update::site_packed::{Observables, SitePackedLattice, Slab};
 
 /// Tag of a slab's first own plane, sent to the rank below (its upper halo).
@@ -86,18 +84,10 @@ impl RankedSitePacked {
         threads: Option<usize>,
     ) -> Result<Self> {
         Self::start(lattice, |slab| {
-            let colours = lattice.initial_words(&init, seed, &slab)?;
-            let (j, h, beta) = lattice.parameters();
-            Ok(Box::new(CpuSlab {
-                lattice: lattice.clone(),
-                draw: CountDraw::new(j, h, beta, lattice.degree()),
-                threads: threads.map_or_else(
-                    || default_site_packed_threads(slab.own().len()),
-                    |t| t.max(1),
-                ),
-                slab,
-                colours,
-                seed,
+            let sampler = CpuSitePacked::start(lattice, slab, seed, init)?;
+            Ok(Box::new(match threads {
+                Some(t) => sampler.with_threads(t),
+                None => sampler,
             }))
         })
     }

@@ -14,8 +14,6 @@ mod sweep;
 mod vector_level;
 
 pub use site_packed::CpuSitePacked;
-#[cfg(feature = "mpi")]
-pub(crate) use site_packed::{HalfSweep, default_threads};
 
 use sweep::SweepKernel;
 

@@ -1,6 +1,8 @@
 //! The site-packed lattice on the CPU: each half-sweep's words split by whole rows across threads
 //! (one thread, so no start and no barrier, on small lattices).
 
+use std::ops::Range;
+
 use super::vector_level::{VectorLevel, VectorWork};
 use crate::backend::{SitePackedSampler, check_sweep_range};
 use crate::error::Result;
@@ -11,8 +13,10 @@ use crate::update::site_packed::{Observables, SitePackedLattice, Slab};
 /// One site-packed lattice swept on the CPU; the same draws as the GPU for a seed.
 pub struct CpuSitePacked {
     lattice: SitePackedLattice,
+    /// The words held: the whole lattice, or a slab with halos.
+    slab: Slab,
     draw: CountDraw,
-    /// Both colours' words.
+    /// Both colours' words held.
     colours: [Vec<u32>; 2],
     seed: u64,
     next_sweep: u64,
@@ -23,14 +27,25 @@ impl CpuSitePacked {
     /// Starts `lattice` from `init`, drawing with `seed`, on all cores (fewer where a core would get
     /// under 4096 words, 131072 sites, of each colour).
     pub fn new(lattice: &SitePackedLattice, seed: u64, init: Init) -> Result<Self> {
+        Self::start(lattice, lattice.whole(), seed, init)
+    }
+
+    /// As [`CpuSitePacked::new`], holding the words of `slab` (threads as for its own words).
+    pub(crate) fn start(
+        lattice: &SitePackedLattice,
+        slab: Slab,
+        seed: u64,
+        init: Init,
+    ) -> Result<Self> {
         let (j, h, beta) = lattice.parameters();
         Ok(CpuSitePacked {
             draw: CountDraw::new(j, h, beta, lattice.degree()),
-            colours: lattice.initial_words(&init, seed, &lattice.whole())?,
+            colours: lattice.initial_words(&init, seed, &slab)?,
             lattice: lattice.clone(),
+            threads: default_threads(slab.own().len()),
+            slab,
             seed,
             next_sweep: 0,
-            threads: default_threads(lattice.words_per_colour()),
         })
     }
 
@@ -42,9 +57,28 @@ impl CpuSitePacked {
     }
 }
 
+/// What the slab of a lattice over MPI ranks (`distributed::cpu_slab`) drives.
+#[cfg(feature = "mpi")]
+impl CpuSitePacked {
+    /// The words held.
+    pub(crate) fn held(&self) -> &Slab {
+        &self.slab
+    }
+
+    /// `colour`'s words held (lower halo, own planes, upper halo for a slab).
+    pub(crate) fn held_words(&mut self, colour: usize) -> &mut [u32] {
+        &mut self.colours[colour]
+    }
+
+    /// Up spins and agreeing neighbour pairs of the own words.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        self.lattice.count(&self.slab, &self.colours)
+    }
+}
+
 /// Threads for `words` words of a colour: all cores, fewer where a core would get under
 /// [`MIN_WORDS_PER_THREAD`].
-pub(crate) fn default_threads(words: usize) -> usize {
+fn default_threads(words: usize) -> usize {
     super::cores().min(words / MIN_WORDS_PER_THREAD).max(1)
 }
 
@@ -83,26 +117,24 @@ const MIN_WORDS_PER_THREAD: usize = 4096;
 
 /// The words of one colour of a sweep: what a half-sweep updates, split by whole rows over
 /// `threads` threads (this one among them: no thread start with one).
-pub(crate) struct HalfSweep<'a> {
-    /// The lattice.
-    pub lattice: &'a SitePackedLattice,
+struct HalfSweep<'a> {
+    lattice: &'a SitePackedLattice,
     /// Its draws at the current coupling, field and beta.
-    pub draw: &'a CountDraw,
+    draw: &'a CountDraw,
     /// Where the words are held.
-    pub slab: &'a Slab,
-    /// The colour updated.
-    pub colour: usize,
+    slab: &'a Slab,
+    colour: usize,
     /// The seed and sweep of its draws.
-    pub seed_sweep: (u64, u64),
+    seed_sweep: (u64, u64),
     /// The other colour's words held.
-    pub other: &'a [u32],
+    other: &'a [u32],
     /// Threads to split the words over.
-    pub threads: usize,
+    threads: usize,
 }
 
 impl HalfSweep<'_> {
     /// Updates the words `first..first + own.len()` (global, whole rows) into `own`.
-    pub(crate) fn update(&self, first: usize, own: &mut [u32]) {
+    fn update(&self, first: usize, own: &mut [u32]) {
         if own.is_empty() {
             return;
         }
@@ -132,39 +164,46 @@ impl HalfSweep<'_> {
     }
 }
 
+impl CpuSitePacked {
+    /// Updates `colour`'s own words `words` (global, whole rows) in `sweep`.
+    pub(crate) fn update(&mut self, colour: usize, sweep: u64, words: Range<usize>) {
+        let [even, odd] = &mut self.colours;
+        let (own, other) = if colour == 0 {
+            (even, &*odd)
+        } else {
+            (odd, &*even)
+        };
+        let half = HalfSweep {
+            lattice: &self.lattice,
+            draw: &self.draw,
+            slab: &self.slab,
+            colour,
+            seed_sweep: (self.seed, sweep),
+            other,
+            threads: self.threads,
+        };
+        let first = self.slab.local_own().start + (words.start - self.slab.own().start);
+        half.update(words.start, &mut own[first..first + words.len()]);
+    }
+
+    /// Both colours' own words (a slab's, halos left out).
+    pub(crate) fn own_words(&self) -> [Vec<u32>; 2] {
+        let own = self.slab.local_own();
+        self.colours
+            .each_ref()
+            .map(|held| held[own.clone()].to_vec())
+    }
+}
+
 impl SitePackedSampler for CpuSitePacked {
     fn sweep(&mut self, sweeps: u64) -> Result<()> {
         check_sweep_range(self.next_sweep, sweeps)?;
-        let CpuSitePacked {
-            lattice,
-            draw,
-            colours,
-            seed,
-            next_sweep,
-            threads,
-        } = self;
-        let slab = lattice.whole();
-        for sweep in *next_sweep..*next_sweep + sweeps {
+        for sweep in self.next_sweep..self.next_sweep + sweeps {
             for colour in 0..2 {
-                let [even, odd] = &mut *colours;
-                let (own, other) = if colour == 0 {
-                    (even, &*odd)
-                } else {
-                    (odd, &*even)
-                };
-                let half = HalfSweep {
-                    lattice,
-                    draw,
-                    slab: &slab,
-                    colour,
-                    seed_sweep: (*seed, sweep),
-                    other,
-                    threads: *threads,
-                };
-                half.update(0, own);
+                self.update(colour, sweep, self.slab.own());
             }
         }
-        *next_sweep += sweeps;
+        self.next_sweep += sweeps;
         Ok(())
     }
 
@@ -173,7 +212,7 @@ impl SitePackedSampler for CpuSitePacked {
     }
 
     fn state(&mut self) -> Result<Vec<i8>> {
-        Ok(self.lattice.unpack(&self.colours))
+        Ok(self.lattice.unpack(&self.own_words()))
     }
 
     fn set_parameters(&mut self, coupling: f32, field: f32, beta: f32) -> Result<()> {

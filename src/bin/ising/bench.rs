@@ -122,9 +122,12 @@ pub(crate) fn run(args: &BenchArgs) -> ising_wgpu::Result<String> {
                 .transpose()?
                 .map(|k| format!("{k:?}").to_lowercase()),
             (report.layout == "site-packed")
-                .then(|| match slabs {
-                    true => Ok(ising_wgpu::SitePackedKernel::Words),
-                    false => ising_wgpu::tuned_site_packed_kernel(ctx),
+                .then(|| {
+                    if slabs {
+                        Ok(ising_wgpu::SitePackedKernel::Words)
+                    } else {
+                        ising_wgpu::tuned_site_packed_kernel(ctx)
+                    }
                 })
                 .transpose()?
                 .map(|k| format!("{k:?}").to_lowercase()),
