@@ -23,3 +23,19 @@ fn threshold(p: f32) -> u32 {
 fn sigmoid(x: f32) -> f32 {
     return 1.0 / (1.0 + exp(-x));
 }
+
+// The probability that a Metropolis step leaves a spin up, the spin now up or down (as
+// `rng::metropolis`): a down spin goes up with min(1, exp(x)), an up one stays up with
+// 1 - min(1, exp(-x)).
+fn metropolis(x: f32, up: bool) -> f32 {
+    let e = exp(select(x, -x, up));
+    var flip = 0.0;
+    if (e < 1.0) {
+        flip = e;
+    } else if (e >= 1.0) {
+        flip = 1.0;
+    } else {
+        return 0.0;
+    }
+    return select(flip, 1.0 - flip, up);
+}

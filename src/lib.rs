@@ -62,7 +62,7 @@ pub use backend::{
     GeneralKernel, GpuContext, GpuSampler, GpuSitePacked, LaneSwap, LatticeKernel, MultiGpuSampler,
     Observables, Pace, PlanLimits, SITE_PACKED_SPIN_WGSL, SITE_PACKED_WORD, Sampler, SamplerConfig,
     SamplerState, ScheduleRun, SitePackedCounts, SitePackedKernel, SitePackedLattice,
-    SitePackedSampler, SitePackedSpins, UpdatePath, run_in_parts, sweep_in_parts,
+    SitePackedSampler, SitePackedSpins, UpdatePath, UpdateRule, run_in_parts, sweep_in_parts,
     tuned_general_kernel, tuned_lattice_kernel, tuned_site_packed_kernel,
     tuned_words_per_invocation, tuned_workgroup_size,
 };

@@ -127,13 +127,29 @@ pub fn sigmoid(x: f32) -> f32 {
 /// lane whose top byte lies beyond it.
 pub const APPROX_MARGIN: f32 = 1.0 / 256.0;
 
-/// `256 sigmoid(x)` (the threshold's top byte, with fraction) of 32 arguments to within
-/// [`APPROX_MARGIN`], from straight-line arithmetic that the compiler turns into vector instructions:
-/// `exp` as `2^n` times a degree-6 polynomial of the rest, the argument clamped to [-40, 40] (beyond,
-/// the top byte is 0 or 256 either way); NaN stays NaN.
+/// The probability that a Metropolis step leaves a spin up, for `x = 2 beta field` and the spin
+/// now up (`up`) or down: the flip is taken with probability `min(1, exp(-beta dE))`, so a down
+/// spin goes up with `min(1, exp(x))` and an up spin stays up with `1 - min(1, exp(-x))`. As
+/// every kernel computes it (`metropolis` in philox.wgsl); NaN gives 0.
+#[inline]
+pub fn metropolis(x: f32, up: bool) -> f32 {
+    let e = if up { (-x).exp() } else { x.exp() };
+    // Comparisons rather than `min`, which would turn NaN into 1.
+    let flip = if e < 1.0 {
+        e
+    } else if e >= 1.0 {
+        1.0
+    } else {
+        return 0.0;
+    };
+    if up { 1.0 - flip } else { flip }
+}
+
+/// `2^w` for `w` in [-58, 58] to a relative error below 1.3e-7: `2^n` times a degree-6 polynomial
+/// of the rest, from straight-line arithmetic that the compiler turns into vector instructions.
 #[inline(always)]
-pub fn approx_top_bytes(x: &[f32; 32]) -> [f32; 32] {
-    // Taylor coefficients of 2^f = e^(f ln 2), |f| <= 1/2: relative error below 1.3e-7.
+fn approx_exp2(w: f32) -> f32 {
+    // Taylor coefficients of 2^f = e^(f ln 2), |f| <= 1/2.
     const C: [f32; 6] = [
         std::f32::consts::LN_2,
         0.240_226_5,
@@ -144,22 +160,59 @@ pub fn approx_top_bytes(x: &[f32; 32]) -> [f32; 32] {
     ];
     // Adding 1.5 x 2^23 rounds to an integer, which the sum's low mantissa bits then hold.
     const ROUND: f32 = 12_582_912.0;
+    let rounded = w + ROUND;
+    let n = rounded - ROUND;
+    let f = w - n;
+    let poly = 1.0 + f * (C[0] + f * (C[1] + f * (C[2] + f * (C[3] + f * (C[4] + f * C[5])))));
+    let exponent = rounded
+        .to_bits()
+        .wrapping_sub(ROUND.to_bits())
+        .wrapping_add(127);
+    poly * f32::from_bits(exponent << 23)
+}
+
+/// `256 sigmoid(x)` (the threshold's top byte, with fraction) of 32 arguments to within
+/// [`APPROX_MARGIN`]: `exp(-x)` by [`approx_exp2`], the argument clamped to [-40, 40] (beyond, the
+/// top byte is 0 or 256 either way); NaN stays NaN.
+#[inline(always)]
+pub fn approx_top_bytes(x: &[f32; 32]) -> [f32; 32] {
     // A plain loop rather than `map`, which the compiler may keep out of line (and so out of the
     // vector level the caller was compiled for).
     let mut top_bytes = [0.0; 32];
     for (top, &x) in top_bytes.iter_mut().zip(x) {
-        let w = (-x).clamp(-40.0, 40.0) * std::f32::consts::LOG2_E;
-        let rounded = w + ROUND;
-        let n = rounded - ROUND;
-        let f = w - n;
-        let poly = 1.0 + f * (C[0] + f * (C[1] + f * (C[2] + f * (C[3] + f * (C[4] + f * C[5])))));
-        let exponent = rounded
-            .to_bits()
-            .wrapping_sub(ROUND.to_bits())
-            .wrapping_add(127);
-        let top_byte = 256.0 / (1.0 + poly * f32::from_bits(exponent << 23));
+        let e = approx_exp2((-x).clamp(-40.0, 40.0) * std::f32::consts::LOG2_E);
         // NaN decides the lane down, as its exact threshold 0 does.
-        *top = if x.is_nan() { f32::NAN } else { top_byte };
+        *top = if x.is_nan() {
+            f32::NAN
+        } else {
+            256.0 / (1.0 + e)
+        };
+    }
+    top_bytes
+}
+
+/// `256 metropolis(x[l], lane l of own is up)` of 32 lanes to within [`APPROX_MARGIN`], as
+/// [`approx_top_bytes`] for [`metropolis`]: `exp(-|x|)` by [`approx_exp2`], `|x|` clamped to 40;
+/// NaN stays NaN.
+#[inline(always)]
+pub fn approx_metropolis_top_bytes(x: &[f32; 32], own: u32) -> [f32; 32] {
+    let mut top_bytes = [0.0; 32];
+    for (l, (top, &x)) in top_bytes.iter_mut().zip(x).enumerate() {
+        let up = (own >> l) & 1 == 1;
+        // The flip's probability: exp(-|x|) uphill (x < 0 for a down spin, x > 0 for an up one),
+        // 1 downhill.
+        let uphill = if up { x > 0.0 } else { x < 0.0 };
+        let flip = if uphill {
+            approx_exp2(-x.abs().min(40.0) * std::f32::consts::LOG2_E)
+        } else {
+            1.0
+        };
+        let stay_up = if up { 1.0 - flip } else { flip };
+        *top = if x.is_nan() {
+            f32::NAN
+        } else {
+            256.0 * stay_up
+        };
     }
     top_bytes
 }
@@ -541,6 +594,12 @@ mod tests {
 
     #[test]
     fn approx_top_bytes_stay_within_a_sixteenth_of_the_margin() {
+        // Metropolis by hand: downhill always, uphill exp(-|x|).
+        assert_eq!(metropolis(0.5, false), 1.0);
+        assert_eq!(metropolis(-0.5, true), 0.0);
+        assert_eq!(metropolis(-0.5, false), (-0.5f32).exp());
+        assert_eq!(metropolis(0.5, true), 1.0 - (-0.5f32).exp());
+        assert_eq!((metropolis(0.0, false), metropolis(0.0, true)), (1.0, 0.0));
         // Arguments spread wide, arguments whose exact top byte sits next to an integer, and extremes.
         let argument = |i: u32| -> f32 {
             let v = i as f32;
@@ -568,9 +627,25 @@ mod tests {
                 let error = (a - t as f32 / 65_536.0).abs();
                 assert!(error <= APPROX_MARGIN / 16.0, "x = {x}: {a} vs {t}");
             }
+            // Metropolis, with the lanes' spins down, up and mixed.
+            for own in [0, u32::MAX, 0x5a5a_c3c3u32.rotate_left(k)] {
+                let approx = approx_metropolis_top_bytes(&x, own);
+                for (l, (&x, a)) in x.iter().zip(approx).enumerate() {
+                    let t = threshold(metropolis(x, (own >> l) & 1 == 1));
+                    let error = (a - t as f32 / 65_536.0).abs();
+                    assert!(
+                        error <= APPROX_MARGIN / 16.0,
+                        "x = {x}, lane {l}: {a} vs {t}"
+                    );
+                }
+            }
         }
         let nan = approx_top_bytes(&[f32::NAN; 32]);
         assert!(nan[0].is_nan() && threshold(sigmoid(f32::NAN)) == 0);
+        let nan = approx_metropolis_top_bytes(&[f32::NAN; 32], 1);
+        assert!(nan[0].is_nan() && nan[1].is_nan());
+        assert_eq!(threshold(metropolis(f32::NAN, true)), 0);
+        assert_eq!(threshold(metropolis(f32::NAN, false)), 0);
     }
 
     #[test]

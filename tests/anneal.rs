@@ -6,7 +6,7 @@ mod common;
 use ising_wgpu::anneal::{BestSoFar, BetaSchedule, anneal};
 use ising_wgpu::{
     Backend, Blocks, Init, IsingModel, LaneSwap, Sampler, SamplerConfig, SamplingProgram,
-    SamplingSchedule,
+    SamplingSchedule, UpdateRule,
 };
 use ndarray::Array2;
 use rand::rngs::StdRng;
@@ -30,19 +30,24 @@ fn ground_states(model: &IsingModel) -> (f64, Vec<Vec<i8>>) {
     best
 }
 
-/// Anneals `model` with `reads` reads through `schedule` on `backend`.
+/// Both update rules.
+const RULES: [UpdateRule; 2] = [UpdateRule::HeatBath, UpdateRule::Metropolis];
+
+/// Anneals `model` with `reads` reads through `schedule` on `backend` by `rule`.
 fn run(
     backend: &Backend,
     model: &IsingModel,
     reads: usize,
     betas: &[f32],
     init: Init,
+    rule: UpdateRule,
 ) -> ising_wgpu::anneal::Annealed {
     let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[]).unwrap();
     let config = SamplerConfig::new(reads)
         .seed(3)
         .init(init)
-        .betas(&[betas[0]]);
+        .betas(&[betas[0]])
+        .rule(rule);
     let mut sampler = backend.sampler(&program, &config).unwrap();
     anneal(sampler.as_mut(), model, betas, 1, |_| true).unwrap()
 }
@@ -55,11 +60,14 @@ fn annealing_finds_the_exact_ground_state_of_small_models() {
     }
     .betas(300)
     .unwrap();
-    for backend in common::backends() {
+    for (backend, rule) in common::backends()
+        .iter()
+        .flat_map(|b| RULES.map(|r| (b, r)))
+    {
         for seed in 0..4 {
             let model = common::random_model(seed, 12, 0.5);
             let (ground, states) = ground_states(&model);
-            let annealed = run(&backend, &model, 64, &betas, Init::Uniform);
+            let annealed = run(backend, &model, 64, &betas, Init::Uniform, rule);
             let best = annealed
                 .energies
                 .iter()
@@ -67,7 +75,7 @@ fn annealing_finds_the_exact_ground_state_of_small_models() {
                 .fold(f64::INFINITY, f64::min);
             assert!(
                 (best - ground).abs() < 1e-6,
-                "{}: model {seed} best {best}, ground {ground}",
+                "{} {rule:?}: model {seed} best {best}, ground {ground}",
                 backend.name()
             );
             let k = annealed.energies.iter().position(|&e| e == best).unwrap();
@@ -118,14 +126,17 @@ fn annealing_finds_planted_solutions() {
     }
     .betas(400)
     .unwrap();
-    for backend in common::backends() {
-        let annealed = run(&backend, &model, 32, &betas, Init::Uniform);
+    for (backend, rule) in common::backends()
+        .iter()
+        .flat_map(|b| RULES.map(|r| (b, r)))
+    {
+        let annealed = run(backend, &model, 32, &betas, Init::Uniform, rule);
         let k = (0..32)
             .min_by(|&a, &b| annealed.energies[a].total_cmp(&annealed.energies[b]))
             .unwrap();
         assert!(
             (annealed.energies[k] - ground).abs() < 1e-3,
-            "{}: {} vs {ground}",
+            "{} {rule:?}: {} vs {ground}",
             backend.name(),
             annealed.energies[k]
         );
@@ -133,7 +144,7 @@ fn annealing_finds_planted_solutions() {
         let flipped: Vec<i8> = t.iter().map(|&v| -v).collect();
         assert!(
             s == t || s == flipped,
-            "{}: the best state is not the planted one",
+            "{} {rule:?}: the best state is not the planted one",
             backend.name()
         );
     }
@@ -148,9 +159,16 @@ fn kept_states_are_each_reads_best_and_backends_agree() {
     }
     .betas(60)
     .unwrap();
+    for rule in RULES {
+        kept_states_are_each_reads_best(&model, &betas, rule);
+    }
+}
+
+/// [`kept_states_are_each_reads_best_and_backends_agree`] by `rule`.
+fn kept_states_are_each_reads_best(model: &IsingModel, betas: &[f32], rule: UpdateRule) {
     let mut results = Vec::new();
     for backend in common::backends() {
-        let a = run(&backend, &model, 70, &betas, Init::Uniform);
+        let a = run(&backend, model, 70, betas, Init::Uniform, rule);
         let finals = model.energy(a.final_states.view()).unwrap();
         for c in 0..70 {
             assert!(
@@ -164,7 +182,10 @@ fn kept_states_are_each_reads_best_and_backends_agree() {
         results.push((backend.name(), a));
     }
     if let [(cpu, a), (gpu, b)] = &results[..] {
-        assert_eq!(a.states, b.states, "{cpu} and {gpu} keep different states");
+        assert_eq!(
+            a.states, b.states,
+            "{cpu} and {gpu} keep different states ({rule:?})"
+        );
         assert_eq!(a.found_at, b.found_at);
     }
 }
@@ -267,7 +288,14 @@ fn reverse_annealing_from_the_ground_state_stays_there_when_cold() {
     let start = Array2::from_shape_fn((32, 100), |(_, i)| t[i]);
     let betas = vec![20.0f32; 50];
     for backend in common::backends() {
-        let annealed = run(&backend, &model, 32, &betas, Init::States(start.clone()));
+        let annealed = run(
+            &backend,
+            &model,
+            32,
+            &betas,
+            Init::States(start.clone()),
+            UpdateRule::HeatBath,
+        );
         for c in 0..32 {
             assert_eq!(
                 annealed.states.row(c).to_vec(),

@@ -58,17 +58,20 @@ fn anneal_cuts_a_gset_ring_exactly() {
         .map(|i| format!("{i} {} 1\n", i % 10 + 1))
         .collect();
     let path = scratch("ring.txt", &format!("10 10\n{edges}"));
-    let out = json(&on_cpu(
-        "anneal",
-        &path,
-        &["--reads", "8", "--sweeps", "200", "--json"],
-    ));
-    assert_eq!(out["best_cut"], 10.0);
-    assert_eq!(out["best_energy"], -10.0);
-    assert_eq!(out["energies"].as_array().unwrap().len(), 8);
+    // Metropolis by default (dwave-samplers' rule), or the heat bath.
+    for (rule, name) in [(None, "metropolis"), (Some("heat-bath"), "heat-bath")] {
+        let mut args = vec!["--reads", "8", "--sweeps", "200", "--json"];
+        args.extend(rule.iter().flat_map(|r| ["--rule", r]));
+        let out = json(&on_cpu("anneal", &path, &args));
+        assert_eq!(out["rule"], name);
+        assert_eq!(out["best_cut"], 10.0);
+        assert_eq!(out["best_energy"], -10.0);
+        assert_eq!(out["energies"].as_array().unwrap().len(), 8);
+    }
     let text = on_cpu("anneal", &path, &["--sweeps", "50"]);
     let text = String::from_utf8_lossy(&text.stdout).to_string();
     assert!(text.contains("best_cut: 10"), "{text}");
+    assert!(text.contains("metropolis updates"), "{text}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use ising_wgpu::shaders::Multiply;
 use ising_wgpu::{
     Blocks, CpuSampler, GeneralKernel, GpuContext, GpuSampler, Init, IsingModel, Lattice,
     LatticeKernel, Observe, PlanLimits, Sampler, SamplerConfig, SamplingProgram, SamplingSchedule,
-    UpdatePath, exact_moments,
+    UpdatePath, UpdateRule, exact_moments,
 };
 use ndarray::Array2;
 use wgpu::util::DeviceExt;
@@ -769,4 +769,76 @@ fn every_general_kernel_variant_draws_the_cpu_samplers_spins() {
         assert!(gpu.chain_groups() > 1, "{kernel:?}");
         compare(&program, 256, Init::Hinton, None, gpu, false, &[0.6, 1.3]);
     }
+}
+
+#[test]
+fn metropolis_updates_draw_the_cpu_samplers_spins_in_every_variant() {
+    let Some(ctx) = gpu() else { return };
+    let device = PlanLimits::of_device(&ctx.device().limits());
+    let features = ctx.device().features();
+    let max_subgroup = ctx.adapter_info().subgroup_max_size;
+    // The float path (random couplings, three nodes clamped) and the counting path (a lattice's
+    // equal couplings and field, which the heat bath would run on the lattice path).
+    let clamp = random_clamp(8, 14, 3);
+    let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
+    let values = Array2::from_shape_fn((1, 3), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
+    let random = SamplingProgram::new(random_model(8, 14, 0.3), Blocks::Auto, &clamped).unwrap();
+    let lattice = Lattice::square(16, 12, true).unwrap();
+    let model = lattice.model(0.7, 0.05, 0.5).unwrap();
+    let ferro = SamplingProgram::new(model, Blocks::Auto, &[]).unwrap();
+    let schedule = SamplingSchedule::new(0, 6, 1).unwrap();
+    let mut ran = 0;
+    for (program, clamp_values) in [(&random, Some(values)), (&ferro, None)] {
+        let nodes: Vec<u32> = (0..program.model().num_nodes() as u32).collect();
+        // 6 words of chains at two temperatures.
+        let config = SamplerConfig {
+            clamp_values: clamp_values.clone(),
+            ..SamplerConfig::new(192)
+                .seed(17)
+                .init(Init::Uniform)
+                .rule(UpdateRule::Metropolis)
+        };
+        let mut cpu = CpuSampler::new(program, &config).unwrap();
+        assert_eq!(cpu.update_path(), UpdatePath::General);
+        let betas = [0.4, 1.1];
+        cpu.set_betas(&betas).unwrap();
+        let expected = cpu.sample(&schedule, &nodes).unwrap();
+        cpu.sweep(5).unwrap();
+        let expected_state = cpu.state().unwrap();
+        let shapes = GeneralKernel::ALL.into_iter().flat_map(|kernel| {
+            let words: &[u32] = match kernel {
+                GeneralKernel::Words => &[1, 2, 4],
+                _ => &[1],
+            };
+            words.iter().map(move |&w| (kernel, w))
+        });
+        for (general_kernel, words_per_invocation) in shapes {
+            if general_kernel
+                .unavailable(64, features, max_subgroup)
+                .is_some()
+            {
+                continue;
+            }
+            let limits = PlanLimits {
+                workgroup_size: 64,
+                general_kernel,
+                words_per_invocation,
+                ..device
+            };
+            let mut gpu = GpuSampler::with_limits(&ctx, program, &config, limits).unwrap();
+            gpu.set_betas(&betas).unwrap();
+            let what = format!("{general_kernel:?}, {words_per_invocation} words an invocation");
+            assert_eq!(gpu.sample(&schedule, &nodes).unwrap(), expected, "{what}");
+            gpu.sweep(5).unwrap();
+            assert_eq!(gpu.state().unwrap(), expected_state, "{what}");
+            ran += 1;
+        }
+    }
+    assert!(ran >= 8, "{ran} variants ran");
+    // The lattice path runs the heat bath only.
+    let config = SamplerConfig::new(64)
+        .path(UpdatePath::Lattice)
+        .rule(UpdateRule::Metropolis);
+    let err = GpuSampler::new(&ctx, &ferro, &config).err().unwrap();
+    assert!(err.to_string().contains("Metropolis"), "{err}");
 }

@@ -6,7 +6,7 @@ mod common;
 use common::{assert_within_5_se, backends, random_clamp, random_model};
 use ising_wgpu::{
     Blocks, Init, Observe, SamplerConfig, SamplingProgram, SamplingSchedule, UpdatePath,
-    exact_moments,
+    UpdateRule, exact_moments,
 };
 use ndarray::Array2;
 use rand::SeedableRng;
@@ -24,6 +24,18 @@ fn singleton_blocks(seed: u64, n: usize, clamped: &[u32]) -> Vec<Vec<u32>> {
 /// Moments, energy and magnetisation, observed in one run.
 #[test]
 fn sampled_moments_and_energies_match_exact_enumeration() {
+    moments_and_energies_match_exact_enumeration(UpdateRule::HeatBath);
+}
+
+/// The same with Metropolis updates, which leave the same distribution unchanged.
+#[test]
+fn metropolis_moments_and_energies_match_exact_enumeration() {
+    moments_and_energies_match_exact_enumeration(UpdateRule::Metropolis);
+}
+
+/// Every backend's moments, energy and magnetisation by `rule` on 12 random models against exact
+/// enumeration.
+fn moments_and_energies_match_exact_enumeration(rule: UpdateRule) {
     let schedule = SamplingSchedule::new(200, 3000, 1).unwrap();
     for backend in backends() {
         let mut worst = 0.0f64;
@@ -45,7 +57,8 @@ fn sampled_moments_and_energies_match_exact_enumeration() {
                     &program,
                     &SamplerConfig::new(128)
                         .seed(1000 + case)
-                        .clamp_values(values.clone()),
+                        .clamp_values(values.clone())
+                        .rule(rule),
                 )
                 .unwrap();
             let observe = Observe {
@@ -57,7 +70,7 @@ fn sampled_moments_and_energies_match_exact_enumeration() {
             let (moments, trace) = (observed.moments.unwrap(), observed.energy.unwrap());
             let exact = exact_moments(&model, &clamp).unwrap();
             let what = format!(
-                "{} case {case} ({n} nodes, {} edges, {} clamped)",
+                "{} {rule:?} case {case} ({n} nodes, {} edges, {} clamped)",
                 backend.name(),
                 model.num_edges(),
                 clamp.len()
@@ -87,7 +100,7 @@ fn sampled_moments_and_energies_match_exact_enumeration() {
             ));
         }
         println!(
-            "{}: largest deviation {worst:.2} standard errors",
+            "{} {rule:?}: largest deviation {worst:.2} standard errors",
             backend.name()
         );
     }

@@ -1,7 +1,7 @@
 """Type stubs of the extension module ``ising_wgpu._core`` (the Rust library's bindings)."""
 
 from os import PathLike
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Literal, Optional, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -236,6 +236,7 @@ def anneal(
     backend: _BackendLike = None,
     initial_states: Optional[npt.ArrayLike] = None,
     check_every: int = 1,
+    rule: Literal["metropolis", "heat-bath"] = "metropolis",
 ) -> Annealed: ...
 def default_schedule(model: IsingModel) -> tuple[float, float]: ...
 

@@ -22,8 +22,9 @@ __all__ = ["SimulatedAnnealingSampler"]
 
 
 class SimulatedAnnealingSampler(dimod.Sampler):
-    """Anneals ``num_reads`` independent reads for ``num_sweeps`` sweeps (block Gibbs updates of the
-    whole model per sweep) through a ``linear``, ``geometric`` or ``custom`` beta schedule.
+    """Anneals ``num_reads`` independent reads for ``num_sweeps`` sweeps (block updates of the whole
+    model per sweep, by ``proposal_acceptance_criteria``: "Metropolis", the default, or "Gibbs",
+    the heat bath) through a ``linear``, ``geometric`` or ``custom`` beta schedule.
 
     Each read reports its lowest-energy state of the anneal (checked after every sweep), where
     dwave-samplers reports its last. ``backend`` ("auto", "cpu", "gpu" or a Backend) says where the
@@ -39,6 +40,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         "seed": [],
         "initial_states": [],
         "initial_states_generator": [],
+        "proposal_acceptance_criteria": [],
     }
     properties = {"beta_schedule_options": ("linear", "geometric", "custom")}
 
@@ -56,6 +58,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         initial_states: Any = None,
         initial_states_generator: str = "random",
         beta_schedule: Any = None,
+        proposal_acceptance_criteria: str = "Metropolis",
         **kwargs: Any,
     ) -> dimod.SampleSet:
         """Anneals ``bqm``; returns a SampleSet of ``num_reads`` reads in ``bqm``'s vartype, with the
@@ -103,6 +106,9 @@ class SimulatedAnnealingSampler(dimod.Sampler):
             schedule = f"{beta_schedule_type}:{float(hot)}:{float(cold)}"
         else:
             raise ValueError(f"beta_schedule_type '{beta_schedule_type}' is none of 'linear', 'geometric' and 'custom'")
+        rules = {"Metropolis": "metropolis", "Gibbs": "heat-bath"}
+        if proposal_acceptance_criteria not in rules:
+            raise ValueError(f"proposal_acceptance_criteria '{proposal_acceptance_criteria}' is neither 'Metropolis' nor 'Gibbs'")
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
 
@@ -114,6 +120,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
             seed=int(seed) & ((1 << 64) - 1),
             backend=self.backend,
             initial_states=initial,
+            rule=rules[proposal_acceptance_criteria],
         )
         betas = np.asarray(result.betas)
         info = {

@@ -6,7 +6,7 @@ use ising_wgpu::anneal::{BetaSchedule, anneal as anneal_reads};
 use ising_wgpu::io::{ProblemFormat, read_problem};
 use ising_wgpu::problem::{Problem, Vartype};
 use ising_wgpu::temper::temper as temper_run;
-use ising_wgpu::{Blocks, Init, Observe, SamplerConfig, SamplingProgram};
+use ising_wgpu::{Blocks, Init, Observe, SamplerConfig, SamplingProgram, UpdateRule};
 use ndarray::Array2;
 use numpy::{PyArray1, PyArray2};
 use pyo3::exceptions::PyValueError;
@@ -190,9 +190,10 @@ fn betas_of(
 /// independent reads, one beta per sweep from `schedule` (see `default_schedule`), each read's
 /// lowest energy checked after the last sweep and every `check_every` sweeps before it and its
 /// state kept where the spins live; `initial_states` (one row, or one per read, in the problem's
-/// vartype) for reverse annealing, else uniformly random starts.
+/// vartype) for reverse annealing, else uniformly random starts; `rule` "metropolis"
+/// (dwave-samplers' default) or "heat-bath".
 #[pyfunction]
-#[pyo3(signature = (problem, *, reads = 64, sweeps = None, schedule = None, seed = 0, backend = None, initial_states = None, check_every = 1))]
+#[pyo3(signature = (problem, *, reads = 64, sweeps = None, schedule = None, seed = 0, backend = None, initial_states = None, check_every = 1, rule = "metropolis"))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn anneal(
     py: Python<'_>,
@@ -204,7 +205,17 @@ pub(crate) fn anneal(
     backend: Option<&Bound<'_, PyAny>>,
     initial_states: Option<&Bound<'_, PyAny>>,
     check_every: u64,
+    rule: &str,
 ) -> PyResult<PyAnnealed> {
+    let rule = match rule {
+        "metropolis" => UpdateRule::Metropolis,
+        "heat-bath" => UpdateRule::HeatBath,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "rule '{other}' is neither 'metropolis' nor 'heat-bath'"
+            )));
+        }
+    };
     let problem = match problem.cast::<PyProblem>() {
         Ok(p) => p.get().inner.clone(),
         Err(_) => Problem::from_model(&problem.extract::<PyRef<'_, PyIsingModel>>()?.inner).py()?,
@@ -235,7 +246,8 @@ pub(crate) fn anneal(
     let config = SamplerConfig::new(reads)
         .seed(seed)
         .init(init)
-        .betas(&betas[..1]);
+        .betas(&betas[..1])
+        .rule(rule);
     let mut interrupt = None;
     let result = py.detach(|| {
         let mut sampler = backend.sampler(&program, &config)?;

@@ -132,11 +132,14 @@ def test_annealing_reaches_a_planted_ground_state_and_reports_the_problems_energ
     n, h = 40, 0.1
     terms = [(i, (i + 1) % n, -1.0) for i in range(n)] + [(i, i, -h) for i in range(n)]
     problem = iw.Problem.quadratic(n, "SPIN", terms, offset=2.5)
-    result = iw.anneal(problem, reads=32, sweeps=300, schedule="geometric:0.1:5", backend=backend, seed=2)
-    assert result.best_energy == pytest.approx(-(n + n * h) + 2.5)
-    assert np.all(result.best_state == 1)
-    assert result.states.shape == (32, n) and result.energies.shape == (32,)
-    assert problem.energy(result.states) == pytest.approx(result.energies)
+    for rule in ["metropolis", "heat-bath"]:
+        result = iw.anneal(problem, reads=32, sweeps=300, schedule="geometric:0.1:5", backend=backend, seed=2, rule=rule)
+        assert result.best_energy == pytest.approx(-(n + n * h) + 2.5)
+        assert np.all(result.best_state == 1)
+        assert result.states.shape == (32, n) and result.energies.shape == (32,)
+        assert problem.energy(result.states) == pytest.approx(result.energies)
+    with pytest.raises(ValueError, match="rule 'gibbs' is neither"):
+        iw.anneal(problem, reads=32, sweeps=3, backend=backend, rule="gibbs")
 
 
 def test_qubo_problems_are_reported_in_zero_one_variables():

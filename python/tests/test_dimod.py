@@ -24,10 +24,11 @@ def test_the_sampler_finds_the_exact_ground_state_and_reports_bqm_energies(varty
     for seed in range(3):
         bqm = random_bqm(12, seed, vartype)
         ground = dimod.ExactSolver().sample(bqm).first.energy
-        sampleset = sampler.sample(bqm, num_reads=32, num_sweeps=500, seed=seed)
-        assert len(sampleset) == 32 and sampleset.vartype is bqm.vartype
-        assert np.allclose(sampleset.record.energy, bqm.energies(sampleset))
-        assert sampleset.first.energy == pytest.approx(ground)
+        for rule in ["Metropolis", "Gibbs"]:
+            sampleset = sampler.sample(bqm, num_reads=32, num_sweeps=500, seed=seed, proposal_acceptance_criteria=rule)
+            assert len(sampleset) == 32 and sampleset.vartype is bqm.vartype
+            assert np.allclose(sampleset.record.energy, bqm.energies(sampleset))
+            assert sampleset.first.energy == pytest.approx(ground)
 
 
 def test_parameters_mirror_dwave_samplers():
@@ -48,5 +49,12 @@ def test_parameters_mirror_dwave_samplers():
     assert cold.first.energy == pytest.approx(bqm.energy(start))
     with pytest.raises(ValueError, match="beta_schedule_type 'cubic'"):
         sampler.sample(bqm, beta_schedule_type="cubic")
+    # The rules draw other numbers from one seed; an unknown rule is named.
+    gibbs = sampler.sample(bqm, num_reads=4, beta_range=(0.2, 4.0), beta_schedule_type="linear", seed=3,
+                           proposal_acceptance_criteria="Gibbs", num_sweeps=3)
+    metropolis = sampler.sample(bqm, num_reads=4, beta_range=(0.2, 4.0), beta_schedule_type="linear", seed=3, num_sweeps=3)
+    assert not np.array_equal(gibbs.record.sample, metropolis.record.sample)
+    with pytest.raises(ValueError, match="proposal_acceptance_criteria 'Glauber'"):
+        sampler.sample(bqm, proposal_acceptance_criteria="Glauber")
     with pytest.raises(TypeError, match="unexpected keyword argument 'num_sweep'"):
         sampler.sample(bqm, num_sweep=10)

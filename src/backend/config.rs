@@ -1,5 +1,5 @@
-//! How a sampler starts, by name: [`SamplerConfig`], and which update algorithm its sweeps run,
-//! [`UpdatePath`].
+//! How a sampler starts, by name: [`SamplerConfig`], which update algorithm its sweeps run,
+//! [`UpdatePath`], and by which rule, [`UpdateRule`].
 
 use ndarray::Array2;
 
@@ -22,8 +22,21 @@ pub enum UpdatePath {
     SitePacked,
 }
 
+/// The rule an update draws each spin by. Both leave the Boltzmann distribution unchanged; they
+/// draw other numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum UpdateRule {
+    /// The heat bath (Gibbs sampling, THRML's rule): up with probability `sigmoid(2 beta field)`,
+    /// whatever the spin was.
+    #[default]
+    HeatBath,
+    /// Metropolis (dwave-samplers' default for annealing): the spin flips with probability
+    /// `min(1, exp(-beta dE))`, so downhill flips are always taken. The general path only.
+    Metropolis,
+}
+
 /// How a sampler of a [`SamplingProgram`] starts: chains, seed, initial state, clamp values,
-/// temperatures and update path, by name.
+/// temperatures, update path and rule, by name.
 ///
 /// ```
 /// use ising_wgpu::{Init, SamplerConfig, UpdatePath};
@@ -49,6 +62,8 @@ pub struct SamplerConfig {
     /// The update algorithm; `None`: the lattice path where the program and its parameters allow
     /// it, the general one elsewhere (a sampler reports which in [`crate::Sampler::update_path`]).
     pub path: Option<UpdatePath>,
+    /// The rule of every update (the heat bath by default).
+    pub rule: UpdateRule,
 }
 
 impl SamplerConfig {
@@ -77,6 +92,7 @@ impl SamplerConfig {
             clamp_values: None,
             betas: None,
             path: None,
+            rule: UpdateRule::HeatBath,
         }
     }
 
@@ -114,6 +130,11 @@ impl SamplerConfig {
         }
     }
 
+    /// With this update rule ([`UpdateRule::Metropolis`] takes the general path).
+    pub fn rule(self, rule: UpdateRule) -> Self {
+        SamplerConfig { rule, ..self }
+    }
+
     /// The temperatures of the config's chains: its betas, or the program's model's beta.
     pub(crate) fn temperatures(&self, program: &SamplingProgram) -> Result<Temperatures> {
         if self.chains == 0 {
@@ -133,16 +154,23 @@ pub(crate) fn choose_path(
     program: &SamplingProgram,
     temperatures: &Temperatures,
     requested: Option<UpdatePath>,
+    rule: UpdateRule,
 ) -> Result<Option<LatticeUpdate>> {
-    match requested {
-        Some(UpdatePath::General) => Ok(None),
-        Some(UpdatePath::Lattice) => LatticeUpdate::of(program, temperatures)
-            .map(Some)
-            .map_err(|why| Error::invalid("update path", format!("the lattice path: {why}"))),
-        Some(UpdatePath::SitePacked) => Err(Error::invalid(
+    match (requested, rule) {
+        (Some(UpdatePath::General), _) | (None, UpdateRule::Metropolis) => Ok(None),
+        (Some(UpdatePath::Lattice), UpdateRule::Metropolis) => Err(Error::invalid(
+            "update path",
+            "the lattice path runs the heat bath only; Metropolis updates take the general path",
+        )),
+        (Some(UpdatePath::Lattice), UpdateRule::HeatBath) => {
+            LatticeUpdate::of(program, temperatures)
+                .map(Some)
+                .map_err(|why| Error::invalid("update path", format!("the lattice path: {why}")))
+        }
+        (Some(UpdatePath::SitePacked), _) => Err(Error::invalid(
             "update path",
             "site-packed lattices have their own samplers (SitePackedLattice, Backend::site_packed)",
         )),
-        None => Ok(LatticeUpdate::of(program, temperatures).ok()),
+        (None, UpdateRule::HeatBath) => Ok(LatticeUpdate::of(program, temperatures).ok()),
     }
 }

@@ -3,12 +3,12 @@
 //! pipelines, buffers). Every backend draws the same numbers for the same seed.
 
 mod config;
-mod cpu;
+pub(crate) mod cpu;
 mod gpu;
 mod paced;
 mod state;
 
-pub use config::{SamplerConfig, UpdatePath};
+pub use config::{SamplerConfig, UpdatePath, UpdateRule};
 pub use paced::{Pace, ScheduleRun, run_in_parts, sweep_in_parts};
 pub use state::SamplerState;
 

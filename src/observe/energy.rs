@@ -8,6 +8,7 @@
 //! energies equal [`EnergyObserver`]'s bit for bit; the counts of up spins are exact integers.
 
 use super::Observer;
+use crate::backend::cpu::vector_level::{VectorLevel, VectorWork};
 use crate::model::IsingModel;
 use crate::packed::WordSlice;
 
@@ -20,6 +21,23 @@ pub(crate) struct EnergyTerms {
     biases: Vec<f32>,
     edges: Vec<(u32, u32)>,
     weights: Vec<f32>,
+    /// The vector instructions the sums are compiled for; one this processor runs.
+    level: VectorLevel,
+}
+
+/// The sums of one word, as work for a vector level.
+struct WordSums<'a, 'b, 'c> {
+    terms: &'a EnergyTerms,
+    spins: &'b WordSlice<'c>,
+    w: usize,
+    out: ([f32; 32], [u32; 32]),
+}
+
+impl VectorWork for WordSums<'_, '_, '_> {
+    #[inline(always)]
+    fn run<const N: usize>(&mut self) {
+        self.out = self.terms.sums(self.spins, self.w);
+    }
 }
 
 impl EnergyTerms {
@@ -29,11 +47,26 @@ impl EnergyTerms {
             biases: model.biases().to_vec(),
             edges: model.edges().to_vec(),
             weights: model.weights().to_vec(),
+            level: VectorLevel::widest(),
         }
     }
 
-    /// Energies and up counts of the 32 lanes of word `w` of `spins`.
+    /// Energies and up counts of the 32 lanes of word `w` of `spins`, summed at the widest vector
+    /// level (the same sums at every level).
     pub(crate) fn word(&self, spins: &WordSlice<'_>, w: usize) -> ([f32; 32], [u32; 32]) {
+        let mut work = WordSums {
+            terms: self,
+            spins,
+            w,
+            out: ([0.0; 32], [0; 32]),
+        };
+        self.level.run(&mut work);
+        work.out
+    }
+
+    /// [`EnergyTerms::word`]'s sums, inlined into each level's copy.
+    #[inline(always)]
+    fn sums(&self, spins: &WordSlice<'_>, w: usize) -> ([f32; 32], [u32; 32]) {
         let n = self.biases.len();
         let items = n + self.edges.len();
         let stride = spins.stride;

@@ -1,14 +1,17 @@
-//! The general heat bath over CSR weights: any graph, any couplings. The field
+//! The general update over CSR weights: any graph, any couplings. The field
 //! `b_i + sum_j J_ij s_j` is summed in CSR order in `f32`, then each lane is up with probability
-//! `sigmoid(2 beta field)`; nodes whose field takes few exact values look their thresholds up by count
-//! of up neighbours instead (the very same words). `general.wgsl` is its GPU twin, draw for draw.
+//! `sigmoid(2 beta field)` (the heat bath) or `rng::metropolis(2 beta field, lane is up)`
+//! (Metropolis); nodes whose field takes few exact values look their thresholds up by count of up
+//! neighbours instead (the very same words). `general.wgsl` is its GPU twin, draw for draw.
 
 use std::sync::Arc;
 
+use crate::backend::UpdateRule;
 use crate::packed::WordSlice;
 use crate::program::{SamplingProgram, Temperatures};
 use crate::rng::{
-    Purpose, approx_top_bytes, bernoulli_word, bernoulli_word_refined, sigmoid, threshold,
+    Purpose, approx_metropolis_top_bytes, approx_top_bytes, bernoulli_word, bernoulli_word_refined,
+    metropolis, sigmoid, threshold,
 };
 
 /// The granularity `2^e` of a nonzero finite `x = m 2^e` with `m` an odd integer.
@@ -44,24 +47,28 @@ fn sums_are_exact(b: f32, j: f32, degree: usize) -> bool {
 /// which gives the same thresholds for these nodes.
 #[derive(Clone)]
 struct CountingNodes {
-    /// Per node, the offset in each beta's thresholds of its class's `degree + 1` thresholds.
+    /// Per node, the offset in each beta's heat-bath thresholds of its class's `degree + 1`
+    /// thresholds (twice that for Metropolis, whose classes have twice as many).
     offsets: Vec<Option<u32>>,
     /// The `(bias, coupling, degree)` of each class, in order of offset.
     classes: Vec<(f32, f32, usize)>,
 }
 
-/// The thresholds `sigmoid(2 beta (b + j (ups - downs)))` of each count `ups` of up neighbours among
-/// `degree`, when every `f32` sum of the field is exact (so the float path gives the very same ones).
-fn count_thresholds(b: f32, j: f32, degree: usize, beta: f32) -> Vec<u32> {
+/// The thresholds of `rule` at field `b + j (ups - downs)` for each count `ups` of up neighbours
+/// among `degree`, when every `f32` sum of the field is exact (so the float path gives the very
+/// same ones): `degree + 1` of them for the heat bath; for Metropolis those of a down spin, then
+/// those of an up one.
+fn count_thresholds(b: f32, j: f32, degree: usize, beta: f32, rule: UpdateRule) -> Vec<u32> {
     let two_beta = 2.0 * beta;
     // Exact, so any order of the sum gives this value: b + j * (ups - downs).
-    (0..=degree)
-        .map(|up| {
-            threshold(sigmoid(
-                two_beta * (b + j * (2 * up) as f32 - j * degree as f32),
-            ))
-        })
-        .collect()
+    let x = |up: usize| two_beta * (b + j * (2 * up) as f32 - j * degree as f32);
+    match rule {
+        UpdateRule::HeatBath => (0..=degree).map(|up| threshold(sigmoid(x(up)))).collect(),
+        UpdateRule::Metropolis => [false, true]
+            .iter()
+            .flat_map(|&own| (0..=degree).map(move |up| threshold(metropolis(x(up), own))))
+            .collect(),
+    }
 }
 
 impl CountingNodes {
@@ -93,11 +100,11 @@ impl CountingNodes {
         CountingNodes { offsets, classes }
     }
 
-    /// Every class's thresholds at `beta`, class after class.
-    fn thresholds(&self, beta: f32) -> Vec<u32> {
+    /// Every class's thresholds of `rule` at `beta`, class after class.
+    fn thresholds(&self, beta: f32, rule: UpdateRule) -> Vec<u32> {
         self.classes
             .iter()
-            .flat_map(|&(b, j, degree)| count_thresholds(b, j, degree, beta))
+            .flat_map(|&(b, j, degree)| count_thresholds(b, j, degree, beta, rule))
             .collect()
     }
 }
@@ -109,6 +116,12 @@ fn exact_threshold(x: f32) -> u32 {
     threshold(sigmoid(x))
 }
 
+/// `threshold(metropolis(x, up))`, out of line for the same reason as [`exact_threshold`].
+#[inline(never)]
+fn exact_metropolis_threshold(x: f32, up: bool) -> u32 {
+    threshold(metropolis(x, up))
+}
+
 /// What a dispatch of `general.wgsl` does (`p.mode`; WGSL names it by [`Mode::wgsl_name`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -118,11 +131,21 @@ pub(crate) enum Mode {
     Hinton = 1,
     /// Initial draws with probability 1/2.
     Uniform = 2,
+    /// The Metropolis update of a block.
+    Metropolis = 3,
 }
 
 impl Mode {
     /// Every mode.
-    pub(crate) const ALL: [Mode; 3] = [Mode::Update, Mode::Hinton, Mode::Uniform];
+    pub(crate) const ALL: [Mode; 4] = [Mode::Update, Mode::Hinton, Mode::Uniform, Mode::Metropolis];
+
+    /// The update of a block by `rule`.
+    pub(crate) fn update(rule: UpdateRule) -> Mode {
+        match rule {
+            UpdateRule::HeatBath => Mode::Update,
+            UpdateRule::Metropolis => Mode::Metropolis,
+        }
+    }
 
     /// The WGSL name of the mode's constant.
     pub(crate) fn wgsl_name(self) -> &'static str {
@@ -130,6 +153,7 @@ impl Mode {
             Mode::Update => "MODE_UPDATE",
             Mode::Hinton => "MODE_HINTON",
             Mode::Uniform => "MODE_UNIFORM",
+            Mode::Metropolis => "MODE_METROPOLIS",
         }
     }
 }
@@ -146,11 +170,12 @@ struct Couplings {
 }
 
 /// Everything the general update reads: the program's couplings (shared by the updates of one
-/// program at other temperatures), `2 beta` of each temperature group, and the counting nodes'
-/// thresholds at each beta.
+/// program at other temperatures), the rule, `2 beta` of each temperature group, and the counting
+/// nodes' thresholds at each beta.
 #[derive(Clone)]
 pub(crate) struct GeneralUpdate {
     couplings: Arc<Couplings>,
+    rule: UpdateRule,
     /// `2 beta` of each temperature group.
     two_betas: Vec<f32>,
     /// The temperature group of each global word.
@@ -160,8 +185,12 @@ pub(crate) struct GeneralUpdate {
 }
 
 impl GeneralUpdate {
-    /// The update of `program`'s current weights and biases at `temperatures`.
-    pub(crate) fn new(program: &SamplingProgram, temperatures: &Temperatures) -> Self {
+    /// The update by `rule` of `program`'s current weights and biases at `temperatures`.
+    pub(crate) fn new(
+        program: &SamplingProgram,
+        temperatures: &Temperatures,
+        rule: UpdateRule,
+    ) -> Self {
         let model = program.model();
         let csr = program.csr();
         let couplings = Couplings {
@@ -173,6 +202,7 @@ impl GeneralUpdate {
         };
         GeneralUpdate {
             couplings: Arc::new(couplings),
+            rule,
             two_betas: Vec::new(),
             word_group: Vec::new(),
             thresholds: Vec::new(),
@@ -185,11 +215,12 @@ impl GeneralUpdate {
         let betas = temperatures.betas();
         GeneralUpdate {
             couplings: Arc::clone(&self.couplings),
+            rule: self.rule,
             two_betas: betas.iter().map(|&beta| 2.0 * beta).collect(),
             word_group: temperatures.word_groups(),
             thresholds: betas
                 .iter()
-                .map(|&beta| self.couplings.counting.thresholds(beta))
+                .map(|&beta| self.couplings.counting.thresholds(beta, self.rule))
                 .collect(),
         }
     }
@@ -212,7 +243,7 @@ impl GeneralUpdate {
     }
 
     /// The new word of `node`: field `b_i + sum_j J_ij s_j` summed in CSR order in `f32`, then
-    /// up with probability `sigmoid(2 beta field)`, as a threshold on the lane's 24-bit uniform.
+    /// up with the rule's probability, as a threshold on the lane's 24-bit uniform.
     #[inline(always)]
     fn update_word(
         &self,
@@ -226,6 +257,8 @@ impl GeneralUpdate {
         let word = (spins.first_word + w) as u32;
         let group = self.word_group[spins.first_word + w] as usize;
         let c = &*self.couplings;
+        let own = spins.bits[i * spins.stride + w];
+        let metropolis = self.rule == UpdateRule::Metropolis;
         if let Some(offset) = c.counting.offsets[i] {
             // Same thresholds as the float path gives for exact sums, looked up by count of up neighbours.
             let mut ups = [0u32; 32];
@@ -235,10 +268,19 @@ impl GeneralUpdate {
                     *up += (neighbour >> b) & 1;
                 }
             }
-            let table = &self.thresholds[group][offset as usize..];
             let mut t = [0; 32];
-            for (t, &up) in t.iter_mut().zip(&ups) {
-                *t = table[up as usize];
+            if metropolis {
+                // A down spin's thresholds, then an up one's.
+                let table = &self.thresholds[group][2 * offset as usize..];
+                let up_table = (c.row_ptr[i + 1] - c.row_ptr[i] + 1) as usize;
+                for (l, (t, &up)) in t.iter_mut().zip(&ups).enumerate() {
+                    *t = table[((own >> l) & 1) as usize * up_table + up as usize];
+                }
+            } else {
+                let table = &self.thresholds[group][offset as usize..];
+                for (t, &up) in t.iter_mut().zip(&ups) {
+                    *t = table[up as usize];
+                }
             }
             return bernoulli_word(seed, sweep, node, word, Purpose::Update, &t) & spins.masks[w];
         }
@@ -255,17 +297,16 @@ impl GeneralUpdate {
         for x in &mut x {
             *x *= two_beta;
         }
-        // The exact thresholds `threshold(sigmoid(x))` are computed only for the lanes that need them.
-        let exact = |l: usize| exact_threshold(x[l]);
-        let draws = bernoulli_word_refined(
-            seed,
-            sweep,
-            node,
-            word,
-            Purpose::Update,
-            &approx_top_bytes(&x),
-            exact,
-        );
+        // The exact thresholds are computed only for the lanes that need them.
+        let draws = if metropolis {
+            let exact = |l: usize| exact_metropolis_threshold(x[l], (own >> l) & 1 == 1);
+            let approx = approx_metropolis_top_bytes(&x, own);
+            bernoulli_word_refined(seed, sweep, node, word, Purpose::Update, &approx, exact)
+        } else {
+            let exact = |l: usize| exact_threshold(x[l]);
+            let approx = approx_top_bytes(&x);
+            bernoulli_word_refined(seed, sweep, node, word, Purpose::Update, &approx, exact)
+        };
         draws & spins.masks[w]
     }
 
@@ -330,14 +371,21 @@ mod tests {
                 &[],
             )
             .unwrap();
-            let counting = GeneralUpdate::new(&program, &single(&program));
-            assert_eq!(counting.counting_nodes(), 96);
-            let float = GeneralUpdate::new(&program, &single(&program)).float_only();
-            assert_eq!(
-                sweeps_of(&counting, &program),
-                sweeps_of(&float, &program),
-                "J {j}, h {h}, beta {beta}"
-            );
+            let mut words = Vec::new();
+            for rule in [UpdateRule::HeatBath, UpdateRule::Metropolis] {
+                let counting = GeneralUpdate::new(&program, &single(&program), rule);
+                assert_eq!(counting.counting_nodes(), 96);
+                let float = GeneralUpdate::new(&program, &single(&program), rule).float_only();
+                let counted = sweeps_of(&counting, &program);
+                assert_eq!(
+                    counted,
+                    sweeps_of(&float, &program),
+                    "J {j}, h {h}, beta {beta}, {rule:?}"
+                );
+                words.push(counted);
+            }
+            // The rules draw other words.
+            assert_ne!(words[0], words[1], "J {j}, h {h}, beta {beta}");
         }
     }
 
@@ -351,7 +399,7 @@ mod tests {
                 &[],
             )
             .unwrap();
-            GeneralUpdate::new(&program, &single(&program)).counting_nodes()
+            GeneralUpdate::new(&program, &single(&program), UpdateRule::HeatBath).counting_nodes()
         };
         assert_eq!(counting(1.0, 0.0), 36);
         assert_eq!(counting(0.5, 0.25), 36);

@@ -1,5 +1,6 @@
-// The general heat bath: one block Gibbs update (mode 0) or initial draw (modes 1, 2) per (node of the
-// block, run of #WORDS consecutive 32-chain words). Needs common.wgsl, philox.wgsl and
+// The general update: one block update by the heat bath (MODE_UPDATE) or Metropolis (MODE_METROPOLIS),
+// or one initial draw (MODE_HINTON, MODE_UNIFORM), per (node of the block, run of #WORDS consecutive
+// 32-chain words). Needs common.wgsl, philox.wgsl and
 // general_bindings.wgsl. The host twin is `GeneralUpdate` in general.rs beside it.
 //
 // The host writes the kernel for 1, 2 or 4 words per invocation (`#WORDS`, and `#CHAINS` = 32 x that):
@@ -28,7 +29,8 @@ fn general(
     let w = WORDS * (idx % runs);
     let gw = p.word_offset + w;
     let bias = biases[node];
-    let update = p.mode == MODE_UPDATE;
+    let is_metropolis = p.mode == MODE_METROPOLIS;
+    let update = p.mode == MODE_UPDATE || is_metropolis;
 
     // Field of each chain: bias plus +-J per neighbour, in CSR order. A run reaching past the group's
     // last word reads that word again for the missing ones; their chains are never stored.
@@ -56,6 +58,8 @@ fn general(
     if (!update) {
         init_threshold#L = init_threshold(beta#L, bias);
     }
+    // The node's own spins, which Metropolis's thresholds depend on.
+    let own#L = spins[node * p.words + min(w + #Lu, p.words - 1u)];
     //#end
 
     // As `rng::bernoulli_word`, per word: the top byte of each chain's 24-bit uniform, from calls 0
@@ -72,7 +76,7 @@ fn general(
     //#end
     var low_threshold: array<u32, #CHAINS>;
     //#unroll #CHAINS
-    let t#L = select(init_threshold#Q, threshold(sigmoid(two_beta#Q * field#L)), update);
+    let t#L = select(init_threshold#Q, update_threshold(two_beta#Q * field#L, own#Q, #Ru, is_metropolis), update);
     let byte#L = (select(high_lo#Q, high_hi#Q, #Ru >= 16u)[(#Ru % 16u) / 4u] >> (8u * (#Ru % 4u))) & 0xffu;
     up#Q |= select(0u, 1u << #Ru, byte#L < (t#L >> 16u));
     tie#Q |= select(0u, 1u << #Ru, byte#L == (t#L >> 16u));

@@ -1,4 +1,4 @@
-// What every variant of the general heat bath reads (general.wgsl, general_lanes.wgsl,
+// What every variant of the general update reads (general.wgsl, general_lanes.wgsl,
 // general_ballot.wgsl): the bindings, and the beta and CSR entry lookups. Needs common.wgsl.
 
 @group(0) @binding(1) var<storage, read_write> spins: array<u32>;
@@ -36,8 +36,18 @@ fn draw_key() -> vec2<u32> {
 }
 
 fn draw_tag() -> u32 {
-    let purpose = select(PURPOSE_INIT, PURPOSE_UPDATE, p.mode == MODE_UPDATE);
+    let update = p.mode == MODE_UPDATE || p.mode == MODE_METROPOLIS;
+    let purpose = select(PURPOSE_INIT, PURPOSE_UPDATE, update);
     return (p.sweep_hi << SWEEP_HI_SHIFT) | (purpose << PURPOSE_SHIFT);
+}
+
+// The update's threshold of P(up) for `x` = 2 beta field: the heat bath's, or Metropolis's for the
+// chain whose spin is bit `bit` of `own` (`GeneralUpdate::update_word`).
+fn update_threshold(x: f32, own: u32, bit: u32, is_metropolis: bool) -> u32 {
+    if (is_metropolis) {
+        return threshold(metropolis(x, ((own >> bit) & 1u) == 1u));
+    }
+    return threshold(sigmoid(x));
 }
 
 // The initial draws' threshold: P(up) = sigmoid(beta * bias) (hinton) or 1/2 (uniform).

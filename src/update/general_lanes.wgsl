@@ -1,4 +1,4 @@
-// The general heat bath with one invocation per (node of the block, chain), GPU-shaped: the 32 lanes
+// The general update with one invocation per (node of the block, chain), GPU-shaped: the 32 lanes
 // of a word each sum their own chain's field (reading the same neighbour words, so the loads
 // broadcast), share the word's two Philox calls, and assemble the new word in workgroup memory
 // (`general_lanes`; `general_ballot` in general_ballot.wgsl does it by subgroup ballot). The draws
@@ -34,7 +34,8 @@ fn lane_at(position: u32) -> Lane {
 fn lane_threshold(lane: Lane) -> u32 {
     let beta = word_beta(lane.gw);
     let bias = biases[lane.node];
-    if (p.mode != MODE_UPDATE) {
+    let is_metropolis = p.mode == MODE_METROPOLIS;
+    if (p.mode != MODE_UPDATE && !is_metropolis) {
         return init_threshold(beta, bias);
     }
     var field = bias;
@@ -44,7 +45,7 @@ fn lane_threshold(lane: Lane) -> u32 {
         field += select(-j, j, ((spins[entry.x * p.words + lane.w] >> lane.bit) & 1u) == 1u);
     }
     let two_beta = 2.0 * beta;
-    return threshold(sigmoid(two_beta * field));
+    return update_threshold(two_beta * field, spins[lane.node * p.words + lane.w], lane.bit, is_metropolis);
 }
 
 // The lane's counter (`rng::tag`'s layout, as general.wgsl's).

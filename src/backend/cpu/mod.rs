@@ -11,13 +11,13 @@ use ndarray::{Array2, Array3, ArrayView2, ArrayView3, s};
 
 mod site_packed;
 mod sweep;
-mod vector_level;
+pub(crate) mod vector_level;
 
 pub use site_packed::CpuSitePacked;
 
 use sweep::SweepKernel;
 
-use super::config::{SamplerConfig, UpdatePath, choose_path};
+use super::config::{SamplerConfig, UpdatePath, UpdateRule, choose_path};
 use super::{
     Sampler, SamplerState, Span, Step, check_count_capacity, check_observation, check_shard,
     check_sweep_range, initial_host_state,
@@ -70,6 +70,7 @@ pub struct CpuSampler {
     temperatures: Temperatures,
     /// The update path asked for, if any.
     requested_path: Option<UpdatePath>,
+    rule: UpdateRule,
     seed: u64,
     /// Chains in all; the sampler holds those of `window`.
     chains: usize,
@@ -101,8 +102,8 @@ impl CpuSampler {
         let model = program.model();
         let chains = config.chains;
         let temperatures = config.temperatures(program)?;
-        let lattice = choose_path(program, &temperatures, config.path)?;
-        let kernel = SweepKernel::new(program, &temperatures, lattice, config.seed);
+        let lattice = choose_path(program, &temperatures, config.path, config.rule)?;
+        let kernel = SweepKernel::new(program, &temperatures, lattice, config.rule, config.seed);
         let clamp_values = config.clamp_values.as_ref().map(|v| v.view());
         let all = initial_host_state(program, chains, &config.init, clamp_values)?;
         check_shard(chains, &window)?;
@@ -129,6 +130,7 @@ impl CpuSampler {
             program: program.clone(),
             temperatures,
             requested_path: config.path,
+            rule: config.rule,
             seed: config.seed,
             chains,
             window,
@@ -145,8 +147,8 @@ impl CpuSampler {
         program: SamplingProgram,
         temperatures: Temperatures,
     ) -> Result<UpdatePath> {
-        let lattice = choose_path(&program, &temperatures, self.requested_path)?;
-        self.kernel = SweepKernel::new(&program, &temperatures, lattice, self.seed);
+        let lattice = choose_path(&program, &temperatures, self.requested_path, self.rule)?;
+        self.kernel = SweepKernel::new(&program, &temperatures, lattice, self.rule, self.seed);
         (self.program, self.temperatures) = (program, temperatures);
         Ok(self.kernel.update_path())
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::vector_level::{VectorLevel, VectorWork};
-use crate::backend::UpdatePath;
+use crate::backend::{UpdatePath, UpdateRule};
 use crate::packed::WordSlice;
 use crate::program::{SamplingProgram, Temperatures};
 use crate::rng::{Purpose, bernoulli_word, threshold};
@@ -58,16 +58,17 @@ pub(crate) struct SweepKernel {
 
 impl SweepKernel {
     /// The sweeps of `program` at `temperatures` drawing with `seed`: the lattice path when given
-    /// its update, the general update otherwise.
+    /// its update, the general update by `rule` otherwise.
     pub(crate) fn new(
         program: &SamplingProgram,
         temperatures: &Temperatures,
         lattice: Option<LatticeUpdate>,
+        rule: UpdateRule,
         seed: u64,
     ) -> Self {
         let update = match lattice {
             Some(lattice) => HostUpdate::Lattice(lattice),
-            None => HostUpdate::General(GeneralUpdate::new(program, temperatures)),
+            None => HostUpdate::General(GeneralUpdate::new(program, temperatures, rule)),
         };
         SweepKernel {
             blocks: program.blocks().into(),
@@ -154,7 +155,15 @@ mod tests {
         let levels = VectorLevel::available();
         assert_eq!(levels[0], VectorLevel::Baseline);
         let paths = [(false, 0), (false, 96), (true, 0)];
-        for (program, path) in programs.iter().zip(paths) {
+        let cases = programs.iter().zip(paths).flat_map(|(program, path)| {
+            // Metropolis on the general path only.
+            let rules = [UpdateRule::HeatBath, UpdateRule::Metropolis];
+            rules
+                .into_iter()
+                .take(if path.0 { 1 } else { 2 })
+                .map(move |rule| (program, path, rule))
+        });
+        for (program, path, rule) in cases {
             // Two temperature groups of 2 and 1 words would not split 3 words; one group.
             let temperatures = Temperatures::single(program.model().beta(), 70);
             let kernel = |level| SweepKernel {
@@ -163,6 +172,7 @@ mod tests {
                     program,
                     &temperatures,
                     LatticeUpdate::of(program, &temperatures).ok(),
+                    rule,
                     11,
                 )
             };
@@ -179,7 +189,7 @@ mod tests {
                 assert_eq!(
                     words_after_sweeps(96, |s, sweep| kernel.sweep(s, sweep)),
                     expected,
-                    "{level:?}, path {path:?}"
+                    "{level:?}, path {path:?}, {rule:?}"
                 );
             }
         }

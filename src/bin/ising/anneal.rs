@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ising_wgpu::anneal::{AnnealRun, BetaSchedule};
 use ising_wgpu::io::{ProblemFormat, check_output, read_data_csv, read_problem};
 use ising_wgpu::problem::Vartype;
-use ising_wgpu::{Blocks, Error, Init, Pace, SamplerConfig, SamplingProgram};
+use ising_wgpu::{Blocks, Error, Init, Pace, SamplerConfig, SamplingProgram, UpdateRule};
 use ndarray::Array2;
 use serde_json::json;
 
@@ -42,6 +42,9 @@ pub(crate) struct AnnealArgs {
     /// sweeps before it.
     #[arg(long, default_value_t = 1)]
     check_every: u64,
+    /// The update rule (Metropolis is dwave-samplers' default).
+    #[arg(long, value_enum, default_value_t = RuleArg::Metropolis)]
+    rule: RuleArg,
     /// Random seed (Philox key).
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -68,6 +71,15 @@ enum FormatArg {
     Coo,
     /// Model JSON.
     Json,
+}
+
+/// `--rule`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RuleArg {
+    /// A flip taken with probability min(1, exp(-beta dE)).
+    Metropolis,
+    /// The heat bath (Gibbs): up with probability sigmoid(2 beta field).
+    HeatBath,
 }
 
 /// `--vartype`.
@@ -138,10 +150,15 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
     };
     let program = SamplingProgram::new(model.clone(), Blocks::Auto, &[])?;
     let backend = args.run.open()?;
+    let rule = match args.rule {
+        RuleArg::Metropolis => UpdateRule::Metropolis,
+        RuleArg::HeatBath => UpdateRule::HeatBath,
+    };
     let config = SamplerConfig::new(args.reads)
         .seed(args.seed)
         .init(init)
-        .betas(&[betas[0]]);
+        .betas(&[betas[0]])
+        .rule(rule);
     let mut sampler = backend.sampler(&program, &config)?;
     // Everything the results depend on; a resumed checkpoint must have been saved with the same.
     checkpointer.bind_sampler(
@@ -150,6 +167,7 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
             "reads": args.reads,
             "betas": digest(&betas.iter().flat_map(|b| b.to_le_bytes()).collect::<Vec<u8>>()),
             "check_every": args.check_every,
+            "rule": format!("{rule:?}"),
             "seed": args.seed,
             "initial_states": initial,
         }),
@@ -203,6 +221,10 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         ising_wgpu::io::write_npy_i8(path, &[args.reads, model.num_nodes()], &data)?;
     }
     let best_cut = problem.cut(energies[best]);
+    let rule_name = match rule {
+        UpdateRule::Metropolis => "metropolis",
+        UpdateRule::HeatBath => "heat-bath",
+    };
     let out = json!({
         "problem": args.problem.display().to_string(),
         "vartype": problem.vartype().name(),
@@ -211,6 +233,7 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         "reads": args.reads,
         "ranks": crate::ranks::ranks(),
         "sweeps": sweeps,
+        "rule": rule_name,
         "beta_first": betas[0],
         "beta_last": betas[betas.len() - 1],
         "best_energy": energies[best],
@@ -233,7 +256,7 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         ),
         format!("backend: {}", sampler.backend_name()),
         format!(
-            "reads: {}, sweeps: {sweeps}, betas {} to {}",
+            "reads: {}, sweeps: {sweeps}, {rule_name} updates, betas {} to {}",
             args.reads,
             betas[0],
             betas[betas.len() - 1]

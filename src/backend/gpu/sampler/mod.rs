@@ -22,7 +22,7 @@ use super::plan::{
     ChainGroup, GeneralKernel, LatticeKernel, PlanLimits, plan_groups, split_adjacency,
 };
 use super::transfer::{Dispatch, Readback, Wait, params_buffer, record};
-use crate::backend::config::{SamplerConfig, UpdatePath, choose_path};
+use crate::backend::config::{SamplerConfig, UpdatePath, UpdateRule, choose_path};
 use crate::backend::{Sampler, SamplerState, initial_host_state};
 use crate::error::{Error, Result};
 use crate::model::IsingModel;
@@ -60,6 +60,8 @@ pub struct GpuSampler {
     temperatures: Temperatures,
     /// The update path asked for, if any.
     requested_path: Option<UpdatePath>,
+    /// The rule of every update.
+    rule: UpdateRule,
     /// Chains in all (the sampler holds those of `window`).
     chains: usize,
     /// The 32-chain words this sampler holds: all of them unless it is a shard.
@@ -152,7 +154,7 @@ impl GpuSampler {
         let (chains, seed, init) = (config.chains, config.seed, &config.init);
         let temperatures = config.temperatures(program)?;
         // Chosen before anything is allocated; `set_temperatures` takes it below.
-        let lattice = choose_path(program, &temperatures, config.path)?;
+        let lattice = choose_path(program, &temperatures, config.path, config.rule)?;
         let clamp_values = config.clamp_values.as_ref().map(|v| v.view());
         u32::try_from(chains).map_err(|_| Error::invalid("chains", "at most 2^32 - 1 chains"))?;
         let model = program.model();
@@ -231,6 +233,7 @@ impl GpuSampler {
             lattice: None,
             temperatures,
             requested_path: config.path,
+            rule: config.rule,
             chains,
             window,
             seed,
@@ -536,7 +539,7 @@ impl Sampler for GpuSampler {
         let mut program = self.program.clone();
         program.set_parameters(model)?;
         let temperatures = Temperatures::single(model.beta(), self.chains);
-        let lattice = choose_path(&program, &temperatures, self.requested_path)?;
+        let lattice = choose_path(&program, &temperatures, self.requested_path, self.rule)?;
         (self.program, self.temperatures) = (program, temperatures);
         let queue = self.ctx.queue();
         self.update

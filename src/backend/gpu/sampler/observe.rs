@@ -392,7 +392,8 @@ impl GpuSampler {
                     }
                     let sweep = first_sweep + k;
                     ops.extend(
-                        (0..self.blocks.len()).map(|b| self.update_op(g, b, Mode::Update, sweep)),
+                        (0..self.blocks.len())
+                            .map(|b| self.update_op(g, b, Mode::update(self.rule), sweep)),
                     );
                 }
                 Ok(())

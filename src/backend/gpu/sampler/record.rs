@@ -30,7 +30,7 @@ impl GpuSampler {
                 let batch = (sweeps - done).min(SWEEPS_PER_BATCH);
                 let ops: Vec<Op> = (first_sweep + done..first_sweep + done + batch)
                     .flat_map(|sweep| (0..self.blocks.len()).map(move |b| (b, sweep)))
-                    .map(|(b, sweep)| self.update_op(g, b, Mode::Update, sweep))
+                    .map(|(b, sweep)| self.update_op(g, b, Mode::update(self.rule), sweep))
                     .collect();
                 self.record_ops(g, encoder, &ops)?;
                 done += batch;
