@@ -251,37 +251,78 @@ pub fn bernoulli_word_refined(
     approx: &[f32; 32],
     exact: impl Fn(usize) -> u32,
 ) -> u32 {
-    debug_assert!(sweep <= MAX_SWEEP);
-    let (key, [sweep_lo, tag]) = (key_of(seed), counter_rest(sweep, purpose));
-    let call = |c: u32| philox4x32_10([node, word, sweep_lo, tag | c], key);
-    let high = [call(0), call(1)];
-    let byte = |l: usize| (high[l / 16][(l % 16) / 4] >> (8 * (l % 4))) & 0xff;
-    // A lane whose byte lies below the margin around `approx` is up, above it down, without branches
-    // (`b + 1 <= a` means `b < floor(a)`); the others are pending.
-    let (mut up, mut pending) = (0u32, 0u32);
-    for (l, &a) in approx.iter().enumerate() {
-        let b = byte(l) as f32;
-        let is_up = b + 1.0 <= a - APPROX_MARGIN;
-        up |= u32::from(is_up) << l;
-        pending |= u32::from(!is_up & (b <= a + APPROX_MARGIN)) << l;
-    }
-    // Pending lanes compare with the exact threshold; those whose top byte ties compare low bits.
-    let (mut tie, mut low_thresholds) = (0u32, [0u32; 32]);
-    while pending != 0 {
-        let l = pending.trailing_zeros() as usize;
-        let t = exact(l);
-        low_thresholds[l] = t & 0xffff;
-        up |= u32::from(byte(l) < t >> 16) << l;
-        tie |= u32::from(byte(l) == t >> 16) << l;
-        pending &= pending - 1;
-    }
-    while tie != 0 {
-        let l = tie.trailing_zeros() as usize;
-        let low = (call(2 + (l / 8) as u32)[(l % 8) / 2] >> (16 * (l % 2))) & 0xffff;
-        up |= u32::from(low < low_thresholds[l]) << l;
-        tie &= tie - 1;
-    }
+    let [up] = bernoulli_words_refined(
+        seed,
+        sweep,
+        (&[node], &[word]),
+        purpose,
+        &[*approx],
+        |_, l| exact(l),
+    );
     up
+}
+
+/// [`bernoulli_word_refined`] for `N` words side by side (word `i` at `(keys.0[i], keys.1[i])` as
+/// `(node, word)`, with `approx[i]` and `exact(i, l)`): the same words, with calls 0 and 1 drawn
+/// across the words so that the compiler can use vector instructions. Inlined, so that it runs at
+/// the caller's vector level.
+#[inline(always)]
+pub(crate) fn bernoulli_words_refined<const N: usize>(
+    seed: u64,
+    sweep: u64,
+    (nodes, words): (&[u32; N], &[u32; N]),
+    purpose: Purpose,
+    approx: &[[f32; 32]; N],
+    exact: impl Fn(usize, usize) -> u32,
+) -> [u32; N] {
+    debug_assert!(sweep <= MAX_SWEEP);
+    let (key, rest) = (key_of(seed), counter_rest(sweep, purpose));
+    let high = if N >= PAIRED_CALL_WORDS {
+        philox4x32_10_many::<N, 2>(nodes, words, rest, key)
+    } else {
+        let [first, _] = philox4x32_10_many::<N, 1>(nodes, words, rest, key);
+        let [second, _] = philox4x32_10_many::<N, 1>(nodes, words, [rest[0], rest[1] | 1], key);
+        [first, second]
+    };
+    let mut out = [0u32; N];
+    for (i, out) in out.iter_mut().enumerate() {
+        let call = |c: u32| philox4x32_10([nodes[i], words[i], rest[0], rest[1] | c], key);
+        // Lane `l`'s top byte is byte `l % 4` of output `(l % 16) / 4` of call `l / 16`: byte `l`
+        // of the calls' outputs in order, little-endian.
+        let mut bytes = [0u8; 32];
+        for (q, bytes) in bytes.chunks_exact_mut(4).enumerate() {
+            bytes.copy_from_slice(&high[q / 4][q % 4][i].to_le_bytes());
+        }
+        let byte = |l: usize| u32::from(bytes[l]);
+        // A lane whose byte lies below the margin around `approx` is up, above it down, without
+        // branches (`b + 1 <= a` means `b < floor(a)`); the others are pending.
+        let (mut up, mut pending) = (0u32, 0u32);
+        for (l, &a) in approx[i].iter().enumerate() {
+            let b = byte(l) as f32;
+            let is_up = b + 1.0 <= a - APPROX_MARGIN;
+            up |= u32::from(is_up) << l;
+            pending |= u32::from(!is_up & (b <= a + APPROX_MARGIN)) << l;
+        }
+        // Pending lanes compare with the exact threshold; those whose top byte ties compare low
+        // bits.
+        let (mut tie, mut low_thresholds) = (0u32, [0u32; 32]);
+        while pending != 0 {
+            let l = pending.trailing_zeros() as usize;
+            let t = exact(i, l);
+            low_thresholds[l] = t & 0xffff;
+            up |= u32::from(byte(l) < t >> 16) << l;
+            tie |= u32::from(byte(l) == t >> 16) << l;
+            pending &= pending - 1;
+        }
+        while tie != 0 {
+            let l = tie.trailing_zeros() as usize;
+            let low = (call(2 + (l / 8) as u32)[(l % 8) / 2] >> (16 * (l % 2))) & 0xffff;
+            up |= u32::from(low < low_thresholds[l]) << l;
+            tie &= tie - 1;
+        }
+        *out = up;
+    }
+    out
 }
 
 /// The lattice path's 32 draws for `(node, word)` with bit-sliced uniforms (see the module

@@ -10,8 +10,8 @@ use crate::backend::UpdateRule;
 use crate::packed::WordSlice;
 use crate::program::{SamplingProgram, Temperatures};
 use crate::rng::{
-    Purpose, approx_metropolis_top_bytes, approx_top_bytes, bernoulli_word, bernoulli_word_refined,
-    metropolis, sigmoid, threshold,
+    Purpose, approx_metropolis_top_bytes, approx_top_bytes, bernoulli_words_refined, metropolis,
+    sigmoid, threshold,
 };
 
 /// The granularity `2^e` of a nonzero finite `x = m 2^e` with `m` an odd integer.
@@ -122,6 +122,16 @@ fn exact_metropolis_threshold(x: f32, up: bool) -> u32 {
     threshold(metropolis(x, up))
 }
 
+/// What the 32 lanes of a node's word compare their uniforms with ([`GeneralUpdate::lanes`]).
+#[derive(Clone, Copy)]
+enum Lanes {
+    /// The exact thresholds.
+    Exact([u32; 32]),
+    /// The arguments `2 beta field` of the rule's probability, and the word's spins (Metropolis's
+    /// probability depends on them).
+    Arguments([f32; 32], u32),
+}
+
 /// What a dispatch of `general.wgsl` does (`p.mode`; WGSL names it by [`Mode::wgsl_name`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -225,51 +235,53 @@ impl GeneralUpdate {
         }
     }
 
-    /// Updates every word of every node of `block` in `sweep`, drawing with `seed`.
+    /// Updates every word of every node of `block` in `sweep`, drawing with `seed`: `N` nodes of
+    /// the block at a time (their Philox calls side by side), the rest one by one. The nodes of a
+    /// block are independent, so the order does not change the words.
     #[inline(always)]
-    pub(crate) fn update_block(
+    pub(crate) fn update_block<const N: usize>(
         &self,
         spins: &mut WordSlice<'_>,
         block: &[u32],
         seed: u64,
         sweep: u64,
     ) {
-        for &node in block {
-            for w in 0..spins.stride {
-                let new = self.update_word(spins, node, w, seed, sweep);
-                spins.bits[node as usize * spins.stride + w] = new;
+        for w in 0..spins.stride {
+            let mut runs = block.chunks_exact(N);
+            for run in &mut runs {
+                let mut nodes = [0u32; N];
+                nodes.copy_from_slice(run);
+                self.update_words(spins, &nodes, w, seed, sweep);
+            }
+            for &node in runs.remainder() {
+                self.update_words(spins, &[node], w, seed, sweep);
             }
         }
     }
 
-    /// The new word of `node`: field `b_i + sum_j J_ij s_j` summed in CSR order in `f32`, then
-    /// up with the rule's probability, as a threshold on the lane's 24-bit uniform.
+    /// What lane `l` of `node`'s word `w` compares its uniform with: the field `b_i + sum_j J_ij
+    /// s_j` summed in CSR order in `f32`, then the rule's probability as a threshold; exact for a
+    /// counting node (looked up by count of up neighbours), else the argument `2 beta field`.
     #[inline(always)]
-    fn update_word(
-        &self,
-        spins: &WordSlice<'_>,
-        node: u32,
-        w: usize,
-        seed: u64,
-        sweep: u64,
-    ) -> u32 {
+    fn lanes(&self, spins: &WordSlice<'_>, node: u32, w: usize) -> Lanes {
         let i = node as usize;
-        let word = (spins.first_word + w) as u32;
         let group = self.word_group[spins.first_word + w] as usize;
         let c = &*self.couplings;
         let own = spins.bits[i * spins.stride + w];
-        let metropolis = self.rule == UpdateRule::Metropolis;
         if let Some(offset) = c.counting.offsets[i] {
             // Same thresholds as the float path gives for exact sums, looked up by count of up neighbours.
-            let mut ups = [0u32; 32];
+            // 16-bit counts, lane `b` from bit `b % 16` of the word's half `b / 16`: one vector
+            // of 32 lanes at AVX-512.
+            let mut ups = [0u16; 32];
             for k in c.row_ptr[i] as usize..c.row_ptr[i + 1] as usize {
                 let neighbour = spins.bits[c.col[k] as usize * spins.stride + w];
+                let halves = [neighbour as u16, (neighbour >> 16) as u16];
                 for (b, up) in ups.iter_mut().enumerate() {
-                    *up += (neighbour >> b) & 1;
+                    *up += (halves[b / 16] >> (b % 16)) & 1;
                 }
             }
             let mut t = [0; 32];
-            if metropolis {
+            if self.rule == UpdateRule::Metropolis {
                 // A down spin's thresholds, then an up one's.
                 let table = &self.thresholds[group][2 * offset as usize..];
                 let up_table = (c.row_ptr[i + 1] - c.row_ptr[i] + 1) as usize;
@@ -282,7 +294,7 @@ impl GeneralUpdate {
                     *t = table[up as usize];
                 }
             }
-            return bernoulli_word(seed, sweep, node, word, Purpose::Update, &t) & spins.masks[w];
+            return Lanes::Exact(t);
         }
         let mut field = [c.biases[i]; 32];
         for k in c.row_ptr[i] as usize..c.row_ptr[i + 1] as usize {
@@ -293,21 +305,54 @@ impl GeneralUpdate {
             }
         }
         let two_beta = self.two_betas[group];
-        let mut x = field;
-        for x in &mut x {
-            *x *= two_beta;
+        for f in &mut field {
+            *f *= two_beta;
         }
-        // The exact thresholds are computed only for the lanes that need them.
-        let draws = if metropolis {
-            let exact = |l: usize| exact_metropolis_threshold(x[l], (own >> l) & 1 == 1);
-            let approx = approx_metropolis_top_bytes(&x, own);
-            bernoulli_word_refined(seed, sweep, node, word, Purpose::Update, &approx, exact)
-        } else {
-            let exact = |l: usize| exact_threshold(x[l]);
-            let approx = approx_top_bytes(&x);
-            bernoulli_word_refined(seed, sweep, node, word, Purpose::Update, &approx, exact)
+        Lanes::Arguments(field, own)
+    }
+
+    /// Draws the new word `w` of each of `nodes` (of one block) and stores them: up with the
+    /// rule's probability, as a threshold on the lane's 24-bit uniform, the exact thresholds of
+    /// float fields computed only for the lanes that need them.
+    #[inline(always)]
+    fn update_words<const N: usize>(
+        &self,
+        spins: &mut WordSlice<'_>,
+        nodes: &[u32; N],
+        w: usize,
+        seed: u64,
+        sweep: u64,
+    ) {
+        let metropolis = self.rule == UpdateRule::Metropolis;
+        let mut lanes = [Lanes::Exact([0; 32]); N];
+        let mut approx = [[0f32; 32]; N];
+        for k in 0..N {
+            lanes[k] = self.lanes(spins, nodes[k], w);
+            approx[k] = match &lanes[k] {
+                Lanes::Exact(t) => {
+                    let mut a = [0f32; 32];
+                    for (a, &t) in a.iter_mut().zip(t) {
+                        *a = t as f32 / 65536.0;
+                    }
+                    a
+                }
+                Lanes::Arguments(x, own) if metropolis => approx_metropolis_top_bytes(x, *own),
+                Lanes::Arguments(x, _) => approx_top_bytes(x),
+            };
+        }
+        let exact = |k: usize, l: usize| match &lanes[k] {
+            Lanes::Exact(t) => t[l],
+            Lanes::Arguments(x, own) if metropolis => {
+                exact_metropolis_threshold(x[l], (own >> l) & 1 == 1)
+            }
+            Lanes::Arguments(x, _) => exact_threshold(x[l]),
         };
-        draws & spins.masks[w]
+        let word = (spins.first_word + w) as u32;
+        let keys = (nodes, &[word; N]);
+        let draws = bernoulli_words_refined(seed, sweep, keys, Purpose::Update, &approx, exact);
+        for (&node, draw) in nodes.iter().zip(draws) {
+            spins.bits[node as usize * spins.stride + w] = draw & spins.masks[w];
+        }
     }
 
     /// How many nodes take the counting path.
@@ -356,7 +401,7 @@ mod tests {
     fn sweeps_of(update: &GeneralUpdate, program: &SamplingProgram) -> Vec<Vec<u32>> {
         words_after_sweeps(program.model().num_nodes(), |spins, sweep| {
             for block in program.blocks() {
-                update.update_block(spins, block, 9, sweep);
+                update.update_block::<4>(spins, block, 9, sweep);
             }
         })
     }

@@ -39,7 +39,7 @@ impl VectorWork for OneSweep<'_, '_, '_> {
                     lattice.update_block::<N>(self.spins, block, kernel.seed, self.sweep);
                 }
                 HostUpdate::General(general) => {
-                    general.update_block(self.spins, block, kernel.seed, self.sweep);
+                    general.update_block::<N>(self.spins, block, kernel.seed, self.sweep);
                 }
             }
         }
