@@ -2,13 +2,14 @@
 //!
 //! Conventions are THRML's: spins are -1/+1, `E(s) = -beta (sum_i b_i s_i + sum_k J_k s_i s_j)`,
 //! `P(s) ∝ exp(-E(s))`, and a heat-bath update sets `s_i = +1` with probability
-//! `sigmoid(2 beta (b_i + sum_j J_ij s_j))`.
+//! `sigmoid(2 beta (b_i + sum_j J_ij s_j))`; a Metropolis update ([`UpdateRule`]) flips `s_i` with
+//! probability `min(1, exp(-beta dE))`.
 //!
 //! Data flows one way: [`IsingModel`] -> [`graph`] (CSR, colouring into blocks) ->
 //! [`SamplingProgram`] -> a [`Sampler`] backend -> [`Moments`] or samples. [`exact`] enumerates
 //! small models and holds the closed-form lattice results the samplers are tested against.
 //!
-//! Inside, each update algorithm (the general heat bath over CSR weights, the lattice path, the
+//! Inside, each update algorithm (the general update over CSR weights, the lattice path, the
 //! site-packed lattice; `src/update/`) and each observation (samples, moment counts; `src/observe/`)
 //! keeps its WGSL kernel beside its host twin under one name, and the executors (`src/backend/`: CPU
 //! threads and vector levels, GPU context, planning, pipelines and buffers) run them; [`shaders`]

@@ -172,7 +172,7 @@ fn approx_exp2(w: f32) -> f32 {
 }
 
 /// `256 sigmoid(x)` (the threshold's top byte, with fraction) of 32 arguments to within
-/// [`APPROX_MARGIN`]: `exp(-x)` by [`approx_exp2`], the argument clamped to [-40, 40] (beyond, the
+/// [`APPROX_MARGIN`]: `exp(-x)` as `2^n` times a degree-6 polynomial, the argument clamped to [-40, 40] (beyond, the
 /// top byte is 0 or 256 either way); NaN stays NaN.
 #[inline(always)]
 pub fn approx_top_bytes(x: &[f32; 32]) -> [f32; 32] {
@@ -192,7 +192,7 @@ pub fn approx_top_bytes(x: &[f32; 32]) -> [f32; 32] {
 }
 
 /// `256 metropolis(x[l], lane l of own is up)` of 32 lanes to within [`APPROX_MARGIN`], as
-/// [`approx_top_bytes`] for [`metropolis`]: `exp(-|x|)` by [`approx_exp2`], `|x|` clamped to 40;
+/// [`approx_top_bytes`] for [`metropolis`]: `exp(-|x|)` by the same polynomial, `|x|` clamped to 40;
 /// NaN stays NaN.
 #[inline(always)]
 pub fn approx_metropolis_top_bytes(x: &[f32; 32], own: u32) -> [f32; 32] {

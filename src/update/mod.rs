@@ -1,7 +1,7 @@
 //! Update algorithms: each kernel (`.wgsl`) beside its host twin (`.rs`) under one name, the twin
 //! drawing the very same numbers.
 //!
-//! - [`general`]: the heat bath over CSR weights, any graph;
+//! - [`general`]: the heat bath or Metropolis over CSR weights, any graph;
 //! - [`lattice`]: periodic square and cubic lattices with +-J bonds of one magnitude, chain-major;
 //! - [`site_packed`]: one huge lattice, 32 sites a word;
 //! - [`count_draw`]: draws by count of up neighbours, shared by the two lattice algorithms;
