@@ -172,8 +172,8 @@ fn approx_exp2(w: f32) -> f32 {
 }
 
 /// `256 sigmoid(x)` (the threshold's top byte, with fraction) of 32 arguments to within
-/// [`APPROX_MARGIN`]: `exp(-x)` as `2^n` times a degree-6 polynomial, the argument clamped to [-40, 40] (beyond, the
-/// top byte is 0 or 256 either way); NaN stays NaN.
+/// [`APPROX_MARGIN`]: `exp(-x)` as `2^n` times a degree-6 polynomial, the argument clamped to
+/// [-40, 40] (beyond, the top byte is 0 or 256 either way); NaN stays NaN.
 #[inline(always)]
 pub fn approx_top_bytes(x: &[f32; 32]) -> [f32; 32] {
     // A plain loop rather than `map`, which the compiler may keep out of line (and so out of the
@@ -228,13 +228,26 @@ pub fn bernoulli_word(
     purpose: Purpose,
     thresholds: &[u32; 32],
 ) -> u32 {
+    bernoulli_word_refined(
+        seed,
+        sweep,
+        node,
+        word,
+        purpose,
+        &top_bytes(thresholds),
+        |l| thresholds[l],
+    )
+}
+
+/// The top bytes, with fraction, of exact thresholds (`t / 2^16`): the approximation
+/// [`bernoulli_word_refined`] takes where the thresholds are known.
+#[inline(always)]
+pub(crate) fn top_bytes(thresholds: &[u32; 32]) -> [f32; 32] {
     let mut top_bytes = [0.0; 32];
     for (top, &t) in top_bytes.iter_mut().zip(thresholds) {
         *top = t as f32 / 65536.0;
     }
-    bernoulli_word_refined(seed, sweep, node, word, purpose, &top_bytes, |l| {
-        thresholds[l]
-    })
+    top_bytes
 }
 
 /// [`bernoulli_word`] with the thresholds computed exactly only where they matter: `approx[l]` is

@@ -30,9 +30,6 @@ fn ground_states(model: &IsingModel) -> (f64, Vec<Vec<i8>>) {
     best
 }
 
-/// Both update rules.
-const RULES: [UpdateRule; 2] = [UpdateRule::HeatBath, UpdateRule::Metropolis];
-
 /// Anneals `model` with `reads` reads through `schedule` on `backend` by `rule`.
 fn run(
     backend: &Backend,
@@ -62,7 +59,7 @@ fn annealing_finds_the_exact_ground_state_of_small_models() {
     .unwrap();
     for (backend, rule) in common::backends()
         .iter()
-        .flat_map(|b| RULES.map(|r| (b, r)))
+        .flat_map(|b| UpdateRule::ALL.map(|r| (b, r)))
     {
         for seed in 0..4 {
             let model = common::random_model(seed, 12, 0.5);
@@ -128,7 +125,7 @@ fn annealing_finds_planted_solutions() {
     .unwrap();
     for (backend, rule) in common::backends()
         .iter()
-        .flat_map(|b| RULES.map(|r| (b, r)))
+        .flat_map(|b| UpdateRule::ALL.map(|r| (b, r)))
     {
         let annealed = run(backend, &model, 32, &betas, Init::Uniform, rule);
         let k = (0..32)
@@ -159,7 +156,7 @@ fn kept_states_are_each_reads_best_and_backends_agree() {
     }
     .betas(60)
     .unwrap();
-    for rule in RULES {
+    for rule in UpdateRule::ALL {
         kept_states_are_each_reads_best(&model, &betas, rule);
     }
 }

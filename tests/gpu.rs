@@ -181,11 +181,7 @@ fn compare(
 #[test]
 fn gpu_and_cpu_draw_identical_spins_from_the_same_seed() {
     let Some(ctx) = gpu() else { return };
-    let model = random_model(8, 14, 0.3);
-    let clamp = random_clamp(8, 14, 3);
-    let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
-    let values = Array2::from_shape_fn((1, 3), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
-    let program = SamplingProgram::new(model, Blocks::Auto, &clamped).unwrap();
+    let (program, values) = clamped_random_program();
     for init in [Init::Hinton, Init::Uniform] {
         let gpu = GpuSampler::new(
             &ctx,
@@ -706,17 +702,23 @@ fn samples_do_not_depend_on_the_launch_shape() {
     }
 }
 
+/// A random model of 14 nodes, three of them clamped: the program and the clamp values.
+fn clamped_random_program() -> (SamplingProgram, Array2<i8>) {
+    let clamp = random_clamp(8, 14, 3);
+    let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
+    let values = Array2::from_shape_fn((1, 3), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
+    let program = SamplingProgram::new(random_model(8, 14, 0.3), Blocks::Auto, &clamped).unwrap();
+    (program, values)
+}
+
 #[test]
 fn every_general_kernel_variant_draws_the_cpu_samplers_spins() {
     let Some(ctx) = gpu() else { return };
     let device = PlanLimits::of_device(&ctx.device().limits());
     let features = ctx.device().features();
     let max_subgroup = ctx.adapter_info().subgroup_max_size;
-    let model = random_model(8, 14, 0.3);
-    let clamp = random_clamp(8, 14, 3);
-    let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
-    let values = Array2::from_shape_fn((1, 3), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
-    let program = SamplingProgram::new(model.clone(), Blocks::Auto, &clamped).unwrap();
+    let (program, values) = clamped_random_program();
+    let model = program.model().clone();
     let mut ran = Vec::new();
     for kernel in GeneralKernel::ALL {
         for size in [1, 32, 64, 256] {
@@ -779,10 +781,7 @@ fn metropolis_updates_draw_the_cpu_samplers_spins_in_every_variant() {
     let max_subgroup = ctx.adapter_info().subgroup_max_size;
     // The float path (random couplings, three nodes clamped) and the counting path (a lattice's
     // equal couplings and field, which the heat bath would run on the lattice path).
-    let clamp = random_clamp(8, 14, 3);
-    let clamped: Vec<u32> = clamp.iter().map(|&(i, _)| i).collect();
-    let values = Array2::from_shape_fn((1, 3), |(_, k)| if clamp[k].1 { 1i8 } else { -1 });
-    let random = SamplingProgram::new(random_model(8, 14, 0.3), Blocks::Auto, &clamped).unwrap();
+    let (random, values) = clamped_random_program();
     let lattice = Lattice::square(16, 12, true).unwrap();
     let model = lattice.model(0.7, 0.05, 0.5).unwrap();
     let ferro = SamplingProgram::new(model, Blocks::Auto, &[]).unwrap();

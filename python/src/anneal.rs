@@ -207,14 +207,10 @@ pub(crate) fn anneal(
     check_every: u64,
     rule: &str,
 ) -> PyResult<PyAnnealed> {
-    let rule = match rule {
-        "metropolis" => UpdateRule::Metropolis,
-        "heat-bath" => UpdateRule::HeatBath,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "rule '{other}' is neither 'metropolis' nor 'heat-bath'"
-            )));
-        }
+    let Some(rule) = UpdateRule::ALL.into_iter().find(|r| r.name() == rule) else {
+        return Err(PyValueError::new_err(format!(
+            "rule '{rule}' is neither 'metropolis' nor 'heat-bath'"
+        )));
     };
     let problem = match problem.cast::<PyProblem>() {
         Ok(p) => p.get().inner.clone(),

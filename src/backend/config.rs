@@ -35,6 +35,25 @@ pub enum UpdateRule {
     Metropolis,
 }
 
+impl UpdateRule {
+    /// Every rule.
+    pub const ALL: [UpdateRule; 2] = [UpdateRule::HeatBath, UpdateRule::Metropolis];
+
+    /// The rule's name where users spell it (CLI, Python, JSON): "heat-bath" or "metropolis".
+    ///
+    /// ```
+    /// use ising_wgpu::UpdateRule;
+    /// let named = UpdateRule::ALL.into_iter().find(|r| r.name() == "metropolis");
+    /// assert_eq!(named, Some(UpdateRule::Metropolis));
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            UpdateRule::HeatBath => "heat-bath",
+            UpdateRule::Metropolis => "metropolis",
+        }
+    }
+}
+
 /// How a sampler of a [`SamplingProgram`] starts: chains, seed, initial state, clamp values,
 /// temperatures, update path and rule, by name.
 ///

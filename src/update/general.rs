@@ -11,7 +11,7 @@ use crate::packed::WordSlice;
 use crate::program::{SamplingProgram, Temperatures};
 use crate::rng::{
     Purpose, approx_metropolis_top_bytes, approx_top_bytes, bernoulli_words_refined, metropolis,
-    sigmoid, threshold,
+    sigmoid, threshold, top_bytes,
 };
 
 /// The granularity `2^e` of a nonzero finite `x = m 2^e` with `m` an odd integer.
@@ -329,13 +329,7 @@ impl GeneralUpdate {
         for k in 0..N {
             lanes[k] = self.lanes(spins, nodes[k], w);
             approx[k] = match &lanes[k] {
-                Lanes::Exact(t) => {
-                    let mut a = [0f32; 32];
-                    for (a, &t) in a.iter_mut().zip(t) {
-                        *a = t as f32 / 65536.0;
-                    }
-                    a
-                }
+                Lanes::Exact(t) => top_bytes(t),
                 Lanes::Arguments(x, own) if metropolis => approx_metropolis_top_bytes(x, *own),
                 Lanes::Arguments(x, _) => approx_top_bytes(x),
             };
@@ -417,7 +411,7 @@ mod tests {
             )
             .unwrap();
             let mut words = Vec::new();
-            for rule in [UpdateRule::HeatBath, UpdateRule::Metropolis] {
+            for rule in UpdateRule::ALL {
                 let counting = GeneralUpdate::new(&program, &single(&program), rule);
                 assert_eq!(counting.counting_nodes(), 96);
                 let float = GeneralUpdate::new(&program, &single(&program), rule).float_only();

@@ -29,8 +29,7 @@ fn general(
     let w = WORDS * (idx % runs);
     let gw = p.word_offset + w;
     let bias = biases[node];
-    let is_metropolis = p.mode == MODE_METROPOLIS;
-    let update = p.mode == MODE_UPDATE || is_metropolis;
+    let update = is_update();
 
     // Field of each chain: bias plus +-J per neighbour, in CSR order. A run reaching past the group's
     // last word reads that word again for the missing ones; their chains are never stored.
@@ -76,7 +75,7 @@ fn general(
     //#end
     var low_threshold: array<u32, #CHAINS>;
     //#unroll #CHAINS
-    let t#L = select(init_threshold#Q, update_threshold(two_beta#Q * field#L, own#Q, #Ru, is_metropolis), update);
+    let t#L = select(init_threshold#Q, update_threshold(two_beta#Q * field#L, own#Q, #Ru), update);
     let byte#L = (select(high_lo#Q, high_hi#Q, #Ru >= 16u)[(#Ru % 16u) / 4u] >> (8u * (#Ru % 4u))) & 0xffu;
     up#Q |= select(0u, 1u << #Ru, byte#L < (t#L >> 16u));
     tie#Q |= select(0u, 1u << #Ru, byte#L == (t#L >> 16u));

@@ -30,21 +30,25 @@ fn adjacency(k: u32) -> vec2<u32> {
 }
 
 
+// Whether this dispatch updates a block (by either rule) rather than drawing initial spins.
+fn is_update() -> bool {
+    return p.mode == MODE_UPDATE || p.mode == MODE_METROPOLIS;
+}
+
 // The Philox key and the counter's last word of this dispatch's draws (`rng::tag`).
 fn draw_key() -> vec2<u32> {
     return vec2<u32>(p.seed_lo, p.seed_hi);
 }
 
 fn draw_tag() -> u32 {
-    let update = p.mode == MODE_UPDATE || p.mode == MODE_METROPOLIS;
-    let purpose = select(PURPOSE_INIT, PURPOSE_UPDATE, update);
+    let purpose = select(PURPOSE_INIT, PURPOSE_UPDATE, is_update());
     return (p.sweep_hi << SWEEP_HI_SHIFT) | (purpose << PURPOSE_SHIFT);
 }
 
-// The update's threshold of P(up) for `x` = 2 beta field: the heat bath's, or Metropolis's for the
-// chain whose spin is bit `bit` of `own` (`GeneralUpdate::update_word`).
-fn update_threshold(x: f32, own: u32, bit: u32, is_metropolis: bool) -> u32 {
-    if (is_metropolis) {
+// The update's threshold of P(up) for `x` = 2 beta field: the heat bath's, or in MODE_METROPOLIS
+// Metropolis's for the chain whose spin is bit `bit` of `own` (`GeneralUpdate::lanes`).
+fn update_threshold(x: f32, own: u32, bit: u32) -> u32 {
+    if (p.mode == MODE_METROPOLIS) {
         return threshold(metropolis(x, ((own >> bit) & 1u) == 1u));
     }
     return threshold(sigmoid(x));

@@ -34,8 +34,7 @@ fn lane_at(position: u32) -> Lane {
 fn lane_threshold(lane: Lane) -> u32 {
     let beta = word_beta(lane.gw);
     let bias = biases[lane.node];
-    let is_metropolis = p.mode == MODE_METROPOLIS;
-    if (p.mode != MODE_UPDATE && !is_metropolis) {
+    if (!is_update()) {
         return init_threshold(beta, bias);
     }
     var field = bias;
@@ -45,7 +44,7 @@ fn lane_threshold(lane: Lane) -> u32 {
         field += select(-j, j, ((spins[entry.x * p.words + lane.w] >> lane.bit) & 1u) == 1u);
     }
     let two_beta = 2.0 * beta;
-    return update_threshold(two_beta * field, spins[lane.node * p.words + lane.w], lane.bit, is_metropolis);
+    return update_threshold(two_beta * field, spins[lane.node * p.words + lane.w], lane.bit);
 }
 
 // The lane's counter (`rng::tag`'s layout, as general.wgsl's).

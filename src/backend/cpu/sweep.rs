@@ -157,8 +157,7 @@ mod tests {
         let paths = [(false, 0), (false, 96), (true, 0)];
         let cases = programs.iter().zip(paths).flat_map(|(program, path)| {
             // Metropolis on the general path only.
-            let rules = [UpdateRule::HeatBath, UpdateRule::Metropolis];
-            rules
+            UpdateRule::ALL
                 .into_iter()
                 .take(if path.0 { 1 } else { 2 })
                 .map(move |rule| (program, path, rule))

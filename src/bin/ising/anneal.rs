@@ -167,7 +167,7 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
             "reads": args.reads,
             "betas": digest(&betas.iter().flat_map(|b| b.to_le_bytes()).collect::<Vec<u8>>()),
             "check_every": args.check_every,
-            "rule": format!("{rule:?}"),
+            "rule": rule.name(),
             "seed": args.seed,
             "initial_states": initial,
         }),
@@ -221,10 +221,6 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         ising_wgpu::io::write_npy_i8(path, &[args.reads, model.num_nodes()], &data)?;
     }
     let best_cut = problem.cut(energies[best]);
-    let rule_name = match rule {
-        UpdateRule::Metropolis => "metropolis",
-        UpdateRule::HeatBath => "heat-bath",
-    };
     let out = json!({
         "problem": args.problem.display().to_string(),
         "vartype": problem.vartype().name(),
@@ -233,7 +229,7 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         "reads": args.reads,
         "ranks": crate::ranks::ranks(),
         "sweeps": sweeps,
-        "rule": rule_name,
+        "rule": rule.name(),
         "beta_first": betas[0],
         "beta_last": betas[betas.len() - 1],
         "best_energy": energies[best],
@@ -256,8 +252,9 @@ pub(crate) fn run(args: &AnnealArgs) -> ising_wgpu::Result<String> {
         ),
         format!("backend: {}", sampler.backend_name()),
         format!(
-            "reads: {}, sweeps: {sweeps}, {rule_name} updates, betas {} to {}",
+            "reads: {}, sweeps: {sweeps}, {} updates, betas {} to {}",
             args.reads,
+            rule.name(),
             betas[0],
             betas[betas.len() - 1]
         ),
