@@ -6,11 +6,15 @@
 //! from zero in item order, then the chunks' sums in chunk order. `energy.wgsl` sums the very same
 //! chunks in the same order (one invocation per chunk and word, then one per chain), so the GPU's
 //! energies equal [`EnergyObserver`]'s bit for bit; the counts of up spins are exact integers.
+//! Where every such sum is exact (terms of a few values, multiples of one power of two, small
+//! enough), the host counts up nodes and agreeing edges by value instead, which gives the same
+//! energies.
 
 use super::Observer;
 use crate::backend::cpu::vector_level::{VectorLevel, VectorWork};
 use crate::model::IsingModel;
-use crate::packed::WordSlice;
+use crate::packed::{WordSlice, lane_counts, pair_counts};
+use crate::update::general::granularity;
 
 /// Items (nodes, then edges) per partial sum of the energy.
 pub(crate) const ENERGY_CHUNK: u32 = 64;
@@ -21,8 +25,110 @@ pub(crate) struct EnergyTerms {
     biases: Vec<f32>,
     edges: Vec<(u32, u32)>,
     weights: Vec<f32>,
+    /// The same terms grouped by value, where their sums are exact.
+    counted: Option<CountedTerms>,
     /// The vector instructions the sums are compiled for; one this processor runs.
     level: VectorLevel,
+}
+
+/// Distinct values of biases and of weights up to which [`CountedTerms`] counts by value.
+const COUNTED_VALUES: usize = 8;
+
+/// The energy's terms grouped by value, when every `f32` sum of them is exact: then the chunked
+/// sums equal the exact energy `-(sum_v v (2 ups_v - nodes_v) + sum_w w (2 agree_w - edges_w))`,
+/// from counts of up nodes and agreeing edges of each value.
+#[derive(Clone, Debug)]
+struct CountedTerms {
+    /// Each distinct bias and its nodes.
+    biases: Vec<(f32, Vec<u32>)>,
+    /// Each distinct weight and its edges.
+    weights: Vec<(f32, Vec<(u32, u32)>)>,
+}
+
+impl CountedTerms {
+    /// The terms of `model` by value, or `None` where they take too many values or some `f32` sum
+    /// of them could round.
+    fn of(model: &IsingModel) -> Option<Self> {
+        let values = model.biases().iter().chain(model.weights());
+        let (mut scale, mut total) = (f64::INFINITY, 0f64);
+        for &v in values.clone() {
+            if !v.is_finite() {
+                return None;
+            }
+            if v != 0.0 {
+                scale = scale.min(granularity(v));
+            }
+            total += f64::from(v).abs();
+        }
+        if total >= scale * f64::from(1u32 << 24) {
+            return None;
+        }
+        let biases = by_value(model.biases().iter().copied().zip(0..))?;
+        let edges = model.edges().iter().copied();
+        let weights = by_value(model.weights().iter().copied().zip(edges))?;
+        Some(CountedTerms { biases, weights })
+    }
+
+    /// [`EnergyTerms::sums`] by counts.
+    #[inline(always)]
+    fn sums(&self, spins: &WordSlice<'_>, w: usize) -> ([f32; 32], [u32; 32]) {
+        let word = |i: u32| spins.bits[i as usize * spins.stride + w];
+        let mut total = [0f64; 32];
+        let mut ups = [0u32; 32];
+        let mut add = |value: f32, items: usize, counts: &[u32; 32]| {
+            for (t, &c) in total.iter_mut().zip(counts) {
+                *t += f64::from(value) * (2.0 * f64::from(c) - items as f64);
+            }
+        };
+        for (b, nodes) in &self.biases {
+            let counts = counts_of(nodes.iter().map(|&i| word(i)));
+            add(*b, nodes.len(), &counts);
+            for (u, c) in ups.iter_mut().zip(counts) {
+                *u += c;
+            }
+        }
+        for (j, edges) in &self.weights {
+            let counts = counts_of(edges.iter().map(|&(a, b)| !(word(a) ^ word(b))));
+            add(*j, edges.len(), &counts);
+        }
+        // Exact in f64 and in f32: the same value as the chunked f32 sums.
+        (total.map(|t| -(t as f32)), ups)
+    }
+}
+
+/// The items of each distinct value, or `None` beyond [`COUNTED_VALUES`] values.
+fn by_value<T>(items: impl Iterator<Item = (f32, T)>) -> Option<Vec<(f32, Vec<T>)>> {
+    let mut classes: Vec<(f32, Vec<T>)> = Vec::new();
+    for (v, item) in items {
+        match classes.iter().position(|(c, _)| c.to_bits() == v.to_bits()) {
+            Some(class) => classes[class].1.push(item),
+            None if classes.len() < COUNTED_VALUES => classes.push((v, vec![item])),
+            None => return None,
+        }
+    }
+    Some(classes)
+}
+
+/// How many of `words` have each lane's bit set, in [`pair_counts`] of at most `2^16 - 1` words at a
+/// time.
+#[inline(always)]
+fn counts_of(mut words: impl Iterator<Item = u32>) -> [u32; 32] {
+    let mut counts = [0u32; 32];
+    loop {
+        let mut taken = 0usize;
+        let pairs = pair_counts(
+            words
+                .by_ref()
+                .take(usize::from(u16::MAX))
+                .inspect(|_| taken += 1),
+        );
+        for (c, more) in counts.iter_mut().zip(lane_counts(&pairs)) {
+            *c += more;
+        }
+        if taken < usize::from(u16::MAX) {
+            return counts;
+        }
+    }
 }
 
 /// The sums of one word, as work for a vector level.
@@ -47,6 +153,7 @@ impl EnergyTerms {
             biases: model.biases().to_vec(),
             edges: model.edges().to_vec(),
             weights: model.weights().to_vec(),
+            counted: CountedTerms::of(model),
             level: VectorLevel::widest(),
         }
     }
@@ -67,6 +174,9 @@ impl EnergyTerms {
     /// [`EnergyTerms::word`]'s sums, inlined into each level's copy.
     #[inline(always)]
     fn sums(&self, spins: &WordSlice<'_>, w: usize) -> ([f32; 32], [u32; 32]) {
+        if let Some(counted) = &self.counted {
+            return counted.sums(spins, w);
+        }
         let n = self.biases.len();
         let items = n + self.edges.len();
         let stride = spins.stride;
@@ -131,25 +241,26 @@ mod tests {
     use crate::packed::PackedSpins;
     use ndarray::Array2;
 
-    #[test]
-    fn energies_and_ups_are_those_of_each_chain() {
-        // 150 nodes on a ring with chords: more items than a chunk, three chains' words.
+    /// 150 nodes on a ring with chords (more items than a chunk) and 70 chains' states (three
+    /// words) with the packed words.
+    fn ring_and_states() -> (Vec<(u32, u32)>, Array2<i8>, PackedSpins) {
         let n = 150;
         let mut edges: Vec<(u32, u32)> = (0..n).map(|i| (i, (i + 1) % n)).collect();
         edges.extend((0..n / 2).map(|i| (i, i + n / 2)));
-        let m = edges.len();
-        let weights: Vec<f32> = (0..m).map(|k| (k as f32 * 0.37).sin()).collect();
-        let biases: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos() * 0.5).collect();
-        let model = IsingModel::new(n as usize, edges.clone(), weights, biases, 0.7).unwrap();
-        let chains = 70;
-        let states = Array2::from_shape_fn((chains, n as usize), |(c, i)| {
+        let states = Array2::from_shape_fn((70, n as usize), |(c, i)| {
             if (c * 7 + i * 13 + c * i) % 5 < 2 {
                 1i8
             } else {
                 -1
             }
         });
-        let mut packed = PackedSpins::from_states(states.view()).unwrap();
+        let packed = PackedSpins::from_states(states.view()).unwrap();
+        (edges, states, packed)
+    }
+
+    /// The energies and up counts `terms` gives for the three words of `packed`.
+    fn observed(terms: EnergyTerms, packed: &mut PackedSpins) -> (Vec<f32>, Vec<u32>) {
+        let chains = 70;
         let masks: Vec<u32> = (0..3)
             .map(|w| crate::packed::lane_mask(chains, w))
             .collect();
@@ -160,13 +271,26 @@ mod tests {
             masks: &masks,
         };
         let mut observer = EnergyObserver {
-            terms: EnergyTerms::of(&model),
+            terms,
             local_chains: chains,
             energies: Vec::new(),
             ups: Vec::new(),
         };
         observer.observe(&slice);
-        for c in 0..chains {
+        (observer.energies, observer.ups)
+    }
+
+    #[test]
+    fn energies_and_ups_are_those_of_each_chain() {
+        let (edges, states, mut packed) = ring_and_states();
+        let (n, m) = (states.ncols(), edges.len());
+        let weights: Vec<f32> = (0..m).map(|k| (k as f32 * 0.37).sin()).collect();
+        let biases: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos() * 0.5).collect();
+        let model = IsingModel::new(n, edges.clone(), weights, biases, 0.7).unwrap();
+        let terms = EnergyTerms::of(&model);
+        assert!(terms.counted.is_none());
+        let (energies, ups) = observed(terms, &mut packed);
+        for c in 0..states.nrows() {
             let s: Vec<f64> = states.row(c).iter().map(|&v| f64::from(v)).collect();
             let exact = -(model
                 .biases()
@@ -179,13 +303,53 @@ mod tests {
                     .zip(model.weights())
                     .map(|(&(i, j), &w)| f64::from(w) * s[i as usize] * s[j as usize])
                     .sum::<f64>();
-            let got = f64::from(observer.energies[c]);
+            let got = f64::from(energies[c]);
             assert!(
                 (got - exact).abs() < 1e-4,
                 "chain {c}: {got} against {exact}"
             );
-            let ups = s.iter().filter(|&&v| v > 0.0).count() as u32;
-            assert_eq!(observer.ups[c], ups, "chain {c}");
+            let up = s.iter().filter(|&&v| v > 0.0).count() as u32;
+            assert_eq!(ups[c], up, "chain {c}");
         }
+    }
+
+    #[test]
+    fn counts_by_value_give_the_chunked_sums() {
+        let (edges, states, mut packed) = ring_and_states();
+        let (n, m) = (states.ncols(), edges.len());
+        let model = |weight: &dyn Fn(usize) -> f32| {
+            let weights = (0..m).map(weight).collect();
+            let biases = (0..n).map(|i| [0.0, 0.75, -2.0][i % 3]).collect();
+            IsingModel::new(n, edges.clone(), weights, biases, 0.7).unwrap()
+        };
+        // Three weights, multiples of 1/4.
+        let terms = EnergyTerms::of(&model(&|k| [1.0, -0.5, 0.25][k % 3]));
+        assert_eq!(terms.counted.as_ref().map(|c| c.weights.len()), Some(3));
+        let chunked = EnergyTerms {
+            counted: None,
+            ..terms.clone()
+        };
+        let (counted, counted_ups) = observed(terms, &mut packed);
+        let (expected, expected_ups) = observed(chunked, &mut packed);
+        assert_eq!(counted_ups, expected_ups);
+        let bits = |e: &[f32]| e.iter().map(|e| e.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&counted), bits(&expected));
+        assert!(expected.iter().any(|&e| e != expected[0]));
+        // Too many values, or sums that could round, are summed in chunks.
+        assert!(
+            EnergyTerms::of(&model(&|k| (k % 9) as f32))
+                .counted
+                .is_none()
+        );
+        assert!(
+            EnergyTerms::of(&model(&|k| [1.0, 1e-6][k % 2]))
+                .counted
+                .is_none()
+        );
+        assert!(
+            EnergyTerms::of(&model(&|k| (k % 8) as f32))
+                .counted
+                .is_some()
+        );
     }
 }

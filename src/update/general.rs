@@ -4,18 +4,19 @@
 //! (Metropolis); nodes whose field takes few exact values look their thresholds up by count of up
 //! neighbours instead (the very same words). `general.wgsl` is its GPU twin, draw for draw.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::backend::UpdateRule;
-use crate::packed::WordSlice;
+use crate::packed::{WordSlice, lane_counts, pair_counts};
 use crate::program::{SamplingProgram, Temperatures};
 use crate::rng::{
     Purpose, approx_metropolis_top_bytes, approx_top_bytes, bernoulli_words_refined, metropolis,
-    sigmoid, threshold, top_bytes,
+    sigmoid, threshold, top_byte,
 };
 
 /// The granularity `2^e` of a nonzero finite `x = m 2^e` with `m` an odd integer.
-fn granularity(x: f32) -> f64 {
+pub(crate) fn granularity(x: f32) -> f64 {
     let bits = x.to_bits();
     let exponent = ((bits >> 23) & 0xff) as i32;
     let mantissa = if exponent == 0 {
@@ -42,31 +43,33 @@ fn sums_are_exact(b: f32, j: f32, degree: usize) -> bool {
 }
 
 /// Which nodes look their thresholds up by count of up neighbours: those whose couplings are all
-/// equal and whose field sums are exact in `f32`, grouped by their `(bias, coupling, degree)` so
-/// that nodes alike share one table. Only the host takes this path; the GPU kernel sums floats,
-/// which gives the same thresholds for these nodes.
+/// equal, whose field sums are exact in `f32` and whose counts fit 16 bits, grouped by their
+/// `(bias, coupling, degree)` so that nodes alike share one table. Only the host takes this path;
+/// the GPU kernel sums floats, which gives the same thresholds for these nodes.
 #[derive(Clone)]
 struct CountingNodes {
     /// Per node, the offset in each beta's heat-bath thresholds of its class's `degree + 1`
     /// thresholds (twice that for Metropolis, whose classes have twice as many).
     offsets: Vec<Option<u32>>,
-    /// The `(bias, coupling, degree)` of each class, in order of offset.
-    classes: Vec<(f32, f32, usize)>,
+    /// The field (index in `fields`) and degree of each class, in order of offset.
+    classes: Vec<(usize, usize)>,
+    /// The `(bias, coupling, largest degree)` of the classes that differ in degree only.
+    fields: Vec<(f32, f32, usize)>,
 }
 
-/// The thresholds of `rule` at field `b + j (ups - downs)` for each count `ups` of up neighbours
-/// among `degree`, when every `f32` sum of the field is exact (so the float path gives the very
-/// same ones): `degree + 1` of them for the heat bath; for Metropolis those of a down spin, then
-/// those of an up one.
-fn count_thresholds(b: f32, j: f32, degree: usize, beta: f32, rule: UpdateRule) -> Vec<u32> {
+/// The thresholds of `rule` at field `b + j k` for each `k = ups - downs` from `-degree` to
+/// `degree`, when every `f32` sum of the field is exact (so the float path gives the very same
+/// ones): those of the heat bath; for Metropolis those of a down spin, then those of an up one.
+fn field_thresholds(b: f32, j: f32, degree: usize, beta: f32, rule: UpdateRule) -> Vec<u32> {
     let two_beta = 2.0 * beta;
-    // Exact, so any order of the sum gives this value: b + j * (ups - downs).
-    let x = |up: usize| two_beta * (b + j * (2 * up) as f32 - j * degree as f32);
+    // Exact, so any order of the sum gives this value.
+    let x = |k: usize| two_beta * (b + j * (k as f32 - degree as f32));
+    let ks = 0..=2 * degree;
     match rule {
-        UpdateRule::HeatBath => (0..=degree).map(|up| threshold(sigmoid(x(up)))).collect(),
+        UpdateRule::HeatBath => ks.map(|k| threshold(sigmoid(x(k)))).collect(),
         UpdateRule::Metropolis => [false, true]
             .iter()
-            .flat_map(|&own| (0..=degree).map(move |up| threshold(metropolis(x(up), own))))
+            .flat_map(|&own| ks.clone().map(move |k| threshold(metropolis(x(k), own))))
             .collect(),
     }
 }
@@ -77,35 +80,93 @@ impl CountingNodes {
         let model = program.model();
         let csr = program.csr();
         let weights = csr.entry_weights(model.weights());
-        let mut index = std::collections::HashMap::new();
-        let mut classes = Vec::new();
+        let (mut index, mut field_index) = (HashMap::new(), HashMap::new());
+        let (mut classes, mut fields) = (Vec::new(), Vec::<(f32, f32, usize)>::new());
         let mut next = 0u32;
         let offsets = (0..model.num_nodes())
             .map(|i| {
                 let row = &weights[csr.row(i)];
                 let (b, j) = (model.biases()[i], row.first().copied().unwrap_or(0.0));
-                if row.iter().any(|&w| w != j) || !sums_are_exact(b, j, row.len()) {
+                if row.iter().any(|&w| w != j)
+                    || !sums_are_exact(b, j, row.len())
+                    || row.len() > usize::from(u16::MAX)
+                {
                     return None;
                 }
-                let key = (b.to_bits(), j.to_bits(), row.len());
-                Some(*index.entry(key).or_insert_with(|| {
+                let field = *field_index
+                    .entry((b.to_bits(), j.to_bits()))
+                    .or_insert_with(|| {
+                        fields.push((b, j, 0));
+                        fields.len() - 1
+                    });
+                fields[field].2 = fields[field].2.max(row.len());
+                Some(*index.entry((field, row.len())).or_insert_with(|| {
                     // A new class's table starts where the previous classes' end.
                     let offset = next;
-                    classes.push((b, j, row.len()));
+                    classes.push((field, row.len()));
                     next += row.len() as u32 + 1;
                     offset
                 }))
             })
             .collect();
-        CountingNodes { offsets, classes }
+        CountingNodes {
+            offsets,
+            classes,
+            fields,
+        }
     }
 
-    /// Every class's thresholds of `rule` at `beta`, class after class.
-    fn thresholds(&self, beta: f32, rule: UpdateRule) -> Vec<u32> {
-        self.classes
+    /// Every class's thresholds of `rule` at `beta`, class after class (for Metropolis a down
+    /// spin's, then an up one's), from one table of each field's `k = ups - downs`.
+    fn thresholds(&self, beta: f32, rule: UpdateRule) -> CountThresholds {
+        let by_field: Vec<Vec<u32>> = self
+            .fields
             .iter()
-            .flat_map(|&(b, j, degree)| count_thresholds(b, j, degree, beta, rule))
-            .collect()
+            .map(|&(b, j, degree)| field_thresholds(b, j, degree, beta, rule))
+            .collect();
+        let owns = match rule {
+            UpdateRule::HeatBath => 1,
+            UpdateRule::Metropolis => 2,
+        };
+        let exact: Vec<u32> = self
+            .classes
+            .iter()
+            .flat_map(|&(field, degree)| {
+                let (table, largest) = (&by_field[field], self.fields[field].2);
+                // Count `ups` of `degree` is k = 2 ups - degree, at `k + largest` in the table.
+                (0..owns).flat_map(move |own| {
+                    let own_table = &table[own * (2 * largest + 1)..];
+                    (0..=degree).map(move |ups| own_table[2 * ups + largest - degree])
+                })
+            })
+            .collect();
+        CountThresholds {
+            top: exact.iter().map(|&t| top_byte(t)).collect(),
+            exact,
+        }
+    }
+}
+
+/// The counting classes' thresholds at one beta ([`CountingNodes::thresholds`]).
+#[derive(Clone)]
+struct CountThresholds {
+    /// The exact thresholds.
+    exact: Vec<u32>,
+    /// Their top bytes with fraction ([`top_byte`]), where the draws start from.
+    top: Vec<f32>,
+}
+
+impl CountThresholds {
+    /// The top bytes of the thresholds at the 32 lanes' `index`.
+    #[inline(always)]
+    fn top_bytes(&self, index: &[u32; 32]) -> [f32; 32] {
+        let last = self.top.len().saturating_sub(1);
+        let mut top = [0.0; 32];
+        for (top, &i) in top.iter_mut().zip(index) {
+            // In range by construction; the `min` lets the lookups run without a branch.
+            *top = self.top[(i as usize).min(last)];
+        }
+        top
     }
 }
 
@@ -125,8 +186,8 @@ fn exact_metropolis_threshold(x: f32, up: bool) -> u32 {
 /// What the 32 lanes of a node's word compare their uniforms with ([`GeneralUpdate::lanes`]).
 #[derive(Clone, Copy)]
 enum Lanes {
-    /// The exact thresholds.
-    Exact([u32; 32]),
+    /// Each lane's index in its beta's [`CountThresholds`].
+    Counted([u32; 32]),
     /// The arguments `2 beta field` of the rule's probability, and the word's spins (Metropolis's
     /// probability depends on them).
     Arguments([f32; 32], u32),
@@ -191,7 +252,7 @@ pub(crate) struct GeneralUpdate {
     /// The temperature group of each global word.
     word_group: Vec<u32>,
     /// Per beta, the counting classes' thresholds ([`CountingNodes::offsets`]).
-    thresholds: Vec<Vec<u32>>,
+    thresholds: Vec<CountThresholds>,
 }
 
 impl GeneralUpdate {
@@ -269,32 +330,26 @@ impl GeneralUpdate {
         let c = &*self.couplings;
         let own = spins.bits[i * spins.stride + w];
         if let Some(offset) = c.counting.offsets[i] {
-            // Same thresholds as the float path gives for exact sums, looked up by count of up neighbours.
-            // 16-bit counts, lane `b` from bit `b % 16` of the word's half `b / 16`: one vector
-            // of 32 lanes at AVX-512.
-            let mut ups = [0u16; 32];
-            for k in c.row_ptr[i] as usize..c.row_ptr[i + 1] as usize {
-                let neighbour = spins.bits[c.col[k] as usize * spins.stride + w];
-                let halves = [neighbour as u16, (neighbour >> 16) as u16];
-                for (b, up) in ups.iter_mut().enumerate() {
-                    *up += (halves[b / 16] >> (b % 16)) & 1;
-                }
-            }
-            let mut t = [0; 32];
+            // Same thresholds as the float path gives for exact sums, looked up by count of up
+            // neighbours.
+            let ups = lane_counts(&pair_counts(
+                (c.row_ptr[i] as usize..c.row_ptr[i + 1] as usize)
+                    .map(|k| spins.bits[c.col[k] as usize * spins.stride + w]),
+            ));
+            let mut index = [0u32; 32];
             if self.rule == UpdateRule::Metropolis {
                 // A down spin's thresholds, then an up one's.
-                let table = &self.thresholds[group][2 * offset as usize..];
-                let up_table = (c.row_ptr[i + 1] - c.row_ptr[i] + 1) as usize;
-                for (l, (t, &up)) in t.iter_mut().zip(&ups).enumerate() {
-                    *t = table[((own >> l) & 1) as usize * up_table + up as usize];
+                let up_table = c.row_ptr[i + 1] - c.row_ptr[i] + 1;
+                for (l, (index, &up)) in index.iter_mut().zip(&ups).enumerate() {
+                    let own_table = if (own >> l) & 1 == 1 { up_table } else { 0 };
+                    *index = 2 * offset + own_table + up;
                 }
             } else {
-                let table = &self.thresholds[group][offset as usize..];
-                for (t, &up) in t.iter_mut().zip(&ups) {
-                    *t = table[up as usize];
+                for (index, &up) in index.iter_mut().zip(&ups) {
+                    *index = offset + up;
                 }
             }
-            return Lanes::Exact(t);
+            return Lanes::Counted(index);
         }
         let mut field = [c.biases[i]; 32];
         for k in c.row_ptr[i] as usize..c.row_ptr[i + 1] as usize {
@@ -324,18 +379,19 @@ impl GeneralUpdate {
         sweep: u64,
     ) {
         let metropolis = self.rule == UpdateRule::Metropolis;
-        let mut lanes = [Lanes::Exact([0; 32]); N];
+        let tables = &self.thresholds[self.word_group[spins.first_word + w] as usize];
+        let mut lanes = [Lanes::Counted([0; 32]); N];
         let mut approx = [[0f32; 32]; N];
         for k in 0..N {
             lanes[k] = self.lanes(spins, nodes[k], w);
             approx[k] = match &lanes[k] {
-                Lanes::Exact(t) => top_bytes(t),
+                Lanes::Counted(index) => tables.top_bytes(index),
                 Lanes::Arguments(x, own) if metropolis => approx_metropolis_top_bytes(x, *own),
                 Lanes::Arguments(x, _) => approx_top_bytes(x),
             };
         }
         let exact = |k: usize, l: usize| match &lanes[k] {
-            Lanes::Exact(t) => t[l],
+            Lanes::Counted(index) => tables.exact[index[l] as usize],
             Lanes::Arguments(x, own) if metropolis => {
                 exact_metropolis_threshold(x[l], (own >> l) & 1 == 1)
             }
@@ -370,6 +426,7 @@ impl GeneralUpdate {
 mod tests {
     use super::*;
     use crate::graph::Lattice;
+    use crate::model::IsingModel;
     use crate::packed::words_after_sweeps;
     use crate::program::Blocks;
 
@@ -443,5 +500,20 @@ mod tests {
         assert_eq!(counting(1.0, 0.0), 36);
         assert_eq!(counting(0.5, 0.25), 36);
         assert_eq!(counting(0.3, 0.1), 0);
+        // Stars: the centre counts in 16 bits up to 2^16 - 1 leaves, the leaves always.
+        for (leaves, expected) in [(65535, 65536), (65536, 65536)] {
+            let edges = (1..=leaves).map(|i| (0, i)).collect();
+            let model = IsingModel::new(
+                leaves as usize + 1,
+                edges,
+                vec![1.0; leaves as usize],
+                vec![0.0; leaves as usize + 1],
+                1.0,
+            )
+            .unwrap();
+            let program = SamplingProgram::new(model, Blocks::Auto, &[]).unwrap();
+            let update = GeneralUpdate::new(&program, &single(&program), UpdateRule::HeatBath);
+            assert_eq!(update.counting_nodes(), expected, "{leaves} leaves");
+        }
     }
 }
