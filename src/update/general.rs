@@ -160,11 +160,9 @@ impl CountThresholds {
     /// The top bytes of the thresholds at the 32 lanes' `index`.
     #[inline(always)]
     fn top_bytes(&self, index: &[u32; 32]) -> [f32; 32] {
-        let last = self.top.len().saturating_sub(1);
         let mut top = [0.0; 32];
         for (top, &i) in top.iter_mut().zip(index) {
-            // In range by construction; the `min` lets the lookups run without a branch.
-            *top = self.top[(i as usize).min(last)];
+            *top = self.top[i as usize];
         }
         top
     }
