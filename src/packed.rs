@@ -57,28 +57,30 @@ pub(crate) fn check_value_rows(rows: usize, chains: usize) -> Result<()> {
     Ok(())
 }
 
-/// How many of `words` have each lane's bit set, lane `l`'s count in half `l / 16` of count `l %
-/// 16` (16 lanes of 32 bits: one vector at AVX-512); each count must stay below `2^16`.
-#[inline(always)]
-pub(crate) fn pair_counts(words: impl Iterator<Item = u32>) -> [u32; 16] {
-    let mut counts = [0u32; 16];
-    for word in words {
-        for (p, count) in counts.iter_mut().enumerate() {
+/// Counts of set bits lane by lane over many words: lane `l`'s count in half `l / 16` of count
+/// `l % 16` (16 lanes of 32 bits: one vector at AVX-512); each count must stay below `2^16`.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct PairCounts([u32; 16]);
+
+impl PairCounts {
+    /// Counts `word`'s set bits.
+    #[inline(always)]
+    pub(crate) fn add(&mut self, word: u32) {
+        for (p, count) in self.0.iter_mut().enumerate() {
             *count += (word >> p) & 0x0001_0001;
         }
     }
-    counts
-}
 
-/// The 32 lanes' counts of [`pair_counts`]' result, lane by lane.
-#[inline(always)]
-pub(crate) fn lane_counts(pairs: &[u32; 16]) -> [u32; 32] {
-    let mut counts = [0u32; 32];
-    for (p, &pair) in pairs.iter().enumerate() {
-        counts[p] = pair & 0xffff;
-        counts[p + 16] = pair >> 16;
+    /// The 32 lanes' counts, lane by lane.
+    #[inline(always)]
+    pub(crate) fn lanes(&self) -> [u32; 32] {
+        let mut counts = [0u32; 32];
+        for (p, &pair) in self.0.iter().enumerate() {
+            counts[p] = pair & 0xffff;
+            counts[p + 16] = pair >> 16;
+        }
+        counts
     }
-    counts
 }
 
 /// A slice of the packed spins that holds words `first_word..first_word + stride` of every node.

@@ -245,15 +245,9 @@ pub fn bernoulli_word(
 pub(crate) fn top_bytes(thresholds: &[u32; 32]) -> [f32; 32] {
     let mut top_bytes = [0.0; 32];
     for (top, &t) in top_bytes.iter_mut().zip(thresholds) {
-        *top = top_byte(t);
+        *top = t as f32 / 65536.0;
     }
     top_bytes
-}
-
-/// The top byte, with fraction, of an exact threshold (`t / 2^16`).
-#[inline(always)]
-pub(crate) fn top_byte(t: u32) -> f32 {
-    t as f32 / 65536.0
 }
 
 /// [`bernoulli_word`] with the thresholds computed exactly only where they matter: `approx[l]` is

@@ -13,7 +13,7 @@
 use super::Observer;
 use crate::backend::cpu::vector_level::{VectorLevel, VectorWork};
 use crate::model::IsingModel;
-use crate::packed::{WordSlice, lane_counts, pair_counts};
+use crate::packed::{PairCounts, WordSlice};
 use crate::update::general::granularity;
 
 /// Items (nodes, then edges) per partial sum of the energy.
@@ -81,15 +81,23 @@ impl CountedTerms {
             }
         };
         for (b, nodes) in &self.biases {
-            let counts = counts_of(nodes.iter().map(|&i| word(i)));
+            let mut counts = LaneCounts::default();
+            for &i in nodes {
+                counts.add(word(i));
+            }
+            let counts = counts.total();
             add(*b, nodes.len(), &counts);
             for (u, c) in ups.iter_mut().zip(counts) {
                 *u += c;
             }
         }
         for (j, edges) in &self.weights {
-            let counts = counts_of(edges.iter().map(|&(a, b)| !(word(a) ^ word(b))));
-            add(*j, edges.len(), &counts);
+            // Lanes where the edge's spins agree.
+            let mut counts = LaneCounts::default();
+            for &(a, b) in edges {
+                counts.add(!(word(a) ^ word(b)));
+            }
+            add(*j, edges.len(), &counts.total());
         }
         // Exact in f64 and in f32: the same value as the chunked f32 sums.
         (total.map(|t| -(t as f32)), ups)
@@ -109,25 +117,49 @@ fn by_value<T>(items: impl Iterator<Item = (f32, T)>) -> Option<Vec<(f32, Vec<T>
     Some(classes)
 }
 
-/// How many of `words` have each lane's bit set, in [`pair_counts`] of at most `2^16 - 1` words at a
-/// time.
-#[inline(always)]
-fn counts_of(mut words: impl Iterator<Item = u32>) -> [u32; 32] {
-    let mut counts = [0u32; 32];
-    loop {
-        let mut taken = 0usize;
-        let pairs = pair_counts(
-            words
-                .by_ref()
-                .take(usize::from(u16::MAX))
-                .inspect(|_| taken += 1),
-        );
-        for (c, more) in counts.iter_mut().zip(lane_counts(&pairs)) {
-            *c += more;
+/// Counts of set bits lane by lane over any number of words: [`PairCounts`] of up to `2^16 - 1`
+/// words added into 32-bit counts.
+struct LaneCounts {
+    total: [u32; 32],
+    pairs: PairCounts,
+    room: u16,
+}
+
+impl Default for LaneCounts {
+    fn default() -> Self {
+        LaneCounts {
+            total: [0; 32],
+            pairs: PairCounts::default(),
+            room: u16::MAX,
         }
-        if taken < usize::from(u16::MAX) {
-            return counts;
+    }
+}
+
+impl LaneCounts {
+    /// Counts `word`'s set bits.
+    #[inline(always)]
+    fn add(&mut self, word: u32) {
+        self.pairs.add(word);
+        self.room -= 1;
+        if self.room == 0 {
+            self.flush();
         }
+    }
+
+    /// Adds the pairs' counts into the totals.
+    #[inline(always)]
+    fn flush(&mut self) {
+        for (t, c) in self.total.iter_mut().zip(self.pairs.lanes()) {
+            *t += c;
+        }
+        (self.pairs, self.room) = (PairCounts::default(), u16::MAX);
+    }
+
+    /// The counts of every word added.
+    #[inline(always)]
+    fn total(mut self) -> [u32; 32] {
+        self.flush();
+        self.total
     }
 }
 

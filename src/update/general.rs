@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::backend::UpdateRule;
-use crate::packed::{WordSlice, lane_counts, pair_counts};
+use crate::packed::{PairCounts, WordSlice};
 use crate::program::{SamplingProgram, Temperatures};
 use crate::rng::{
     Purpose, approx_metropolis_top_bytes, approx_top_bytes, bernoulli_words_refined, metropolis,
-    sigmoid, threshold, top_byte,
+    sigmoid, threshold,
 };
 
 /// The granularity `2^e` of a nonzero finite `x = m 2^e` with `m` an odd integer.
@@ -118,7 +118,7 @@ impl CountingNodes {
 
     /// Every class's thresholds of `rule` at `beta`, class after class (for Metropolis a down
     /// spin's, then an up one's), from one table of each field's `k = ups - downs`.
-    fn thresholds(&self, beta: f32, rule: UpdateRule) -> CountThresholds {
+    fn thresholds(&self, beta: f32, rule: UpdateRule) -> Vec<u32> {
         let by_field: Vec<Vec<u32>> = self
             .fields
             .iter()
@@ -128,8 +128,7 @@ impl CountingNodes {
             UpdateRule::HeatBath => 1,
             UpdateRule::Metropolis => 2,
         };
-        let exact: Vec<u32> = self
-            .classes
+        self.classes
             .iter()
             .flat_map(|&(field, degree)| {
                 let (table, largest) = (&by_field[field], self.fields[field].2);
@@ -139,32 +138,7 @@ impl CountingNodes {
                     (0..=degree).map(move |ups| own_table[2 * ups + largest - degree])
                 })
             })
-            .collect();
-        CountThresholds {
-            top: exact.iter().map(|&t| top_byte(t)).collect(),
-            exact,
-        }
-    }
-}
-
-/// The counting classes' thresholds at one beta ([`CountingNodes::thresholds`]).
-#[derive(Clone)]
-struct CountThresholds {
-    /// The exact thresholds.
-    exact: Vec<u32>,
-    /// Their top bytes with fraction ([`top_byte`]), where the draws start from.
-    top: Vec<f32>,
-}
-
-impl CountThresholds {
-    /// The top bytes of the thresholds at the 32 lanes' `index`.
-    #[inline(always)]
-    fn top_bytes(&self, index: &[u32; 32]) -> [f32; 32] {
-        let mut top = [0.0; 32];
-        for (top, &i) in top.iter_mut().zip(index) {
-            *top = self.top[i as usize];
-        }
-        top
+            .collect()
     }
 }
 
@@ -184,11 +158,27 @@ fn exact_metropolis_threshold(x: f32, up: bool) -> u32 {
 /// What the 32 lanes of a node's word compare their uniforms with ([`GeneralUpdate::lanes`]).
 #[derive(Clone, Copy)]
 enum Lanes {
-    /// Each lane's index in its beta's [`CountThresholds`].
-    Counted([u32; 32]),
-    /// The arguments `2 beta field` of the rule's probability, and the word's spins (Metropolis's
-    /// probability depends on them).
-    Arguments([f32; 32], u32),
+    /// A counting node's arguments, and each lane's index in its beta's count thresholds
+    /// ([`CountingNodes::thresholds`]), where the exact thresholds are looked up.
+    Counted(Arguments, [u32; 32]),
+    /// A node's arguments, whose exact thresholds are computed.
+    Summed(Arguments),
+}
+
+/// The arguments `2 beta field` of the rule's probability of a node's 32 lanes, and its word of
+/// spins (Metropolis's probability depends on them).
+#[derive(Clone, Copy)]
+struct Arguments([f32; 32], u32);
+
+impl Arguments {
+    /// The lanes' thresholds' top bytes to within [`crate::rng::APPROX_MARGIN`] by `rule`.
+    #[inline(always)]
+    fn approx_top_bytes(&self, rule: UpdateRule) -> [f32; 32] {
+        match rule {
+            UpdateRule::HeatBath => approx_top_bytes(&self.0),
+            UpdateRule::Metropolis => approx_metropolis_top_bytes(&self.0, self.1),
+        }
+    }
 }
 
 /// What a dispatch of `general.wgsl` does (`p.mode`; WGSL names it by [`Mode::wgsl_name`]).
@@ -250,7 +240,7 @@ pub(crate) struct GeneralUpdate {
     /// The temperature group of each global word.
     word_group: Vec<u32>,
     /// Per beta, the counting classes' thresholds ([`CountingNodes::offsets`]).
-    thresholds: Vec<CountThresholds>,
+    thresholds: Vec<Vec<u32>>,
 }
 
 impl GeneralUpdate {
@@ -329,17 +319,25 @@ impl GeneralUpdate {
         let own = spins.bits[i * spins.stride + w];
         if let Some(offset) = c.counting.offsets[i] {
             // Same thresholds as the float path gives for exact sums, looked up by count of up
-            // neighbours.
-            let ups = lane_counts(&pair_counts(
-                (c.row_ptr[i] as usize..c.row_ptr[i + 1] as usize)
-                    .map(|k| spins.bits[c.col[k] as usize * spins.stride + w]),
-            ));
+            // neighbours; the field `b + j (ups - downs)`, exact, for the approximations.
+            let row = c.row_ptr[i] as usize..c.row_ptr[i + 1] as usize;
+            let degree = row.len() as u32;
+            let j = c.weights.get(row.start).filter(|_| degree > 0).copied();
+            let mut counts = PairCounts::default();
+            for k in row {
+                counts.add(spins.bits[c.col[k] as usize * spins.stride + w]);
+            }
+            let ups = counts.lanes();
+            let (b, j, two_beta) = (c.biases[i], j.unwrap_or(0.0), self.two_betas[group]);
+            let mut x = [0f32; 32];
+            for (x, &up) in x.iter_mut().zip(&ups) {
+                *x = (b + j * ((2 * up) as f32 - degree as f32)) * two_beta;
+            }
             let mut index = [0u32; 32];
             if self.rule == UpdateRule::Metropolis {
                 // A down spin's thresholds, then an up one's.
-                let up_table = c.row_ptr[i + 1] - c.row_ptr[i] + 1;
                 for (l, (index, &up)) in index.iter_mut().zip(&ups).enumerate() {
-                    let own_table = if (own >> l) & 1 == 1 { up_table } else { 0 };
+                    let own_table = if (own >> l) & 1 == 1 { degree + 1 } else { 0 };
                     *index = 2 * offset + own_table + up;
                 }
             } else {
@@ -347,7 +345,7 @@ impl GeneralUpdate {
                     *index = offset + up;
                 }
             }
-            return Lanes::Counted(index);
+            return Lanes::Counted(Arguments(x, own), index);
         }
         let mut field = [c.biases[i]; 32];
         for k in c.row_ptr[i] as usize..c.row_ptr[i + 1] as usize {
@@ -361,7 +359,7 @@ impl GeneralUpdate {
         for f in &mut field {
             *f *= two_beta;
         }
-        Lanes::Arguments(field, own)
+        Lanes::Summed(Arguments(field, own))
     }
 
     /// Draws the new word `w` of each of `nodes` (of one block) and stores them: up with the
@@ -377,23 +375,23 @@ impl GeneralUpdate {
         sweep: u64,
     ) {
         let metropolis = self.rule == UpdateRule::Metropolis;
-        let tables = &self.thresholds[self.word_group[spins.first_word + w] as usize];
-        let mut lanes = [Lanes::Counted([0; 32]); N];
+        let table = &self.thresholds[self.word_group[spins.first_word + w] as usize];
+        let mut lanes = [Lanes::Summed(Arguments([0.0; 32], 0)); N];
         let mut approx = [[0f32; 32]; N];
         for k in 0..N {
             lanes[k] = self.lanes(spins, nodes[k], w);
             approx[k] = match &lanes[k] {
-                Lanes::Counted(index) => tables.top_bytes(index),
-                Lanes::Arguments(x, own) if metropolis => approx_metropolis_top_bytes(x, *own),
-                Lanes::Arguments(x, _) => approx_top_bytes(x),
+                Lanes::Counted(arguments, _) | Lanes::Summed(arguments) => {
+                    arguments.approx_top_bytes(self.rule)
+                }
             };
         }
         let exact = |k: usize, l: usize| match &lanes[k] {
-            Lanes::Counted(index) => tables.exact[index[l] as usize],
-            Lanes::Arguments(x, own) if metropolis => {
+            Lanes::Counted(_, index) => table[index[l] as usize],
+            Lanes::Summed(Arguments(x, own)) if metropolis => {
                 exact_metropolis_threshold(x[l], (own >> l) & 1 == 1)
             }
-            Lanes::Arguments(x, _) => exact_threshold(x[l]),
+            Lanes::Summed(Arguments(x, _)) => exact_threshold(x[l]),
         };
         let word = (spins.first_word + w) as u32;
         let keys = (nodes, &[word; N]);
