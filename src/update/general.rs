@@ -308,9 +308,10 @@ impl GeneralUpdate {
         }
     }
 
-    /// What lane `l` of `node`'s word `w` compares its uniform with: the field `b_i + sum_j J_ij
-    /// s_j` summed in CSR order in `f32`, then the rule's probability as a threshold; exact for a
-    /// counting node (looked up by count of up neighbours), else the argument `2 beta field`.
+    /// What the lanes of `node`'s word `w` compare their uniforms with: the arguments `2 beta
+    /// field` of the rule's probability, the field `b_i + sum_j J_ij s_j` summed in CSR order in
+    /// `f32`; for a counting node, from its count of up neighbours (exact), with the index of each
+    /// lane's exact threshold in the count tables.
     #[inline(always)]
     fn lanes(&self, spins: &WordSlice<'_>, node: u32, w: usize) -> Lanes {
         let i = node as usize;
@@ -363,8 +364,8 @@ impl GeneralUpdate {
     }
 
     /// Draws the new word `w` of each of `nodes` (of one block) and stores them: up with the
-    /// rule's probability, as a threshold on the lane's 24-bit uniform, the exact thresholds of
-    /// float fields computed only for the lanes that need them.
+    /// rule's probability, as a threshold on the lane's 24-bit uniform, the exact thresholds
+    /// computed (or looked up, for counting nodes) only for the lanes that need them.
     #[inline(always)]
     fn update_words<const N: usize>(
         &self,
