@@ -14,7 +14,7 @@ use super::Observer;
 use crate::backend::cpu::vector_level::{VectorLevel, VectorWork};
 use crate::model::IsingModel;
 use crate::packed::{PairCounts, WordSlice};
-use crate::update::general::granularity;
+use crate::update::general::sums_are_exact;
 
 /// Items (nodes, then edges) per partial sum of the energy.
 pub(crate) const ENERGY_CHUNK: u32 = 64;
@@ -50,17 +50,7 @@ impl CountedTerms {
     /// of them could round.
     fn of(model: &IsingModel) -> Option<Self> {
         let values = model.biases().iter().chain(model.weights());
-        let (mut scale, mut total) = (f64::INFINITY, 0f64);
-        for &v in values.clone() {
-            if !v.is_finite() {
-                return None;
-            }
-            if v != 0.0 {
-                scale = scale.min(granularity(v));
-            }
-            total += f64::from(v).abs();
-        }
-        if total >= scale * f64::from(1u32 << 24) {
+        if !sums_are_exact(values.map(|&v| (v, 1))) {
             return None;
         }
         let biases = by_value(model.biases().iter().copied().zip(0..))?;

@@ -16,7 +16,7 @@ use crate::rng::{
 };
 
 /// The granularity `2^e` of a nonzero finite `x = m 2^e` with `m` an odd integer.
-pub(crate) fn granularity(x: f32) -> f64 {
+fn granularity(x: f32) -> f64 {
     let bits = x.to_bits();
     let exponent = ((bits >> 23) & 0xff) as i32;
     let mantissa = if exponent == 0 {
@@ -28,18 +28,29 @@ pub(crate) fn granularity(x: f32) -> f64 {
     2f64.powi(e)
 }
 
-/// Whether every `f32` sum of `b` and `degree` terms `±j`, in any order, is exact: then the field
-/// depends only on how many neighbours are up, and the same in every backend and summation order.
-fn sums_are_exact(b: f32, j: f32, degree: usize) -> bool {
-    if j == 0.0 {
-        return true;
+/// Whether every `f32` sum of the terms `±v`, `times` of each `(v, times)`, in any order, is
+/// exact: the magnitudes add up to less than `2^24` times the finest granularity among the nonzero
+/// `v`. A node's field `b + sum ±j` is then a function of how many neighbours are up, the same in
+/// every backend and summation order; an energy, the same whatever its chunks.
+pub(crate) fn sums_are_exact(terms: impl IntoIterator<Item = (f32, usize)>) -> bool {
+    let (mut scale, mut total) = (f64::INFINITY, 0f64);
+    for (v, times) in terms {
+        if !v.is_finite() {
+            return false;
+        }
+        if v != 0.0 {
+            scale = scale.min(granularity(v));
+        }
+        total += times as f64 * f64::from(v).abs();
     }
-    let q = if b == 0.0 {
-        granularity(j)
-    } else {
-        granularity(b).min(granularity(j))
-    };
-    (f64::from(b).abs() + degree as f64 * f64::from(j).abs()) / q < f64::from(1u32 << 24)
+    total < scale * f64::from(1u32 << 24)
+}
+
+/// The argument `2 beta (b + j k)` of a counting node's probability at `k = ups - downs`, exact
+/// inside the parentheses.
+#[inline(always)]
+fn count_argument(b: f32, j: f32, k: f32, two_beta: f32) -> f32 {
+    two_beta * (b + j * k)
 }
 
 /// Which nodes look their thresholds up by count of up neighbours: those whose couplings are all
@@ -61,9 +72,7 @@ struct CountingNodes {
 /// `degree`, when every `f32` sum of the field is exact (so the float path gives the very same
 /// ones): those of the heat bath; for Metropolis those of a down spin, then those of an up one.
 fn field_thresholds(b: f32, j: f32, degree: usize, beta: f32, rule: UpdateRule) -> Vec<u32> {
-    let two_beta = 2.0 * beta;
-    // Exact, so any order of the sum gives this value.
-    let x = |k: usize| two_beta * (b + j * (k as f32 - degree as f32));
+    let x = |k: usize| count_argument(b, j, k as f32 - degree as f32, 2.0 * beta);
     let ks = 0..=2 * degree;
     match rule {
         UpdateRule::HeatBath => ks.map(|k| threshold(sigmoid(x(k)))).collect(),
@@ -88,7 +97,7 @@ impl CountingNodes {
                 let row = &weights[csr.row(i)];
                 let (b, j) = (model.biases()[i], row.first().copied().unwrap_or(0.0));
                 if row.iter().any(|&w| w != j)
-                    || !sums_are_exact(b, j, row.len())
+                    || !sums_are_exact([(b, 1), (j, row.len())])
                     || row.len() > usize::from(u16::MAX)
                 {
                     return None;
@@ -177,6 +186,15 @@ impl Arguments {
         match rule {
             UpdateRule::HeatBath => approx_top_bytes(&self.0),
             UpdateRule::Metropolis => approx_metropolis_top_bytes(&self.0, self.1),
+        }
+    }
+
+    /// Lane `l`'s exact threshold by `rule`.
+    #[inline(always)]
+    fn exact_threshold(&self, l: usize, rule: UpdateRule) -> u32 {
+        match rule {
+            UpdateRule::HeatBath => exact_threshold(self.0[l]),
+            UpdateRule::Metropolis => exact_metropolis_threshold(self.0[l], (self.1 >> l) & 1 == 1),
         }
     }
 }
@@ -323,16 +341,20 @@ impl GeneralUpdate {
             // neighbours; the field `b + j (ups - downs)`, exact, for the approximations.
             let row = c.row_ptr[i] as usize..c.row_ptr[i + 1] as usize;
             let degree = row.len() as u32;
-            let j = c.weights.get(row.start).filter(|_| degree > 0).copied();
+            let j = if degree > 0 {
+                c.weights[row.start]
+            } else {
+                0.0
+            };
             let mut counts = PairCounts::default();
             for k in row {
                 counts.add(spins.bits[c.col[k] as usize * spins.stride + w]);
             }
             let ups = counts.lanes();
-            let (b, j, two_beta) = (c.biases[i], j.unwrap_or(0.0), self.two_betas[group]);
+            let (b, two_beta) = (c.biases[i], self.two_betas[group]);
             let mut x = [0f32; 32];
             for (x, &up) in x.iter_mut().zip(&ups) {
-                *x = (b + j * ((2 * up) as f32 - degree as f32)) * two_beta;
+                *x = count_argument(b, j, (2 * up) as f32 - degree as f32, two_beta);
             }
             let mut index = [0u32; 32];
             if self.rule == UpdateRule::Metropolis {
@@ -375,7 +397,6 @@ impl GeneralUpdate {
         seed: u64,
         sweep: u64,
     ) {
-        let metropolis = self.rule == UpdateRule::Metropolis;
         let table = &self.thresholds[self.word_group[spins.first_word + w] as usize];
         let mut lanes = [Lanes::Summed(Arguments([0.0; 32], 0)); N];
         let mut approx = [[0f32; 32]; N];
@@ -389,10 +410,7 @@ impl GeneralUpdate {
         }
         let exact = |k: usize, l: usize| match &lanes[k] {
             Lanes::Counted(_, index) => table[index[l] as usize],
-            Lanes::Summed(Arguments(x, own)) if metropolis => {
-                exact_metropolis_threshold(x[l], (own >> l) & 1 == 1)
-            }
-            Lanes::Summed(Arguments(x, _)) => exact_threshold(x[l]),
+            Lanes::Summed(arguments) => arguments.exact_threshold(l, self.rule),
         };
         let word = (spins.first_word + w) as u32;
         let keys = (nodes, &[word; N]);
@@ -429,12 +447,12 @@ mod tests {
 
     #[test]
     fn exact_sums_are_recognised() {
-        assert!(sums_are_exact(0.0, 1.0, 4));
-        assert!(sums_are_exact(0.5, -0.25, 6));
-        assert!(sums_are_exact(0.3, 0.0, 4));
-        assert!(!sums_are_exact(0.1, 0.3, 4));
-        assert!(sums_are_exact(1e7, 1.0, 32));
-        assert!(!sums_are_exact(2e7, 1.0, 32));
+        assert!(sums_are_exact([(0.0, 1), (1.0, 4)]));
+        assert!(sums_are_exact([(0.5, 1), (-0.25, 6)]));
+        assert!(sums_are_exact([(0.3, 1), (0.0, 4)]));
+        assert!(!sums_are_exact([(0.1, 1), (0.3, 4)]));
+        assert!(sums_are_exact([(1e7, 1), (1.0, 32)]));
+        assert!(!sums_are_exact([(2e7, 1), (1.0, 32)]));
         assert_eq!(granularity(3.0), 1.0);
         assert_eq!(granularity(0.75), 0.25);
         assert_eq!(granularity(f32::from_bits(1)), 2f64.powi(-149));
