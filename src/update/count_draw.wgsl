@@ -17,41 +17,46 @@ fn add_word(c: ptr<function, vec3<u32>>, word: u32) {
     *c = vec3<u32>((*c).x ^ word, (*c).y ^ carry0, (*c).z | carry1);
 }
 
-// The 25 bytes of `CountDraw::packed_tables`, four to a word.
+// The 25 bytes of `CountDraw::packed_tables`, four to a word: byte q has bit k set when the threshold
+// of count k has bit 23 - q (q < 24), or is 2^24 (q = 24).
 struct PlaneTables {
     lo: vec4<u32>,
     hi: vec4<u32>,
 }
 
-// Byte `q` of the plane tables: bit k set when the threshold of count k has bit 23 - q (q < 24), or
-// is 2^24 (q = 24).
-fn plane_table(tables: PlaneTables, q: u32) -> u32 {
-    let words = select(tables.lo, tables.hi, q >= 16u);
-    return (words[(q / 4u) % 4u] >> (8u * (q % 4u))) & 0xffu;
+// Bit `bit` of `word` as an all-ones or all-zero word: shifted to the top, then spread by the sign.
+fn bit_mask(word: u32, bit: u32) -> u32 {
+    return bitcast<u32>(bitcast<i32>(word << (31u - bit)) >> 31u);
 }
 
-// The lanes whose count (bits c.x, c.y, c.z) is one of the counts in `table` (bit k: count k): a
-// multiplexer tree over the count's bits, with the table's bits as all-ones or all-zero words.
-fn lanes_in(c: vec3<u32>, table: u32) -> u32 {
-    let t = vec4<u32>(0u) - ((vec4<u32>(table) >> vec4<u32>(0u, 2u, 4u, 6u)) & vec4<u32>(1u));
-    let u = vec4<u32>(0u) - ((vec4<u32>(table) >> vec4<u32>(1u, 3u, 5u, 7u)) & vec4<u32>(1u));
-    // Even count k in t[k / 2], odd count k in u[k / 2]; choose by bit 0, then bit 1, then bit 2.
-    let by_bit0 = t ^ ((t ^ u) & vec4<u32>(c.x));
-    let by_bit1 = by_bit0.xz ^ ((by_bit0.xz ^ by_bit0.yw) & vec2<u32>(c.y));
-    return by_bit1.x ^ ((by_bit1.x ^ by_bit1.y) & c.z);
+// `a` where `choose` is clear, `b` where it is set, bit by bit.
+fn pick(a: u32, b: u32, choose: u32) -> u32 {
+    return a ^ ((a ^ b) & choose);
 }
 
-// Compares bit planes q0..q0+3 of the uniforms (`u`) with those of the thresholds.
-fn compare_planes(
-    below: ptr<function, u32>,
-    tied: ptr<function, u32>,
-    u: vec4<u32>,
-    q0: u32,
-    c: vec3<u32>,
-    tables: PlaneTables,
-) {
+// The lanes whose count (bits c.x, c.y, c.z) is one of the counts in byte `o` of `tables` (four bytes
+// of `PlaneTables`; bit k of a byte: count k): a multiplexer tree over the count's bits without the
+// branches no count reaches (counts stop at 4 on a square lattice, at 6 on a cubic one), as `lanes_in`
+// of count_draw.rs.
+fn lanes_in(c: vec3<u32>, tables: u32, o: u32) -> u32 {
+    let k = 8u * o;
+    let below_four = pick(
+        pick(bit_mask(tables, k), bit_mask(tables, k + 1u), c.x),
+        pick(bit_mask(tables, k + 2u), bit_mask(tables, k + 3u), c.x),
+        c.y,
+    );
+    // With c.z set: count 4 only, or 4 to 6 (6 the only one with c.y).
+    var from_four = bit_mask(tables, k + 4u);
+    if (p.lz > 1u) {
+        from_four = pick(pick(from_four, bit_mask(tables, k + 5u), c.x), bit_mask(tables, k + 6u), c.y);
+    }
+    return pick(below_four, from_four, c.z);
+}
+
+// Compares the bit planes `u` of four uniforms with the four threshold planes in the bytes of `tables`.
+fn compare_planes(below: ptr<function, u32>, tied: ptr<function, u32>, u: vec4<u32>, tables: u32, c: vec3<u32>) {
     for (var o = 0u; o < 4u; o += 1u) {
-        let t = lanes_in(c, plane_table(tables, q0 + o));
+        let t = lanes_in(c, tables, o);
         *below |= *tied & t & ~u[o];
         *tied &= ~(u[o] ^ t);
     }
@@ -72,7 +77,8 @@ fn count_draw(c: vec3<u32>, node: u32, word: u32, tables: PlaneTables) -> u32 {
             break;
         }
         let u = philox4x32_10(counter + vec4<u32>(0u, 0u, 0u, call), key);
-        compare_planes(&below, &tied, u, 4u * call, c, tables);
+        // Call `call` compares planes 4 call to 4 call + 3: the bytes of word `call` of the tables.
+        compare_planes(&below, &tied, u, select(tables.lo, tables.hi, call >= 4u)[call % 4u], c);
     }
-    return below | lanes_in(c, plane_table(tables, 24u));
+    return below | lanes_in(c, tables.hi.z, 0u);
 }

@@ -16,9 +16,12 @@ fn flip(signs: u32, d: u32) -> u32 {
     return 0u - ((signs >> d) & 1u);
 }
 
-// The sign bits of `site`'s bonds (0 when every bond is +J).
+// The sign bits of `site`'s bonds (0 when every bond is +J; `bond_signs` is then not read at all).
 fn site_signs(site: u32) -> u32 {
-    return select(0u, bond_signs[select(0u, site, p.signed_bonds == 1u)], p.signed_bonds == 1u);
+    if (p.signed_bonds == 0u) {
+        return 0u;
+    }
+    return bond_signs[site];
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
