@@ -29,7 +29,7 @@ struct Params {
     half_reciprocal: u32,
     ly_reciprocal: u32,
     slab_words: u32,    // site-packed: words of each colour in its first binding; the rest in the second
-    tables_in_buffer: u32, // lattice: 1 when the plane tables come from `field_tables` (several fields or betas)
+    tables_in_buffer: u32, // lattice: 1 when the plane tables come from `field_tables` (several fields or betas); the host picks the pipeline by it
     planes: u32,        // count: bit planes of each counter
     words_per_beta: u32, // general, lattice: words of 32 chains per temperature group
     n_fields: u32,      // lattice: distinct fields (plane tables per temperature group)

@@ -61,12 +61,17 @@ fn lattice(
     spins[site * p.words + w] = up & lane_mask(gw, p.chains);
 }
 
+// Set in the pipeline the host runs when the sampler has one plane table (one beta, one field;
+// `p.tables_in_buffer` 0): the tables then come from the parameters, as values every invocation
+// shares, which drivers can keep out of the per-invocation work.
+override TABLES_FROM_PARAMS: bool = false;
+
 // The plane tables of `site` in global word `gw` (per temperature group and field when several).
 fn site_tables(site: u32, gw: u32) -> PlaneTables {
-    if (p.tables_in_buffer == 1u) {
-        return field_tables[(gw / p.words_per_beta) * p.n_fields + site_field[site]];
+    if (TABLES_FROM_PARAMS) {
+        return PlaneTables(p.plane_tables_lo, p.plane_tables_hi);
     }
-    return PlaneTables(p.plane_tables_lo, p.plane_tables_hi);
+    return field_tables[(gw / p.words_per_beta) * p.n_fields + site_field[site]];
 }
 
 // `lattice_tiled`: one workgroup per tile of LATTICE_TILE_SITES sites (the tile's constants come from

@@ -65,7 +65,11 @@ pub(crate) struct Pipeline {
 /// The sampler kernels.
 pub(crate) struct Pipelines {
     pub(crate) general: Pipeline,
+    /// The lattice update reading its plane tables from `field_tables`.
     pub(crate) lattice: Pipeline,
+    /// The lattice update specialised for one plane table (`TABLES_FROM_PARAMS`), on `lattice`'s
+    /// layout: the pipeline of dispatches whose `tables_in_buffer` is 0.
+    pub(crate) lattice_one_table: wgpu::ComputePipeline,
     pub(crate) count: Pipeline,
     pub(crate) gather: Pipeline,
     pub(crate) energy_partials: Pipeline,
@@ -117,6 +121,13 @@ impl Pipelines {
             LatticeKernel::Tiles => shaders::LATTICE_TILED,
         };
         let scope = ctx.device().push_error_scope(wgpu::ErrorFilter::Validation);
+        let (lattice, mut one_table) = build_with_variants(
+            ctx,
+            &lattice,
+            workgroup_size,
+            &[],
+            &[&[("TABLES_FROM_PARAMS", 1.0)]],
+        );
         let pipelines = Pipelines {
             general: build(
                 ctx,
@@ -124,7 +135,8 @@ impl Pipelines {
                 workgroup_size,
                 &[("SPLIT_ADJACENCY", f64::from(u8::from(split_adjacency)))],
             ),
-            lattice: build(ctx, &lattice, workgroup_size, &[]),
+            lattice,
+            lattice_one_table: one_table.remove(0),
             count: build(ctx, &shaders::COUNT, workgroup_size, &[]),
             gather: build(ctx, &shaders::GATHER, workgroup_size, &[]),
             energy_partials: build(ctx, &shaders::ENERGY_PARTIALS, workgroup_size, &[]),
@@ -152,6 +164,18 @@ pub(crate) fn build(
     workgroup_size: u32,
     overrides: &[(&str, f64)],
 ) -> Pipeline {
+    build_with_variants(ctx, kernel, workgroup_size, overrides, &[]).0
+}
+
+/// As [`build`], and besides it one pipeline on the same layout (so that the same bind groups
+/// serve it) for each of `variants`, constants set on top of `overrides`.
+fn build_with_variants(
+    ctx: &GpuContext,
+    kernel: &Kernel,
+    workgroup_size: u32,
+    overrides: &[(&str, f64)],
+    variants: &[&[(&str, f64)]],
+) -> (Pipeline, Vec<wgpu::ComputePipeline>) {
     let device = ctx.device();
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(kernel.name),
@@ -197,26 +221,30 @@ pub(crate) fn build(
         bind_group_layouts: &[Some(&layout)],
         immediate_size: 0,
     });
-    let constants: Vec<(&str, f64)> =
-        std::iter::once(("WORKGROUP_SIZE", f64::from(workgroup_size)))
-            .chain(overrides.iter().copied())
-            .collect();
-    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(kernel.name),
-        layout: Some(&pipeline_layout),
-        module: &module,
-        entry_point: Some(kernel.entry),
-        compilation_options: wgpu::PipelineCompilationOptions {
-            constants: &constants,
-            ..Default::default()
-        },
-        cache: None,
-    });
-    Pipeline {
-        pipeline,
+    let compile = |variant: &[(&str, f64)]| {
+        let constants: Vec<(&str, f64)> =
+            std::iter::once(("WORKGROUP_SIZE", f64::from(workgroup_size)))
+                .chain(overrides.iter().chain(variant).copied())
+                .collect();
+        device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(kernel.name),
+            layout: Some(&pipeline_layout),
+            module: &module,
+            entry_point: Some(kernel.entry),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                ..Default::default()
+            },
+            cache: None,
+        })
+    };
+    let pipeline = Pipeline {
+        pipeline: compile(&[]),
         layout,
         bindings: kernel.bindings,
-    }
+    };
+    let variants = variants.iter().map(|variant| compile(variant)).collect();
+    (pipeline, variants)
 }
 
 #[cfg(test)]

@@ -427,6 +427,9 @@ impl GpuSampler {
             .map(|op| {
                 let (pipeline, bind_group) = match op.kind {
                     Kind::General => (&self.pipelines.general.pipeline, &group.general),
+                    Kind::Lattice if op.params.tables_in_buffer == 0 => {
+                        (&self.pipelines.lattice_one_table, &group.lattice)
+                    }
                     Kind::Lattice => (&self.pipelines.lattice.pipeline, &group.lattice),
                     Kind::Observe(pipeline, bind_group) => (pipeline, bind_group),
                 };
