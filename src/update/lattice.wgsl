@@ -1,20 +1,15 @@
 // The lattice path's block update: one invocation per (site of colour `p.colour`, 32-chain word) of a
 // periodic lattice with one coupling magnitude (bonds +J, or -J where `bond_signs` says: the neighbour
-// word inverted) and one field (`lattice`; `lattice_tiled` below reads the
-// neighbours of a tile once into workgroup memory). Neighbours by index arithmetic, the draw by count
-// of up neighbours (count_draw.wgsl): no CSR, no weights, no `exp`, no per-lane loop. Needs
-// common.wgsl, philox.wgsl and count_draw.wgsl. The host twin is `LatticeUpdate` in
-// lattice.rs beside it.
+// word inverted by `bit_mask` of the bond's sign bit) and one field (`lattice`; `lattice_tiled` below
+// reads the neighbours of a tile once into workgroup memory). Neighbours by index arithmetic, the draw
+// by count of up neighbours (count_draw.wgsl): no CSR, no weights, no `exp`, no per-lane loop. Needs
+// common.wgsl, philox.wgsl and count_draw.wgsl. The host twin is `LatticeUpdate` in lattice.rs beside
+// it.
 
 @group(0) @binding(1) var<storage, read_write> spins: array<u32>;
 @group(0) @binding(2) var<storage, read> field_tables: array<PlaneTables>; // per temperature group, per distinct field
 @group(0) @binding(3) var<storage, read> site_field: array<u32>; // per site, its field's table
 @group(0) @binding(4) var<storage, read> bond_signs: array<u32>; // per site, bit d: bond d is -J
-
-// All lanes set when bond `d` of a site with sign bits `signs` is -J: its neighbour word is inverted.
-fn flip(signs: u32, d: u32) -> u32 {
-    return 0u - ((signs >> d) & 1u);
-}
 
 // The sign bits of `site`'s bonds (0 when every bond is +J; `bond_signs` is then not read at all).
 fn site_signs(site: u32) -> u32 {
@@ -48,14 +43,14 @@ fn lattice(
     let site = base + x;
     let signs = site_signs(site);
     var c = vec3<u32>(0u);
-    add_word(&c, spins[(base + select(x + 1u, 0u, x + 1u == p.lx)) * p.words + w] ^ flip(signs, 0u));
-    add_word(&c, spins[(base + select(x - 1u, p.lx - 1u, x == 0u)) * p.words + w] ^ flip(signs, 1u));
-    add_word(&c, spins[select(site + p.lx, site + p.lx - plane, y + 1u == p.ly) * p.words + w] ^ flip(signs, 2u));
-    add_word(&c, spins[select(site - p.lx, site + plane - p.lx, y == 0u) * p.words + w] ^ flip(signs, 3u));
+    add_word(&c, spins[(base + select(x + 1u, 0u, x + 1u == p.lx)) * p.words + w] ^ bit_mask(signs, 0u));
+    add_word(&c, spins[(base + select(x - 1u, p.lx - 1u, x == 0u)) * p.words + w] ^ bit_mask(signs, 1u));
+    add_word(&c, spins[select(site + p.lx, site + p.lx - plane, y + 1u == p.ly) * p.words + w] ^ bit_mask(signs, 2u));
+    add_word(&c, spins[select(site - p.lx, site + plane - p.lx, y == 0u) * p.words + w] ^ bit_mask(signs, 3u));
     if (p.lz > 1u) {
         let volume = plane * p.lz;
-        add_word(&c, spins[select(site + plane, site + plane - volume, z + 1u == p.lz) * p.words + w] ^ flip(signs, 4u));
-        add_word(&c, spins[select(site - plane, site + volume - plane, z == 0u) * p.words + w] ^ flip(signs, 5u));
+        add_word(&c, spins[select(site + plane, site + plane - volume, z + 1u == p.lz) * p.words + w] ^ bit_mask(signs, 4u));
+        add_word(&c, spins[select(site - plane, site + volume - plane, z == 0u) * p.words + w] ^ bit_mask(signs, 5u));
     }
     let up = count_draw(c, site, gw, site_tables(site, gw));
     spins[site * p.words + w] = up & lane_mask(gw, p.chains);
@@ -125,16 +120,16 @@ fn lattice_tiled(
     let site = plane * z + p.lx * y + x;
     let signs = site_signs(site);
     var c = vec3<u32>(0u);
-    add_word(&c, lattice_tile[own + left + 1u] ^ flip(signs, 0u));
-    add_word(&c, lattice_tile[own + left] ^ flip(signs, 1u));
+    add_word(&c, lattice_tile[own + left + 1u] ^ bit_mask(signs, 0u));
+    add_word(&c, lattice_tile[own + left] ^ bit_mask(signs, 1u));
     let above = (x + 1u - x0 - other_offset(x0, (y + 1u) % p.ly, z)) / 2u;
     let below = (x + 1u - x0 - other_offset(x0, (y + p.ly - 1u) % p.ly, z)) / 2u;
-    add_word(&c, lattice_tile[(j + 2u) * LATTICE_HALO + above] ^ flip(signs, 2u));
-    add_word(&c, lattice_tile[j * LATTICE_HALO + below] ^ flip(signs, 3u));
+    add_word(&c, lattice_tile[(j + 2u) * LATTICE_HALO + above] ^ bit_mask(signs, 2u));
+    add_word(&c, lattice_tile[j * LATTICE_HALO + below] ^ bit_mask(signs, 3u));
     if (p.lz > 1u) {
         let volume = plane * p.lz;
-        add_word(&c, spins[select(site + plane, site + plane - volume, z + 1u == p.lz) * p.words + w] ^ flip(signs, 4u));
-        add_word(&c, spins[select(site - plane, site + volume - plane, z == 0u) * p.words + w] ^ flip(signs, 5u));
+        add_word(&c, spins[select(site + plane, site + plane - volume, z + 1u == p.lz) * p.words + w] ^ bit_mask(signs, 4u));
+        add_word(&c, spins[select(site - plane, site + volume - plane, z == 0u) * p.words + w] ^ bit_mask(signs, 5u));
     }
     let gw = p.word_offset + w;
     let up = count_draw(c, site, gw, site_tables(site, gw));

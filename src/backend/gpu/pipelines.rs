@@ -121,12 +121,12 @@ impl Pipelines {
             LatticeKernel::Tiles => shaders::LATTICE_TILED,
         };
         let scope = ctx.device().push_error_scope(wgpu::ErrorFilter::Validation);
-        let (lattice, mut one_table) = build_with_variants(
+        let (lattice, [lattice_one_table]) = build_with_variants(
             ctx,
             &lattice,
             workgroup_size,
             &[],
-            &[&[("TABLES_FROM_PARAMS", 1.0)]],
+            [&[("TABLES_FROM_PARAMS", 1.0)]],
         );
         let pipelines = Pipelines {
             general: build(
@@ -136,7 +136,7 @@ impl Pipelines {
                 &[("SPLIT_ADJACENCY", f64::from(u8::from(split_adjacency)))],
             ),
             lattice,
-            lattice_one_table: one_table.remove(0),
+            lattice_one_table,
             count: build(ctx, &shaders::COUNT, workgroup_size, &[]),
             gather: build(ctx, &shaders::GATHER, workgroup_size, &[]),
             energy_partials: build(ctx, &shaders::ENERGY_PARTIALS, workgroup_size, &[]),
@@ -164,18 +164,18 @@ pub(crate) fn build(
     workgroup_size: u32,
     overrides: &[(&str, f64)],
 ) -> Pipeline {
-    build_with_variants(ctx, kernel, workgroup_size, overrides, &[]).0
+    build_with_variants(ctx, kernel, workgroup_size, overrides, []).0
 }
 
 /// As [`build`], and besides it one pipeline on the same layout (so that the same bind groups
 /// serve it) for each of `variants`, constants set on top of `overrides`.
-fn build_with_variants(
+fn build_with_variants<const V: usize>(
     ctx: &GpuContext,
     kernel: &Kernel,
     workgroup_size: u32,
     overrides: &[(&str, f64)],
-    variants: &[&[(&str, f64)]],
-) -> (Pipeline, Vec<wgpu::ComputePipeline>) {
+    variants: [&[(&str, f64)]; V],
+) -> (Pipeline, [wgpu::ComputePipeline; V]) {
     let device = ctx.device();
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(kernel.name),
@@ -243,8 +243,7 @@ fn build_with_variants(
         layout,
         bindings: kernel.bindings,
     };
-    let variants = variants.iter().map(|variant| compile(variant)).collect();
-    (pipeline, variants)
+    (pipeline, variants.map(compile))
 }
 
 #[cfg(test)]
