@@ -79,7 +79,17 @@ def test_calls_continue_the_chains():
     assert np.array_equal(whole, np.concatenate([first, rest]))
 
 
-def test_ctrl_c_stops_a_long_call_with_keyboard_interrupt():
+@pytest.fixture
+def python_sigint_handler():
+    """Python's own SIGINT handler for the test, whatever the process inherited: a shell without job
+    control starts a background job (`cmd &`) with SIGINT ignored, and Python then installs none, so
+    the signal would be dropped and the long call below would never end."""
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, inherited)
+
+
+def test_ctrl_c_stops_a_long_call_with_keyboard_interrupt(python_sigint_handler):
     lattice = iw.Lattice.square(64, 64)
     sampler = iw.Sampler(lattice.program(1.0, 0.0, 0.44), 64, backend="cpu")
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
