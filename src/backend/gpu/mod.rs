@@ -10,6 +10,7 @@ mod site_packed;
 mod spin_buffers;
 mod transfer;
 mod tune;
+mod tune_cache;
 
 pub use context::GpuContext;
 pub use multi::MultiGpuSampler;

@@ -29,7 +29,7 @@ pub struct PlanLimits {
 
 /// The variants of the lattice path's update, which draw the same numbers; [`crate::GpuSampler::new`]
 /// takes the one measured fastest on the adapter ([`crate::tuned_lattice_kernel`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LatticeKernel {
     /// One invocation per (site of the colour, word), neighbour words read from the buffer.
     #[default]
@@ -41,7 +41,7 @@ pub enum LatticeKernel {
 
 /// The variants of the general (CSR) update, which draw the same numbers; [`PlanLimits::tuned`]
 /// measures which is fastest on an adapter.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum GeneralKernel {
     /// One invocation per (node, run of [`PlanLimits::words_per_invocation`] words), each chain's
     /// field in a register of its own: few, wide invocations, the shape CPU drivers run best.

@@ -19,7 +19,7 @@ use crate::update::count_draw::CountDraw;
 use crate::update::site_packed::{Observables, SitePackedLattice, Slab, TILE_ROWS, TILE_WORDS};
 
 /// How the update kernel spreads a colour over invocations; the results are the same.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SitePackedKernel {
     /// One invocation a word, reading its neighbour words from the buffers.
     Words,

@@ -1,14 +1,19 @@
 //! Choosing the launch shape of the general update and the site-packed kernel by measurement, once per
-//! process and adapter.
+//! adapter: kept for the process, and on disk for later processes (`tune_cache`).
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::context::GpuContext;
 use super::plan::{GeneralKernel, LatticeKernel, PlanLimits};
 use super::sampler::GpuSampler;
 use super::site_packed::{GpuSitePacked, SitePackedKernel};
+use super::tune_cache::DiskCache;
 use crate::backend::Sampler;
 use crate::backend::SamplerConfig;
 use crate::backend::SitePackedSampler;
@@ -17,6 +22,7 @@ use crate::graph::Lattice;
 use crate::model::IsingModel;
 use crate::program::Init;
 use crate::program::{Blocks, SamplingProgram, SamplingSchedule};
+use crate::shaders::{self, Kernel, Multiply};
 use crate::update::site_packed::SitePackedLattice;
 
 /// Workgroup sizes tried, where the device allows them.
@@ -27,9 +33,9 @@ const WORDS_CANDIDATES: [u32; 3] = [1, 2, 4];
 
 impl PlanLimits {
     /// The device's limits with the workgroup size and words per invocation measured fastest on it,
-    /// as the samplers plan with by default. Measured once per process and adapter, then cached: each
-    /// workgroup size runs 20 sweeps of 256 chains of a degree-12 graph at one word per invocation,
-    /// then 2 and 4 words run at the fastest size.
+    /// as the samplers plan with by default. Measured once per adapter, then kept for the process
+    /// and in the tuning file for later ones: each workgroup size runs 20 sweeps of 256 chains of a
+    /// degree-12 graph at one word per invocation, then 2 and 4 words run at the fastest size.
     pub fn tuned(ctx: &GpuContext) -> Result<Self> {
         let launch = tuned_launch(ctx)?;
         Ok(PlanLimits {
@@ -42,29 +48,61 @@ impl PlanLimits {
 }
 
 /// The launch shape of the general update measured fastest on an adapter.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Serialize, Deserialize)]
 struct Launch {
     workgroup_size: u32,
     words_per_invocation: u32,
     general_kernel: GeneralKernel,
 }
 
-/// `measure()` once per process and adapter, then the cached result.
-fn cached<T: Copy>(
+/// `measure()` once per adapter, then the cached result: the process's, else the tuning file's
+/// entry for `what` on the adapter measured with these `kernels` (where the measurement is then
+/// stored): a kernel that changes is measured again.
+fn cached<T: Copy + Serialize + DeserializeOwned>(
     cache: &OnceLock<Mutex<HashMap<String, T>>>,
+    (what, kernels): (&str, &[Kernel]),
     ctx: &GpuContext,
     measure: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
-    let key = ctx.describe();
+    let key = adapter_key(ctx);
     let cache = cache.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).copied()) {
         return Ok(found);
     }
-    let found = measure()?;
+    let disk = DiskCache::from_env();
+    let mut sources = DefaultHasher::new();
+    for kernel in kernels {
+        kernel.source(Multiply::Emulated).hash(&mut sources);
+    }
+    let entry = format!("{what} (kernels {:016x}) on {key}", sources.finish());
+    let found = match disk.as_ref().and_then(|d| d.get(&entry)) {
+        Some(found) => found,
+        None => {
+            let found = measure()?;
+            if let Some(disk) = &disk {
+                disk.put(&entry, &found);
+            }
+            found
+        }
+    };
     if let Ok(mut cache) = cache.lock() {
         cache.insert(key, found);
     }
     Ok(found)
+}
+
+/// What tells an adapter from others: its name, backend and type, driver and
+/// driver version, vendor and device ids.
+fn adapter_key(ctx: &GpuContext) -> String {
+    let info = ctx.adapter_info();
+    format!(
+        "{}; driver {} {}; vendor {:#x} device {:#x}",
+        ctx.describe(),
+        info.driver,
+        info.driver_info,
+        info.vendor,
+        info.device
+    )
 }
 
 /// The fastest workgroup size of the general kernel on `ctx`'s adapter, as [`PlanLimits::tuned`]
@@ -85,13 +123,22 @@ pub fn tuned_general_kernel(ctx: &GpuContext) -> Result<GeneralKernel> {
     Ok(tuned_launch(ctx)?.general_kernel)
 }
 
-/// The launch shape of the general kernel, measured once per process and adapter, then cached: each
+/// The launch shape of the general kernel, measured once per adapter, then cached: each
 /// workgroup size runs 20 sweeps of 256 chains of [`tuning_program`] at one word per invocation, then
 /// each larger number of words per invocation at the fastest size, then the one-lane-a-chain
 /// variants the device runs at that size and at 256.
 fn tuned_launch(ctx: &GpuContext) -> Result<Launch> {
     static TUNED: OnceLock<Mutex<HashMap<String, Launch>>> = OnceLock::new();
-    cached(&TUNED, ctx, || measure_launch(ctx))
+    let measured = [
+        shaders::GENERAL,
+        shaders::GENERAL_2,
+        shaders::GENERAL_4,
+        shaders::GENERAL_LANES,
+        shaders::GENERAL_BALLOT,
+    ];
+    cached(&TUNED, ("general launch", &measured), ctx, || {
+        measure_launch(ctx)
+    })
 }
 
 /// A graph of 8192 nodes, each joined to those 1, 5, 17, 65, 257 and 1025 places on either side
@@ -188,10 +235,11 @@ fn measure_launch(ctx: &GpuContext) -> Result<Launch> {
 
 /// The faster lattice-path update on `ctx`'s adapter: each runs 10 sweeps of 64 chains of a 256 x 256
 /// torus three times, in turns, after 2 untimed sweeps; the best time of each decides. Measured once
-/// per process and adapter, then cached. Samples never depend on the choice.
+/// per adapter, then cached. Samples never depend on the choice.
 pub fn tuned_lattice_kernel(ctx: &GpuContext) -> Result<LatticeKernel> {
     static TUNED: OnceLock<Mutex<HashMap<String, LatticeKernel>>> = OnceLock::new();
-    cached(&TUNED, ctx, || {
+    let measured = [shaders::LATTICE, shaders::LATTICE_TILED];
+    cached(&TUNED, ("lattice kernel", &measured), ctx, || {
         let program = Lattice::square(256, 256, true)?.program(1.0, 0.0, 0.44)?;
         let limits = PlanLimits::tuned(ctx)?;
         let kernels = [LatticeKernel::Sites, LatticeKernel::Tiles];
@@ -232,10 +280,11 @@ fn faster_of<S>(
 
 /// The faster site-packed update kernel on `ctx`'s adapter: each runs 8 sweeps of a 2048 x 2048
 /// torus five times, in turns, after 2 untimed sweeps; the best time of each decides. Measured once
-/// per process and adapter, then cached. Samples never depend on the choice.
+/// per adapter, then cached. Samples never depend on the choice.
 pub fn tuned_site_packed_kernel(ctx: &GpuContext) -> Result<SitePackedKernel> {
     static TUNED: OnceLock<Mutex<HashMap<String, SitePackedKernel>>> = OnceLock::new();
-    cached(&TUNED, ctx, || {
+    let measured = [shaders::SITE_PACKED, shaders::SITE_PACKED_TILED];
+    cached(&TUNED, ("site-packed kernel", &measured), ctx, || {
         let lattice = SitePackedLattice::square(2048, 2048, 1.0, 0.0, 0.44)?;
         let limits = PlanLimits::tuned(ctx)?;
         let size = limits.workgroup_size;
