@@ -39,6 +39,13 @@ pub(crate) struct BestKeeper<'a> {
     pub(crate) checks: usize,
     /// Set at the first check.
     pub(crate) kept: Option<Kept>,
+    /// Whether the sweeps keep the energies up to date ([`Observer::energy_scores`]) instead of
+    /// each check summing them: only where every update's change and every sum of the energy is
+    /// exact in `f32` (`SweepKernel::tracks_energy`, `EnergyTerms::exact`), so that both give the
+    /// same bits.
+    pub(crate) tracks: bool,
+    /// Each word's scores `-H(s)`, from the first sweep on when `tracks`.
+    pub(crate) scores: Option<Vec<[f32; 32]>>,
 }
 
 impl Observer for BestKeeper<'_> {
@@ -68,7 +75,10 @@ impl Observer for BestKeeper<'_> {
         });
         let mut energies = Vec::with_capacity(local);
         for w in 0..spins.stride {
-            let (e, _) = self.terms.word(spins, w);
+            let e = match &self.scores {
+                Some(scores) => scores[w].map(|score| -score),
+                None => self.terms.word(spins, w).0,
+            };
             energies.extend_from_slice(&e[..(local - 32 * w).min(32)]);
         }
         let masks = kept
@@ -78,5 +88,18 @@ impl Observer for BestKeeper<'_> {
         if masks.iter().any(|&m| m != 0) {
             keep_lanes(&mut kept.words, spins.bits, &masks);
         }
+    }
+
+    fn energy_scores(&mut self, spins: &WordSlice<'_>) -> Option<&mut [[f32; 32]]> {
+        if !self.tracks {
+            return None;
+        }
+        let terms = &self.terms;
+        let scores = self.scores.get_or_insert_with(|| {
+            (0..spins.stride)
+                .map(|w| terms.word(spins, w).0.map(|e| -e))
+                .collect()
+        });
+        Some(scores)
     }
 }

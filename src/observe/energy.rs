@@ -193,6 +193,12 @@ impl EnergyTerms {
         work.out
     }
 
+    /// Whether the energies are summed by counts, every `f32` sum of the terms being exact: they are
+    /// then the exact `H(s)`, however summed.
+    pub(crate) fn exact(&self) -> bool {
+        self.counted.is_some()
+    }
+
     /// [`EnergyTerms::word`]'s sums, inlined into each level's copy.
     #[inline(always)]
     fn sums(&self, spins: &WordSlice<'_>, w: usize) -> ([f32; 32], [u32; 32]) {

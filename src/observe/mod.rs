@@ -27,6 +27,13 @@ use crate::stats::mean_and_stderr;
 pub(crate) trait Observer: Send {
     /// Observes the words of `spins` (the thread's chains) at the next sample point.
     fn observe(&mut self, spins: &WordSlice<'_>);
+
+    /// Asked before every sweep: each word's lanes' scores `-H(s)`, for the sweep to keep up to
+    /// date by adding what each update changes ([`crate::update::general::GeneralUpdate`]), where
+    /// this observer takes its energies that way; `spins` are the words before the sweep.
+    fn energy_scores(&mut self, _spins: &WordSlice<'_>) -> Option<&mut [[f32; 32]]> {
+        None
+    }
 }
 
 /// What a run records at each of its sample points; any combination, in one pass over the schedule.

@@ -46,11 +46,16 @@ pub(crate) fn sums_are_exact(terms: impl IntoIterator<Item = (f32, usize)>) -> b
     total < scale * f64::from(1u32 << 24)
 }
 
-/// The argument `2 beta (b + j k)` of a counting node's probability at `k = ups - downs`, exact
-/// inside the parentheses.
+/// The field `b + j k` of a counting node at `k = ups - downs`, exact.
+#[inline(always)]
+fn count_field(b: f32, j: f32, k: f32) -> f32 {
+    b + j * k
+}
+
+/// The argument `2 beta (b + j k)` of a counting node's probability at `k = ups - downs`.
 #[inline(always)]
 fn count_argument(b: f32, j: f32, k: f32, two_beta: f32) -> f32 {
-    two_beta * (b + j * k)
+    two_beta * count_field(b, j, k)
 }
 
 /// Which nodes look their thresholds up by count of up neighbours: those whose couplings are all
@@ -246,6 +251,20 @@ struct Couplings {
     counting: CountingNodes,
 }
 
+impl Couplings {
+    /// Node `i`'s CSR row and, for a counting node, its one coupling (0 without neighbours).
+    #[inline(always)]
+    fn counting_row(&self, i: usize) -> (std::ops::Range<usize>, f32) {
+        let row = self.row_ptr[i] as usize..self.row_ptr[i + 1] as usize;
+        let j = if row.is_empty() {
+            0.0
+        } else {
+            self.weights[row.start]
+        };
+        (row, j)
+    }
+}
+
 /// Everything the general update reads: the program's couplings (shared by the updates of one
 /// program at other temperatures), the rule, `2 beta` of each temperature group, and the counting
 /// nodes' thresholds at each beta.
@@ -302,26 +321,55 @@ impl GeneralUpdate {
         }
     }
 
+    /// Whether every free node counts its up neighbours, so that each update's change of the energy
+    /// is exact in `f32` ([`GeneralUpdate::update_block`]'s scores).
+    pub(crate) fn all_counting(&self, program: &SamplingProgram) -> bool {
+        program
+            .blocks()
+            .iter()
+            .flatten()
+            .all(|&i| self.couplings.counting.offsets[i as usize].is_some())
+    }
+
     /// Updates every word of every node of `block` in `sweep`, drawing with `seed`: `N` nodes of
     /// the block at a time (their Philox calls side by side), the rest one by one. The nodes of a
-    /// block are independent, so the order does not change the words.
+    /// block are independent, so the order does not change the words. With `scores` (each word's
+    /// lanes' `-H(s)`, where [`GeneralUpdate::all_counting`]), each update adds its change: every
+    /// partial sum is the energy of a state, exact in `f32` when the energy's sums are.
     #[inline(always)]
     pub(crate) fn update_block<const N: usize>(
         &self,
         spins: &mut WordSlice<'_>,
         block: &[u32],
-        seed: u64,
-        sweep: u64,
+        seed_sweep: (u64, u64),
+        scores: Option<&mut [[f32; 32]]>,
+    ) {
+        // Compiled twice, so that the update without scores carries nothing of them.
+        match scores {
+            Some(scores) => self.update_block_keeping::<N, true>(spins, block, seed_sweep, scores),
+            None => self.update_block_keeping::<N, false>(spins, block, seed_sweep, &mut []),
+        }
+    }
+
+    /// [`GeneralUpdate::update_block`], adding to `scores` when `KEEP`.
+    #[inline(always)]
+    fn update_block_keeping<const N: usize, const KEEP: bool>(
+        &self,
+        spins: &mut WordSlice<'_>,
+        block: &[u32],
+        seed_sweep: (u64, u64),
+        scores: &mut [[f32; 32]],
     ) {
         for w in 0..spins.stride {
+            let mut score = scores.get_mut(w).filter(|_| KEEP);
             let mut runs = block.chunks_exact(N);
             for run in &mut runs {
                 let mut nodes = [0u32; N];
                 nodes.copy_from_slice(run);
-                self.update_words(spins, &nodes, w, seed, sweep);
+                self.update_words(spins, &nodes, w, seed_sweep, score.as_deref_mut());
             }
             for &node in runs.remainder() {
-                self.update_words(spins, &[node], w, seed, sweep);
+                self.update_words(spins, &[node], w, seed_sweep, score.as_deref_mut());
             }
         }
     }
@@ -339,13 +387,8 @@ impl GeneralUpdate {
         if let Some(offset) = c.counting.offsets[i] {
             // Same thresholds as the float path gives for exact sums, looked up by count of up
             // neighbours; the field `b + j (ups - downs)`, exact, for the approximations.
-            let row = c.row_ptr[i] as usize..c.row_ptr[i + 1] as usize;
+            let (row, j) = c.counting_row(i);
             let degree = row.len() as u32;
-            let j = if degree > 0 {
-                c.weights[row.start]
-            } else {
-                0.0
-            };
             let mut counts = PairCounts::default();
             for k in row {
                 counts.add(spins.bits[c.col[k] as usize * spins.stride + w]);
@@ -387,15 +430,16 @@ impl GeneralUpdate {
 
     /// Draws the new word `w` of each of `nodes` (of one block) and stores them: up with the
     /// rule's probability, as a threshold on the lane's 24-bit uniform, the exact thresholds
-    /// computed (or looked up, for counting nodes) only for the lanes that need them.
+    /// computed (or looked up, for counting nodes) only for the lanes that need them. Adds each
+    /// flip's change of `-H(s)` to `score` (counting nodes only).
     #[inline(always)]
     fn update_words<const N: usize>(
         &self,
         spins: &mut WordSlice<'_>,
         nodes: &[u32; N],
         w: usize,
-        seed: u64,
-        sweep: u64,
+        (seed, sweep): (u64, u64),
+        score: Option<&mut [f32; 32]>,
     ) {
         let table = &self.thresholds[self.word_group[spins.first_word + w] as usize];
         let mut lanes = [Lanes::Summed(Arguments([0.0; 32], 0)); N];
@@ -418,6 +462,46 @@ impl GeneralUpdate {
         for (&node, draw) in nodes.iter().zip(draws) {
             spins.bits[node as usize * spins.stride + w] = draw & spins.masks[w];
         }
+        if let Some(score) = score {
+            for ((&node, lanes), draw) in nodes.iter().zip(&lanes).zip(draws) {
+                let Lanes::Counted(Arguments(_, old), index) = lanes else {
+                    unreachable!("scores are kept only where every node counts")
+                };
+                let (new, fields) = (draw & spins.masks[w], self.count_fields(node, index, *old));
+                // A lane that flipped up gains `2 field` in `-H`, one that flipped down loses it.
+                for (l, (score, &field)) in score.iter_mut().zip(&fields).enumerate() {
+                    let change = if (old ^ new) >> l & 1 == 0 {
+                        0.0
+                    } else if new >> l & 1 == 1 {
+                        2.0 * field
+                    } else {
+                        -2.0 * field
+                    };
+                    *score += change;
+                }
+            }
+        }
+    }
+
+    /// The fields `b + j (ups - downs)` (exact) of a counting node's lanes, from their indices in
+    /// the count thresholds ([`GeneralUpdate::lanes`]) and the node's word `own` before the update.
+    #[inline(always)]
+    fn count_fields(&self, node: u32, index: &[u32; 32], own: u32) -> [f32; 32] {
+        let (i, c) = (node as usize, &*self.couplings);
+        let offset = c.counting.offsets[i].unwrap_or(0);
+        let (row, j) = c.counting_row(i);
+        let degree = row.len() as u32;
+        let mut fields = [0f32; 32];
+        for (l, (field, &index)) in fields.iter_mut().zip(index).enumerate() {
+            let first = match self.rule {
+                UpdateRule::HeatBath => offset,
+                UpdateRule::Metropolis if (own >> l) & 1 == 1 => 2 * offset + degree + 1,
+                UpdateRule::Metropolis => 2 * offset,
+            };
+            let up = index - first;
+            *field = count_field(c.biases[i], j, (2 * up) as f32 - degree as f32);
+        }
+        fields
     }
 
     /// How many nodes take the counting path.
@@ -467,7 +551,7 @@ mod tests {
     fn sweeps_of(update: &GeneralUpdate, program: &SamplingProgram) -> Vec<Vec<u32>> {
         words_after_sweeps(program.model().num_nodes(), |spins, sweep| {
             for block in program.blocks() {
-                update.update_block::<4>(spins, block, 9, sweep);
+                update.update_block::<4>(spins, block, (9, sweep), None);
             }
         })
     }

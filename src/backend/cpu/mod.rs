@@ -46,6 +46,11 @@ use crate::update::lane_exchange::{
 /// starting and joining a thread (about 40 us).
 const WORK_PER_THREAD: u64 = 1 << 17;
 
+/// Sweeps between an anneal's checks up to which the sweeps keep the energies up to date instead of
+/// each check summing them: a check sums every edge, while keeping costs every update a few vector
+/// operations.
+const TRACKED_CHECKS_APART: u64 = 4;
+
 /// The cores this process may run on, asked once (the standard library reads the affinity mask and
 /// cgroup quotas on every call, which costs more than a small sampling call).
 pub(crate) fn cores() -> usize {
@@ -223,7 +228,8 @@ impl CpuSampler {
                     Step::Sweeps { done, count } => {
                         for k in done..done + count {
                             let kernel = kernels.map_or(kernel, |ks| &ks[k as usize]);
-                            kernel.sweep(&mut slice, first_sweep + k);
+                            let scores = observer.energy_scores(&slice);
+                            kernel.sweep(&mut slice, first_sweep + k, scores);
                         }
                     }
                     Step::Observe => observer.observe(&slice),
@@ -446,6 +452,10 @@ impl Sampler for CpuSampler {
         }
         let check_sweeps: Vec<u64> = checks.sample_sweeps().collect();
         let terms = EnergyTerms::of(self.program.model());
+        // The sweeps keep the energies where that gives the checks' very bits and checks are close.
+        let tracks_energy = terms.exact()
+            && check_every <= TRACKED_CHECKS_APART
+            && kernels.iter().all(SweepKernel::tracks_energy);
         let stride = self.spins.words();
         let mut kept = self
             .kept
@@ -464,6 +474,8 @@ impl Sampler for CpuSampler {
                 check_sweeps: &check_sweeps,
                 checks: 0,
                 kept: None,
+                tracks: tracks_energy,
+                scores: None,
             }
         })?;
         let parts: Vec<Kept> = parts.into_iter().filter_map(|(_, p)| p.kept).collect();

@@ -19,11 +19,13 @@ enum HostUpdate {
     Lattice(LatticeUpdate),
 }
 
-/// One sweep of a kernel over some words, as work for a vector level.
+/// One sweep of a kernel over some words, as work for a vector level, keeping `scores` up to date
+/// where given ([`SweepKernel::sweep`]).
 struct OneSweep<'a, 'b, 'c> {
     kernel: &'a SweepKernel,
     spins: &'b mut WordSlice<'c>,
     sweep: u64,
+    scores: Option<&'b mut [[f32; 32]]>,
 }
 
 impl VectorWork for OneSweep<'_, '_, '_> {
@@ -35,11 +37,14 @@ impl VectorWork for OneSweep<'_, '_, '_> {
         let kernel = self.kernel;
         for block in kernel.blocks.iter() {
             match &kernel.update {
+                // `SweepKernel::tracks_energy` is false here: no scores.
                 HostUpdate::Lattice(lattice) => {
                     lattice.update_block::<N>(self.spins, block, kernel.seed, self.sweep);
                 }
                 HostUpdate::General(general) => {
-                    general.update_block::<N>(self.spins, block, kernel.seed, self.sweep);
+                    let (seed_sweep, scores) =
+                        ((kernel.seed, self.sweep), self.scores.as_deref_mut());
+                    general.update_block::<N>(self.spins, block, seed_sweep, scores);
                 }
             }
         }
@@ -52,6 +57,8 @@ pub(crate) struct SweepKernel {
     blocks: Arc<[Vec<u32>]>,
     seed: u64,
     update: HostUpdate,
+    /// Whether sweeps can keep energy scores up to date ([`SweepKernel::tracks_energy`]).
+    tracks_energy: bool,
     /// The vector instructions sweeps are compiled for; one this processor runs.
     level: VectorLevel,
 }
@@ -70,10 +77,15 @@ impl SweepKernel {
             Some(lattice) => HostUpdate::Lattice(lattice),
             None => HostUpdate::General(GeneralUpdate::new(program, temperatures, rule)),
         };
+        let tracks_energy = match &update {
+            HostUpdate::General(general) => general.all_counting(program),
+            HostUpdate::Lattice(_) => false,
+        };
         SweepKernel {
             blocks: program.blocks().into(),
             seed,
             update,
+            tracks_energy,
             level: VectorLevel::widest(),
         }
     }
@@ -95,13 +107,30 @@ impl SweepKernel {
         self.level
     }
 
+    /// Whether [`SweepKernel::sweep`] can keep the energies up to date: on the general update where
+    /// every free node counts its up neighbours.
+    pub(crate) fn tracks_energy(&self) -> bool {
+        self.tracks_energy
+    }
+
     /// One sweep (every block once, in order) over the words of `spins`, using sweep index `sweep`,
-    /// at the kernel's vector level.
-    pub(crate) fn sweep(&self, spins: &mut WordSlice<'_>, sweep: u64) {
+    /// at the kernel's vector level; adds each update's change of `-H(s)` to each word's lanes'
+    /// `scores` where given (only where [`SweepKernel::tracks_energy`]).
+    pub(crate) fn sweep(
+        &self,
+        spins: &mut WordSlice<'_>,
+        sweep: u64,
+        scores: Option<&mut [[f32; 32]]>,
+    ) {
+        debug_assert!(
+            scores.is_none() || self.tracks_energy,
+            "scores without counting nodes"
+        );
         self.level.run(&mut OneSweep {
             kernel: self,
             spins,
             sweep,
+            scores,
         });
     }
 
@@ -132,8 +161,57 @@ mod tests {
     use super::*;
     use crate::graph::Lattice;
     use crate::model::IsingModel;
+    use crate::observe::energy::EnergyTerms;
     use crate::packed::words_after_sweeps;
     use crate::program::Blocks;
+
+    #[test]
+    fn kept_scores_are_the_checks_energies_bit_for_bit() {
+        // A random graph of equal couplings and a field on every node: every node counts and the
+        // energy's sums are exact. Node 3 is clamped.
+        let n = 40;
+        let mut state = 7u32;
+        let mut edges = Vec::new();
+        for i in 0..n as u32 {
+            for j in i + 1..n as u32 {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                if state >> 28 < 3 {
+                    edges.push((i, j));
+                }
+            }
+        }
+        let m = edges.len();
+        let model = IsingModel::new(n, edges.clone(), vec![-0.5; m], vec![0.25; n], 0.8).unwrap();
+        let program = SamplingProgram::new(model, Blocks::Auto, &[3]).unwrap();
+        let terms = EnergyTerms::of(program.model());
+        assert!(terms.exact());
+        let temperatures = Temperatures::single(0.8, 70);
+        for rule in UpdateRule::ALL {
+            let kernel = SweepKernel::new(&program, &temperatures, None, rule, 5);
+            assert!(kernel.tracks_energy());
+            // Scores from a check before the first sweep, then kept by the sweeps alone.
+            let mut scores: Option<Vec<[f32; 32]>> = None;
+            words_after_sweeps(n, |spins, sweep| {
+                let scores = scores.get_or_insert_with(|| {
+                    (0..spins.stride)
+                        .map(|w| terms.word(spins, w).0.map(|e| -e))
+                        .collect()
+                });
+                kernel.sweep(spins, sweep, Some(scores));
+                for (w, scores) in scores.iter().enumerate() {
+                    let checked = terms.word(spins, w).0.map(f32::to_bits);
+                    let kept = scores.map(|s| (-s).to_bits());
+                    assert_eq!(kept, checked, "{rule:?}, sweep {sweep}, word {w}");
+                }
+            });
+        }
+        // Random couplings: no counting nodes, no exact sums, no scores.
+        let float = IsingModel::random_normal(n, edges, 0.8, 1).unwrap();
+        let float = SamplingProgram::new(float, Blocks::Auto, &[]).unwrap();
+        let kernel = SweepKernel::new(&float, &temperatures, None, UpdateRule::HeatBath, 5);
+        assert!(!kernel.tracks_energy());
+        assert!(!EnergyTerms::of(float.model()).exact());
+    }
 
     #[test]
     fn every_vector_level_gives_the_baseline_words() {
@@ -182,11 +260,11 @@ mod tests {
             };
             let on_lattice = baseline.update_path() == UpdatePath::Lattice;
             assert_eq!((on_lattice, counting), path);
-            let expected = words_after_sweeps(96, |s, sweep| baseline.sweep(s, sweep));
+            let expected = words_after_sweeps(96, |s, sweep| baseline.sweep(s, sweep, None));
             for &level in &levels[1..] {
                 let kernel = kernel(level);
                 assert_eq!(
-                    words_after_sweeps(96, |s, sweep| kernel.sweep(s, sweep)),
+                    words_after_sweeps(96, |s, sweep| kernel.sweep(s, sweep, None)),
                     expected,
                     "{level:?}, path {path:?}, {rule:?}"
                 );
