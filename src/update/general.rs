@@ -156,6 +156,13 @@ impl CountingNodes {
     }
 }
 
+/// Where lane `l`'s Metropolis thresholds start in its class's `2 (degree + 1)`: a down spin's
+/// first, then an up one's (lane `l` of `own` is the spin before the update).
+#[inline(always)]
+fn own_table(own: u32, l: usize, degree: u32) -> u32 {
+    if (own >> l) & 1 == 1 { degree + 1 } else { 0 }
+}
+
 /// `threshold(sigmoid(x))`, kept out of line so that the compiler does not compute it for every lane
 /// of a word (it would: `exp` has no side effects) when only the rare lanes that need it ask.
 #[inline(never)]
@@ -403,8 +410,7 @@ impl GeneralUpdate {
             if self.rule == UpdateRule::Metropolis {
                 // A down spin's thresholds, then an up one's.
                 for (l, (index, &up)) in index.iter_mut().zip(&ups).enumerate() {
-                    let own_table = if (own >> l) & 1 == 1 { degree + 1 } else { 0 };
-                    *index = 2 * offset + own_table + up;
+                    *index = 2 * offset + own_table(own, l, degree) + up;
                 }
             } else {
                 for (index, &up) in index.iter_mut().zip(&ups) {
@@ -495,8 +501,7 @@ impl GeneralUpdate {
         for (l, (field, &index)) in fields.iter_mut().zip(index).enumerate() {
             let first = match self.rule {
                 UpdateRule::HeatBath => offset,
-                UpdateRule::Metropolis if (own >> l) & 1 == 1 => 2 * offset + degree + 1,
-                UpdateRule::Metropolis => 2 * offset,
+                UpdateRule::Metropolis => 2 * offset + own_table(own, l, degree),
             };
             let up = index - first;
             *field = count_field(c.biases[i], j, (2 * up) as f32 - degree as f32);

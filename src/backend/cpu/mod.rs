@@ -453,9 +453,9 @@ impl Sampler for CpuSampler {
         let check_sweeps: Vec<u64> = checks.sample_sweeps().collect();
         let terms = EnergyTerms::of(self.program.model());
         // The sweeps keep the energies where that gives the checks' very bits and checks are close.
-        let tracks_energy = terms.exact()
-            && check_every <= TRACKED_CHECKS_APART
-            && kernels.iter().all(SweepKernel::tracks_energy);
+        // The kernels at each beta share the sampler's couplings, hence its counting nodes.
+        let tracks_energy =
+            terms.exact() && check_every <= TRACKED_CHECKS_APART && self.kernel.tracks_energy();
         let stride = self.spins.words();
         let mut kept = self
             .kept

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The environment variable naming the file (or `off`).
-pub(crate) const TUNING_ENV: &str = "ISING_WGPU_TUNING";
+const TUNING_ENV: &str = "ISING_WGPU_TUNING";
 
 /// The first field of every tuning file, which marks it as one.
 const FORMAT: &str = "ising-wgpu tuning";
